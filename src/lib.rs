@@ -2,3 +2,11 @@
 //!
 //! Domain engines (`register`, `redis`, `postgres`, `demo`) know nothing of
 //! the terminal; `tui` and `cli` are thin faces over them.
+
+pub mod cli;
+pub mod demo;
+pub mod logging;
+pub mod postgres;
+pub mod redis;
+pub mod register;
+pub mod tui;

@@ -1,0 +1,416 @@
+//! The headless face: every command parses its arguments, calls an engine,
+//! and prints text or JSON. Exit codes: 0 clean, 1 findings, 2 usage,
+//! config or connection error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::register::{self, ConnectionKind, Loaded};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oubli",
+    version,
+    about = "A terminal console for the personal data kept in PostgreSQL and Redis (GDPR).",
+    long_about = "A terminal console for the personal data kept in PostgreSQL and Redis (GDPR).\n\n\
+        Without a command, opens the console on the register (the data map as code).\n\
+        Read-only unless --write is given.\n\n\
+        Exit codes: 0 clean, 1 findings, 2 usage, config or connection error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The register (TOML). Default: $OUBLI_CONFIG, ./oubli.toml, then
+    /// $XDG_CONFIG_HOME/oubli/register.toml.
+    #[arg(long, short = 'c', global = true, env = "OUBLI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A Redis URL that stands in for (or overrides) the register's Redis
+    /// connection, like `redis-cli -u`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis: Option<String>,
+    /// A Postgres URL that stands in for (or overrides) the register's
+    /// Postgres connection, like `psql URL`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub pg: Option<String>,
+    /// Theme: dark, light, ansi16, or a path to a theme file. NO_COLOR is honoured.
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+    /// Enable actions that write to a store (erase, TTL changes). Shown as a banner.
+    #[arg(long, global = true)]
+    pub write: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate or show the register.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Connect to every store of the register and report what answers.
+    Status(StatusArgs),
+    /// Demo data for an appointment-booking service.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+    /// Render the console to an SVG file (for README screenshots).
+    Screenshot(ScreenshotArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Check a register file: exit 0 when valid, 2 with file:line:column and reason otherwise.
+    Check {
+        /// The register to check (default: --config).
+        file: Option<PathBuf>,
+    },
+    /// Print the embedded defaults that a register's [ui], [redis], [postgres] and [retry] override.
+    Defaults,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// Fill a throwaway Redis database and Postgres database with synthetic
+    /// data. The Redis db is flushed and the demo tables are replaced.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Number of users (citizens) in Postgres.
+    #[arg(long, default_value_t = 10_000)]
+    pub users: usize,
+    /// Number of Redis keys, about.
+    #[arg(long, default_value_t = 50_000)]
+    pub keys: usize,
+    /// Seed of the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Seed only Redis.
+    #[arg(long, conflicts_with = "pg_only")]
+    pub redis_only: bool,
+    /// Seed only Postgres.
+    #[arg(long)]
+    pub pg_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenshotArgs {
+    /// Terminal size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "120x40", value_parser = parse_size)]
+    pub size: (u16, u16),
+    /// Pane to focus: map, redis or postgres.
+    #[arg(long, default_value = "map")]
+    pub focus: String,
+    /// Open the help overlay.
+    #[arg(long)]
+    pub help: bool,
+    /// Output SVG file.
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+}
+
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s
+        .split_once('x')
+        .ok_or_else(|| format!("{s:?}: expected WIDTHxHEIGHT, e.g. 120x40"))?;
+    let p = |v: &str| v.parse::<u16>().map_err(|e| format!("{v:?}: {e}"));
+    Ok((p(w)?, p(h)?))
+}
+
+/// Print an error the way every command does, and give the exit code.
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("{msg}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// Which register file to use, if any.
+pub fn find_register(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let local = PathBuf::from("oubli.toml");
+    if local.exists() {
+        return Some(local);
+    }
+    dirs::config_dir()
+        .map(|d| d.join("oubli").join("register.toml"))
+        .filter(|p| p.exists())
+}
+
+/// Load the register (or an ad hoc one for `--redis`/`--pg` alone) and
+/// apply the command-line connections.
+pub fn load(global: &Global) -> Result<Loaded, String> {
+    let mut loaded = match find_register(global.config.as_deref()) {
+        Some(path) => register::load_file(&path).map_err(|e| e.to_string())?,
+        None if global.redis.is_some() || global.pg.is_some() => register::load::ad_hoc(),
+        None => {
+            return Err("no register: pass --config FILE (see config/example.toml), set OUBLI_CONFIG, \
+                 or give --redis URL / --pg URL for a quick look"
+                .to_string())
+        }
+    };
+    if let Some(url) = &global.redis {
+        loaded.override_connection(ConnectionKind::Redis, url);
+    }
+    if let Some(url) = &global.pg {
+        loaded.override_connection(ConnectionKind::Postgres, url);
+    }
+    Ok(loaded)
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        None => run_console(&cli.global).await,
+        Some(Command::Config(ConfigCmd::Check { file })) => {
+            let Some(path) = file.or_else(|| find_register(cli.global.config.as_deref())) else {
+                return fail("config check: which file? pass FILE or --config FILE");
+            };
+            match register::load_file(&path) {
+                Ok(l) => {
+                    println!(
+                        "{}: ok — {} storages, {} flows, {} connections{}",
+                        path.display(),
+                        l.register.storages.len(),
+                        l.register.flows.len(),
+                        l.connections.len(),
+                        if l.register.person.is_some() { ", person model" } else { "" }
+                    );
+                    ExitCode::from(EXIT_OK)
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Some(Command::Config(ConfigCmd::Defaults)) => {
+            print!("{}", register::settings::DEFAULTS_TOML);
+            ExitCode::from(EXIT_OK)
+        }
+        Some(Command::Status(args)) => status(&cli.global, args.format).await,
+        Some(Command::Demo(DemoCmd::Seed(args))) => seed(&cli.global, &args).await,
+        Some(Command::Screenshot(args)) => screenshot(&cli.global, &args).await,
+    }
+}
+
+fn theme(global: &Global, loaded: &Loaded) -> Result<crate::tui::theme::Theme, String> {
+    let name = global.theme.as_deref().unwrap_or(&loaded.register.ui.theme);
+    crate::tui::theme::Theme::from_env(Some(name)).map_err(|e| e.to_string())
+}
+
+async fn run_console(global: &Global) -> ExitCode {
+    // Everything that can fail on input is checked before the screen is taken.
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let theme = match theme(global, &loaded) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let opts = crate::tui::app::RunOptions {
+        theme,
+        write_mode: global.write,
+    };
+    match crate::tui::app::run(loaded, opts).await {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => fail(format!("oubli: {e:#}")),
+    }
+}
+
+/// `oubli status`: the headless twin of the console header.
+async fn status(global: &Global, format: Format) -> ExitCode {
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let reg = &loaded.register;
+    let mut results = Vec::new();
+    for c in loaded.connections.values() {
+        let outcome: anyhow::Result<serde_json::Value> = match c.kind {
+            ConnectionKind::Redis => async {
+                let mut con = crate::redis::connect(c, &reg.redis).await?;
+                let o = crate::redis::overview::fetch(&mut con).await?;
+                Ok(serde_json::to_value(o)?)
+            }
+            .await,
+            ConnectionKind::Postgres => async {
+                let client = crate::postgres::connect(c, &reg.postgres).await?;
+                let o = crate::postgres::overview::fetch(&client).await?;
+                Ok(serde_json::to_value(o)?)
+            }
+            .await,
+        };
+        results.push((c, outcome));
+    }
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+    match format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(c, r)| {
+                    let mut v = serde_json::json!({
+                        "name": c.name,
+                        "kind": match c.kind { ConnectionKind::Redis => "redis", ConnectionKind::Postgres => "postgres" },
+                        "url": c.url.redacted(),
+                        "ok": r.is_ok(),
+                    });
+                    match r {
+                        Ok(o) => v["overview"] = o.clone(),
+                        Err(e) => v["error"] = format!("{e:#}").into(),
+                    }
+                    v
+                })
+                .collect();
+            println!("{}", serde_json::json!({ "register": reg.register.name, "connections": items }));
+        }
+        Format::Text => {
+            println!("{}", reg.register.name);
+            if results.is_empty() {
+                println!("  no connection in the register");
+            }
+            for (c, r) in &results {
+                match r {
+                    Ok(o) => {
+                        let detail = match c.kind {
+                            ConnectionKind::Redis => format!(
+                                "redis {} — {} keys",
+                                o["version"].as_str().unwrap_or("?"),
+                                o["dbs"].as_array().map_or(0, |d| d.iter().filter_map(|x| x["keys"].as_u64()).sum::<u64>())
+                            ),
+                            ConnectionKind::Postgres => format!(
+                                "postgres {} — database {}, {} tables",
+                                o["version"].as_str().unwrap_or("?"),
+                                o["database"].as_str().unwrap_or("?"),
+                                o["tables"].as_array().map_or(0, Vec::len)
+                            ),
+                        };
+                        println!("  ok    {:<12} {}  ({})", c.name, detail, c.url.redacted());
+                    }
+                    Err(e) => println!("  FAIL  {:<12} {e:#}", c.name),
+                }
+            }
+        }
+    }
+    ExitCode::from(if failed > 0 { EXIT_ERROR } else { EXIT_OK })
+}
+
+async fn seed(global: &Global, args: &SeedArgs) -> ExitCode {
+    let opts = crate::demo::SeedOptions {
+        users: args.users,
+        keys: args.keys,
+        seed: args.seed,
+    };
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let mut reports = Vec::new();
+    if !args.pg_only {
+        let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() else {
+            return fail("demo seed: no Redis connection (pass --redis URL, or --pg-only)");
+        };
+        let result = async {
+            let mut con = crate::redis::connect(conn, &loaded.register.redis).await?;
+            crate::demo::seed_redis(&mut con, &opts).await
+        }
+        .await;
+        match result {
+            Ok(r) => reports.push(r),
+            Err(e) => return fail(format!("demo seed: Redis at {}: {e:#}", conn.url)),
+        }
+    }
+    if !args.redis_only {
+        let Some(conn) = loaded.connections_of(ConnectionKind::Postgres).next() else {
+            return fail("demo seed: no Postgres connection (pass --pg URL, or --redis-only)");
+        };
+        let result = async {
+            let mut client = crate::postgres::connect_writable(conn, &loaded.register.postgres).await?;
+            crate::demo::seed_postgres(&mut client, &opts).await
+        }
+        .await;
+        match result {
+            Ok(r) => reports.push(r),
+            Err(e) => return fail(format!("demo seed: Postgres at {}: {e:#}", conn.url)),
+        }
+    }
+    for r in &reports {
+        println!(
+            "{}: {} items in {:.1}s",
+            r.target,
+            crate::tui::widgets::count(r.total),
+            r.elapsed.as_secs_f64()
+        );
+        for (what, n) in &r.items {
+            println!("  {:>10}  {what}", crate::tui::widgets::count(*n));
+        }
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let theme = match theme(global, &loaded) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let focus = match args.focus.as_str() {
+        "map" => crate::tui::action::PaneId::Map,
+        "redis" => crate::tui::action::PaneId::Redis,
+        "postgres" | "pg" => crate::tui::action::PaneId::Postgres,
+        other => return fail(format!("--focus {other:?}: expected map, redis or postgres")),
+    };
+    let (w, h) = args.size;
+    let help = args.help;
+    let buffer = match crate::tui::app::snapshot(
+        &loaded,
+        &theme,
+        w,
+        h,
+        |s| {
+            s.focus = focus;
+            if help {
+                s.run(crate::tui::action::Action::ToggleHelp);
+            }
+        },
+        Duration::from_secs(10),
+    )
+    .await
+    {
+        Ok(b) => b,
+        Err(e) => return fail(format!("screenshot: {e:#}")),
+    };
+    let fg = theme.text.fg.unwrap_or(ratatui::style::Color::Reset);
+    let bg = theme.base.bg.unwrap_or(ratatui::style::Color::Reset);
+    let svg = crate::tui::svg::buffer_to_svg(&buffer, fg, bg);
+    match std::fs::write(&args.out, svg) {
+        Ok(()) => {
+            println!("wrote {}", args.out.display());
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => fail(format!("cannot write {}: {e}", args.out.display())),
+    }
+}

@@ -1,0 +1,726 @@
+//! Loading a register: embedded defaults laid under the user's file, strict
+//! parsing, then checks that only the whole file can make (ids, references,
+//! secrets). Every error names the file, line and column, and the reason.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use super::model::{
+    parse_link, placeholders, ColumnStrategy, Connection, ConnectionKind, Erase, PersonModel,
+    Register, Tls,
+};
+use super::settings::DEFAULTS_TOML;
+
+/// One problem in a register file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub reason: String,
+    /// The offending source line and the span to underline, when it is safe
+    /// to show (never for a line that holds a secret).
+    pub excerpt: Option<Excerpt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub text: String,
+    pub start_col: usize,
+    pub width: usize,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason)?;
+        if let Some(ex) = &self.excerpt {
+            let gutter = self.line.to_string().len();
+            write!(
+                f,
+                "\n{:gutter$} |\n{} | {}\n{:gutter$} | {}{}",
+                "",
+                self.line,
+                ex.text,
+                "",
+                " ".repeat(ex.start_col.saturating_sub(1)),
+                "^".repeat(ex.width.max(1)),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// All the problems found in one file, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "error: {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// A connection URL with its secret parts; `Display` and `Debug` redact them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        SecretUrl(url.into())
+    }
+    /// The real URL, for the driver only. Never log or show it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    /// The URL with any password replaced, safe to show.
+    pub fn redacted(&self) -> String {
+        match url::Url::parse(&self.0) {
+            Ok(mut u) => {
+                if u.password().is_some() {
+                    let _ignored_if_cannot_be_base = u.set_password(Some("***"));
+                }
+                u.to_string()
+            }
+            // Not a URL we understand: show only the scheme.
+            Err(_) => match self.0.split_once("://") {
+                Some((scheme, _)) => format!("{scheme}://…"),
+                None => "…".to_string(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// A connection ready to dial: its secrets resolved from the environment or files.
+#[derive(Debug, Clone)]
+pub struct ResolvedConnection {
+    pub name: String,
+    pub kind: ConnectionKind,
+    pub url: SecretUrl,
+    pub tls: Option<Tls>,
+    pub cluster: bool,
+    pub read_from_replicas: bool,
+    /// Set when the URL came from `--redis` / `--pg` rather than the file.
+    pub from_command_line: bool,
+}
+
+/// A register that passed every check, with its resolved connections.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub register: Register,
+    pub connections: BTreeMap<String, ResolvedConnection>,
+}
+
+impl Loaded {
+    /// `--redis URL` / `--pg URL`: replace the register's connection of that
+    /// kind (the first, by name) or add one, like `redis-cli -u` or `psql URL`.
+    pub fn override_connection(&mut self, kind: ConnectionKind, url: &str) {
+        let name = self
+            .connections
+            .values()
+            .find(|c| c.kind == kind)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| match kind {
+                ConnectionKind::Redis => "redis".to_string(),
+                ConnectionKind::Postgres => "postgres".to_string(),
+            });
+        let previous = self.connections.remove(&name);
+        self.connections.insert(
+            name.clone(),
+            ResolvedConnection {
+                name,
+                kind,
+                url: SecretUrl::new(url),
+                tls: previous.as_ref().and_then(|p| p.tls.clone()),
+                cluster: previous.as_ref().is_some_and(|p| p.cluster),
+                read_from_replicas: previous.as_ref().is_some_and(|p| p.read_from_replicas),
+                from_command_line: true,
+            },
+        );
+    }
+
+    /// The connections of one kind, by name.
+    pub fn connections_of(&self, kind: ConnectionKind) -> impl Iterator<Item = &ResolvedConnection> {
+        self.connections.values().filter(move |c| c.kind == kind)
+    }
+}
+
+/// Where environment variables come from (the process, or a map in tests).
+pub trait Env {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl Env for HashMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+/// Read and check a register file.
+pub fn load_file(path: &Path) -> Result<Loaded, ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigError {
+            file: path.display().to_string(),
+            line: 1,
+            column: 1,
+            reason: format!("cannot read the register: {e}"),
+            excerpt: None,
+        }])
+    })?;
+    load_str(&text, path, &ProcessEnv)
+}
+
+/// The register used when no file is given, only `--redis` / `--pg`.
+pub fn ad_hoc() -> Loaded {
+    const AD_HOC: &str = "[register]\nname = \"ad hoc (no register)\"\ncontroller = \"unknown\"\ncontact = \"unknown\"\n";
+    match load_str(AD_HOC, Path::new("<ad hoc>"), &ProcessEnv) {
+        Ok(l) => l,
+        // The ad hoc text is a constant checked by a unit test.
+        Err(e) => unreachable!("the built-in ad hoc register is invalid: {e}"),
+    }
+}
+
+/// Check register `text` as if read from `path` (used for messages and to
+/// resolve `url_file` relative to the file).
+pub fn load_str(text: &str, path: &Path, env: &dyn Env) -> Result<Loaded, ConfigErrors> {
+    let file = path.display().to_string();
+    let at = |span: Range<usize>, reason: String| locate(&file, text, span, reason, true);
+
+    let user = DeTable::parse(text).map_err(|e| {
+        ConfigErrors(vec![at(
+            e.span().unwrap_or(0..0),
+            clean_message(e.message()),
+        )])
+    })?;
+    let defaults = match DeTable::parse(DEFAULTS_TOML) {
+        Ok(d) => d,
+        Err(e) => unreachable!("embedded defaults do not parse (a unit test guards this): {e}"),
+    };
+    let merged = merge_defaults(user, defaults);
+    let register = Register::deserialize(toml::de::Deserializer::from(merged)).map_err(|e| {
+        ConfigErrors(vec![at(
+            e.span().unwrap_or(0..0),
+            clean_message(e.message()),
+        )])
+    })?;
+
+    let mut errors = Vec::new();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let connections = check(&register, env, dir, &mut |span, reason, show| {
+        errors.push(locate(&file, text, span, reason, show))
+    });
+    if errors.is_empty() {
+        Ok(Loaded {
+            path: path.to_path_buf(),
+            register,
+            connections,
+        })
+    } else {
+        errors.sort_by_key(|e| (e.line, e.column));
+        Err(ConfigErrors(errors))
+    }
+}
+
+/// Lay the embedded defaults under the user's tables, key by key. The
+/// defaults only hold settings tables, so arrays are never merged.
+fn merge_defaults<'a>(
+    mut user: Spanned<DeTable<'a>>,
+    defaults: Spanned<DeTable<'a>>,
+) -> Spanned<DeTable<'a>> {
+    fn merge_into<'a>(user: &mut DeTable<'a>, defaults: DeTable<'a>) {
+        for (key, dval) in defaults {
+            let existing = user
+                .iter_mut()
+                .find(|(k, _)| k.get_ref() == key.get_ref())
+                .map(|(_, v)| v);
+            match existing {
+                None => {
+                    user.insert(key, dval);
+                }
+                Some(uval) => {
+                    if let (DeValue::Table(ut), DeValue::Table(dt)) =
+                        (uval.get_mut(), dval.into_inner())
+                    {
+                        merge_into(ut, dt);
+                    }
+                    // A user value of another type stays, and strict
+                    // deserialisation reports it at the user's position.
+                }
+            }
+        }
+    }
+    merge_into(user.get_mut(), defaults.into_inner());
+    user
+}
+
+/// serde messages end in a newline and sometimes repeat themselves.
+fn clean_message(m: &str) -> String {
+    m.trim().to_string()
+}
+
+fn locate(file: &str, text: &str, span: Range<usize>, reason: String, show: bool) -> ConfigError {
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..start].chars().count() + 1;
+    let line_text = text[line_start..]
+        .split('\n')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r');
+    let end = span.end.clamp(start, line_start + line_text.len());
+    let width = text.get(start..end).map_or(1, |s| s.chars().count());
+    ConfigError {
+        file: file.to_string(),
+        line,
+        column,
+        reason,
+        excerpt: show.then(|| Excerpt {
+            text: line_text.to_string(),
+            start_col: column,
+            width,
+        }),
+    }
+}
+
+type Report<'r> = dyn FnMut(Range<usize>, String, bool) + 'r;
+
+fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    candidates
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean {c:?}?)"))
+        .unwrap_or_default()
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn check(
+    reg: &Register,
+    env: &dyn Env,
+    dir: &Path,
+    report: &mut Report<'_>,
+) -> BTreeMap<String, ResolvedConnection> {
+    // Storages: ids unique and well formed; retention where data is kept.
+    let mut ids: HashMap<&str, Range<usize>> = HashMap::new();
+    for s in &reg.storages {
+        let id = s.id();
+        if !valid_id(id) {
+            report(
+                s.id.span(),
+                format!("storage id {id:?} must use lowercase letters, digits, '-' and '_' only"),
+                true,
+            );
+        }
+        if ids.insert(id, s.id.span()).is_some() {
+            report(s.id.span(), format!("duplicate storage id {id:?}"), true);
+        }
+        let kind = s.kind();
+        let has_retention = s.retention.is_some() || !s.variants.is_empty();
+        if kind.is_persistent() && !has_retention {
+            report(
+                s.kind.span(),
+                format!(
+                    "storage {id:?} is a {} and keeps data: give it a retention (write \"unknown\" if nobody knows)",
+                    kind.as_str()
+                ),
+                true,
+            );
+        }
+        if !kind.is_persistent() {
+            if let Some(r) = &s.retention {
+                report(
+                    r.span(),
+                    format!(
+                        "{id:?} is a {} and keeps nothing: remove its retention, or make it a storage kind",
+                        kind.as_str()
+                    ),
+                    true,
+                );
+            }
+        }
+    }
+    let node_ids = || reg.storages.iter().map(|s| s.id());
+    let check_node = |name: &Spanned<String>, what: &str, report: &mut Report<'_>| {
+        if !ids.contains_key(name.get_ref().as_str()) {
+            report(
+                name.span(),
+                format!(
+                    "{what} {:?}, which is not a declared storage{}",
+                    name.get_ref(),
+                    suggest(name.get_ref(), node_ids())
+                ),
+                true,
+            );
+        }
+    };
+    for f in &reg.flows {
+        check_node(&f.from, "flow from", report);
+        check_node(&f.to, "flow to", report);
+        if f.from.get_ref() == f.to.get_ref() {
+            report(f.to.span(), "a flow from a node to itself".to_string(), true);
+        }
+    }
+    for s in &reg.storages {
+        if let Some(src) = &s.copy_of {
+            check_node(src, "copy of", report);
+        }
+        if let Some(c) = &s.connection {
+            if !reg.connections.contains_key(c.get_ref()) {
+                report(
+                    c.span(),
+                    format!(
+                        "connection {:?} is not declared as [connection.{}]{}",
+                        c.get_ref(),
+                        c.get_ref(),
+                        suggest(c.get_ref(), reg.connections.keys().map(String::as_str))
+                    ),
+                    true,
+                );
+            }
+        }
+    }
+
+    let mut resolved = BTreeMap::new();
+    for (name, conn) in &reg.connections {
+        if let Some(url) = resolve_connection(name, conn, env, dir, report) {
+            resolved.insert(
+                name.clone(),
+                ResolvedConnection {
+                    name: name.clone(),
+                    kind: conn.kind,
+                    url,
+                    tls: conn.tls.clone(),
+                    cluster: conn.cluster,
+                    read_from_replicas: conn.read_from_replicas,
+                    from_command_line: false,
+                },
+            );
+        }
+    }
+
+    if let Some(person) = &reg.person {
+        check_person(person, report);
+    }
+    resolved
+}
+
+fn resolve_connection(
+    name: &str,
+    conn: &Connection,
+    env: &dyn Env,
+    dir: &Path,
+    report: &mut Report<'_>,
+) -> Option<SecretUrl> {
+    let sources = [&conn.url, &conn.url_env, &conn.url_file];
+    let given: Vec<&Spanned<String>> = sources.iter().filter_map(|s| s.as_ref()).collect();
+    if given.len() != 1 {
+        // Point at the second source if there are two, else at nothing better
+        // than the first key of the table we can see.
+        let span = given.get(1).map_or(0..0, |s| s.span());
+        report(
+            span,
+            format!("connection {name:?} needs exactly one of url, url_env or url_file"),
+            true,
+        );
+        return None;
+    }
+    let mut url = if let Some(u) = &conn.url {
+        let parsed = url::Url::parse(u.get_ref());
+        if parsed.as_ref().is_ok_and(|p| p.password().is_some()) {
+            report(
+                u.span(),
+                format!(
+                    "connection {name:?} has a password inline: move it to password_env or password_file, or the whole URL to url_env"
+                ),
+                false,
+            );
+            return None;
+        }
+        u.get_ref().clone()
+    } else if let Some(var) = &conn.url_env {
+        match env.var(var.get_ref()) {
+            Some(v) if !v.trim().is_empty() => v.trim().to_string(),
+            _ => {
+                report(
+                    var.span(),
+                    format!(
+                        "environment variable {} is not set (connection {name:?} reads its URL from it)",
+                        var.get_ref()
+                    ),
+                    true,
+                );
+                return None;
+            }
+        }
+    } else {
+        let file = given[0];
+        let p = dir.join(file.get_ref());
+        match std::fs::read_to_string(&p) {
+            Ok(v) if !v.trim().is_empty() => v.trim().to_string(),
+            Ok(_) => {
+                report(file.span(), format!("{} is empty", p.display()), true);
+                return None;
+            }
+            Err(e) => {
+                report(file.span(), format!("cannot read {}: {e}", p.display()), true);
+                return None;
+            }
+        }
+    };
+
+    let parsed = match url::Url::parse(&url) {
+        Ok(p) => p,
+        Err(e) => {
+            // Never echo the value: it may hold a secret.
+            report(
+                given[0].span(),
+                format!("connection {name:?}: the URL does not parse ({e})"),
+                false,
+            );
+            return None;
+        }
+    };
+    let schemes: &[&str] = match conn.kind {
+        ConnectionKind::Redis => &["redis", "rediss", "redis+unix", "unix", "valkey", "valkeys"],
+        ConnectionKind::Postgres => &["postgres", "postgresql"],
+    };
+    if !schemes.contains(&parsed.scheme()) {
+        report(
+            given[0].span(),
+            format!(
+                "connection {name:?} is a {:?} connection but its URL scheme is {:?} (expected {})",
+                conn.kind,
+                parsed.scheme(),
+                schemes.join("://, ") + "://"
+            ),
+            conn.url.is_some(),
+        );
+        return None;
+    }
+
+    let password = if let Some(var) = &conn.password_env {
+        match env.var(var.get_ref()) {
+            Some(v) => Some(v),
+            None => {
+                report(
+                    var.span(),
+                    format!(
+                        "environment variable {} is not set (connection {name:?} reads its password from it)",
+                        var.get_ref()
+                    ),
+                    true,
+                );
+                return None;
+            }
+        }
+    } else if let Some(file) = &conn.password_file {
+        let p = dir.join(file.get_ref());
+        match std::fs::read_to_string(&p) {
+            Ok(v) => Some(v.trim_end_matches(['\r', '\n']).to_string()),
+            Err(e) => {
+                report(file.span(), format!("cannot read {}: {e}", p.display()), true);
+                return None;
+            }
+        }
+    } else {
+        None
+    };
+    if password.is_some() || conn.username.is_some() {
+        let mut u = parsed;
+        if let Some(user) = &conn.username {
+            let _ = u.set_username(user);
+        }
+        if let Some(pw) = &password {
+            let _ = u.set_password(Some(pw));
+        }
+        url = u.to_string();
+    }
+    Some(SecretUrl::new(url))
+}
+
+fn check_person(person: &PersonModel, report: &mut Report<'_>) {
+    let mut idents: HashMap<&str, Range<usize>> = HashMap::new();
+    for i in &person.identifiers {
+        if idents.insert(i.get_ref(), i.span()).is_some() {
+            report(i.span(), format!("duplicate identifier {:?}", i.get_ref()), true);
+        }
+    }
+    let ident_names = || person.identifiers.iter().map(|i| i.get_ref().as_str());
+    let tables: Vec<&str> = person.postgres.iter().map(|t| t.table.get_ref().as_str()).collect();
+    for t in &person.postgres {
+        let name = t.table.get_ref();
+        for (ident, col) in &t.matches {
+            if !idents.contains_key(ident.as_str()) {
+                report(
+                    col.span(),
+                    format!(
+                        "table {name:?} matches on {ident:?}, which is not one of person.identifiers{}",
+                        suggest(ident, ident_names())
+                    ),
+                    true,
+                );
+            }
+        }
+        match &t.link {
+            Some(link) => match parse_link(link.get_ref()) {
+                None => report(
+                    link.span(),
+                    format!(
+                        "link {:?} must read \"column -> table.column\"",
+                        link.get_ref()
+                    ),
+                    true,
+                ),
+                Some(l) if !tables.contains(&l.table.as_str()) => report(
+                    link.span(),
+                    format!(
+                        "link to table {:?}, which is not a [[person.postgres]] table{}",
+                        l.table,
+                        suggest(&l.table, tables.iter().copied())
+                    ),
+                    true,
+                ),
+                Some(_) => {}
+            },
+            None if t.matches.is_empty() => report(
+                t.table.span(),
+                format!("table {name:?} needs a match (identifier = column) or a link"),
+                true,
+            ),
+            None => {}
+        }
+        check_erase(&t.erase, &["delete", "keep"], report);
+    }
+    for k in &person.redis {
+        let pat = k.pattern.get_ref();
+        for ph in placeholders(pat) {
+            if !idents.contains_key(ph) {
+                report(
+                    k.pattern.span(),
+                    format!(
+                        "pattern {pat:?} uses {{{ph}}}, which is not one of person.identifiers{}",
+                        suggest(ph, ident_names())
+                    ),
+                    true,
+                );
+            }
+        }
+        if placeholders(pat).is_empty() && k.fields.is_empty() {
+            report(
+                k.pattern.span(),
+                format!("pattern {pat:?} names no {{identifier}} and has no fields: it cannot find one person's keys"),
+                true,
+            );
+        }
+        for ident in k.fields.values() {
+            if !idents.contains_key(ident.as_str()) {
+                report(
+                    k.pattern.span(),
+                    format!("field maps to {ident:?}, which is not one of person.identifiers"),
+                    true,
+                );
+            }
+        }
+        check_erase(&k.erase, &["unlink", "keep"], report);
+    }
+}
+
+fn check_erase(erase: &Spanned<Erase>, whole: &[&str], report: &mut Report<'_>) {
+    match erase.get_ref() {
+        Erase::Whole(s) if !whole.contains(&s.as_str()) => report(
+            erase.span(),
+            format!(
+                "erase = {s:?}: expected {} or a table of column = strategy",
+                whole.join(" or ")
+            ),
+            true,
+        ),
+        Erase::Whole(_) => {}
+        Erase::Columns(cols) => {
+            for (col, strat) in cols {
+                if let Err(e) = strat.parse::<ColumnStrategy>() {
+                    report(erase.span(), format!("column {col:?}: {e}"), true);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_alone_and_ad_hoc_loads() {
+        let l = ad_hoc();
+        assert_eq!(l.register.redis.scan_count, 1000);
+        assert_eq!(l.register.ui.theme, "dark");
+        assert!(l.connections.is_empty());
+    }
+
+    #[test]
+    fn user_settings_override_defaults_key_by_key() {
+        let text = "[register]\nname='n'\ncontroller='c'\ncontact='x'\n[redis]\nscan_count = 200\n";
+        let l = load_str(text, Path::new("t.toml"), &HashMap::new()).unwrap();
+        assert_eq!(l.register.redis.scan_count, 200);
+        assert_eq!(l.register.redis.delimiters, vec![":".to_string()]);
+    }
+
+    #[test]
+    fn secret_urls_are_redacted() {
+        let u = SecretUrl::new("redis://app:hunter2@127.0.0.1:6379/0");
+        assert!(!u.to_string().contains("hunter2"));
+        assert!(!format!("{u:?}").contains("hunter2"));
+        assert_eq!(u.expose(), "redis://app:hunter2@127.0.0.1:6379/0");
+    }
+
+    #[test]
+    fn error_positions_are_one_based_and_point_at_the_value() {
+        let text = "[register]\nname='n'\ncontroller='c'\ncontact='x'\n[redis]\nscan_count = 'lots'\n";
+        let e = load_str(text, Path::new("t.toml"), &HashMap::new()).unwrap_err();
+        assert_eq!((e.0[0].line, e.0[0].column), (6, 14), "{e}");
+    }
+}

@@ -1,0 +1,14 @@
+//! The register: the data map as code. See README "The register" for the
+//! schema, and `config/example.toml` for the reference data map.
+
+pub mod load;
+pub mod model;
+pub mod retention;
+pub mod settings;
+
+pub use load::{load_file, load_str, ConfigError, ConfigErrors, Loaded, ResolvedConnection, SecretUrl};
+pub use model::{
+    ColumnStrategy, Connection, ConnectionKind, Erase, Flow, Header, Link, PersonKeys,
+    PersonModel, PersonTable, Register, Storage, StorageKind,
+};
+pub use retention::{Period, Retention, Unit};

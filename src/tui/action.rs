@@ -1,0 +1,61 @@
+//! Everything a person can ask of the console, as one enum. Keys, the help
+//! screen, the hint bar and the `:` palette all map onto these.
+
+/// The panes, in screen order (their digit is their position + 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Map,
+    Redis,
+    Postgres,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 3] = [PaneId::Map, PaneId::Redis, PaneId::Postgres];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Map => "Data map",
+            PaneId::Redis => "Redis",
+            PaneId::Postgres => "Postgres",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        match self {
+            PaneId::Map => 0,
+            PaneId::Redis => 1,
+            PaneId::Postgres => 2,
+        }
+    }
+}
+
+/// Where a key is read: an overlay first, then the focused pane, then global.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    Global,
+    Pane(PaneId),
+    Help,
+    Palette,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    FocusNext,
+    FocusPrev,
+    Focus(PaneId),
+    ToggleZoom,
+    ToggleHelp,
+    OpenPalette,
+    Close,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Look at the servers again now (reconnects a failed connection).
+    Refresh,
+    /// Palette: run the selected entry.
+    Confirm,
+}

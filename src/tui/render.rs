@@ -1,0 +1,275 @@
+//! `render(&AppState, &Theme, &mut Frame)`: a pure function of the state.
+//! Header, panes side by side, hint bar, and the help / palette overlays.
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+use super::action::{Context, PaneId};
+use super::keymap::{self, BINDINGS};
+use super::panes;
+use super::state::{AppState, Level, Overlay, Remote};
+use super::theme::Theme;
+use super::widgets::{fit, spread};
+
+/// Below this size the console asks for a larger terminal instead of
+/// drawing a mess.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.base), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = Paragraph::new(vec![
+            Line::styled("oubli", theme.title_focused),
+            Line::styled(
+                format!("terminal {}x{}: needs at least {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height),
+                theme.warn,
+            ),
+        ])
+        .wrap(Wrap { trim: true });
+        frame.render_widget(msg, area);
+        return;
+    }
+    let [header, body, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(state, theme, frame, header);
+    for (pane, rect) in pane_areas(body, state.focus, state.zoom) {
+        let focused = pane == state.focus;
+        let title = format!(" {} {} ", pane.index() + 1, pane.title());
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+            .border_style(if focused { theme.border_focused } else { theme.border })
+            .title(Span::styled(title, if focused { theme.title_focused } else { theme.title }));
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        match pane {
+            PaneId::Map => panes::map::render(state, theme, frame, inner, focused),
+            PaneId::Redis => panes::redis::render(state, theme, frame, inner, focused),
+            PaneId::Postgres => panes::postgres::render(state, theme, frame, inner, focused),
+        }
+    }
+    render_hints(state, theme, frame, hints);
+    match &state.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => render_help(state, theme, frame, body, *scroll),
+        Overlay::Palette(_) => render_palette(state, theme, frame, body),
+    }
+}
+
+/// Where each pane goes. Wide screens share the width evenly; narrow ones
+/// give the focused pane most of it and keep the others as slim columns;
+/// zoom gives it all.
+pub fn pane_areas(body: Rect, focus: PaneId, zoom: bool) -> Vec<(PaneId, Rect)> {
+    if zoom {
+        return vec![(focus, body)];
+    }
+    let n = PaneId::ALL.len() as u16;
+    let constraints: Vec<Constraint> = if body.width >= 40 * n {
+        PaneId::ALL.iter().map(|_| Constraint::Ratio(1, u32::from(n))).collect()
+    } else {
+        let slim = (body.width / 5).max(12);
+        PaneId::ALL
+            .iter()
+            .map(|p| {
+                if *p == focus {
+                    Constraint::Min(20)
+                } else {
+                    Constraint::Length(slim)
+                }
+            })
+            .collect()
+    };
+    let rects = Layout::horizontal(constraints).split(body);
+    PaneId::ALL.iter().copied().zip(rects.iter().copied()).collect()
+}
+
+fn conn_dot<T>(remote: &Remote<T>, theme: &Theme) -> Span<'static> {
+    match remote {
+        Remote::Ready { .. } => Span::styled("●", theme.ok),
+        Remote::Loading { .. } => Span::styled("○", theme.muted),
+        Remote::Failed { .. } => Span::styled("✕", theme.error),
+    }
+}
+
+fn render_header(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let banner = if state.write_mode {
+        Span::styled(" WRITE MODE ", theme.banner_write)
+    } else {
+        Span::styled(" READ-ONLY ", theme.banner_read_only)
+    };
+    let mut right: Vec<Span> = Vec::new();
+    for c in &state.redis {
+        right.push(Span::styled(format!("redis:{} ", c.name), theme.header));
+        right.push(conn_dot(&c.remote, theme));
+        right.push(Span::styled("  ", theme.header));
+    }
+    for c in &state.postgres {
+        right.push(Span::styled(format!("pg:{} ", c.name), theme.header));
+        right.push(conn_dot(&c.remote, theme));
+        right.push(Span::styled("  ", theme.header));
+    }
+    right.push(banner);
+    let right_w: usize = right.iter().map(|s| s.content.width()).sum();
+    let room = usize::from(area.width).saturating_sub(right_w + 1);
+    let name = fit(&format!(" oubli · {}", state.register.register.name), room);
+    let left = vec![Span::styled(name, theme.header)];
+    // When even the connection list does not fit, keep the banner only.
+    let line = if right_w + 8 > usize::from(area.width) {
+        let banner_only = right.pop().into_iter().collect();
+        spread(left, banner_only, usize::from(area.width))
+    } else {
+        spread(left, right, usize::from(area.width))
+    };
+    frame.render_widget(Paragraph::new(line).style(theme.header), area);
+}
+
+fn render_hints(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some((text, level, _)) = &state.flash {
+        let style = match level {
+            Level::Info => theme.ok,
+            Level::Warn => theme.warn,
+        };
+        frame.render_widget(Paragraph::new(Span::styled(fit(text, area.width.into()), style)), area);
+        return;
+    }
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    for b in keymap::active(BINDINGS, &state.contexts()).into_iter().filter(|b| b.hint) {
+        let key = keymap::keys_label(b);
+        let key = key.split('/').next().unwrap_or("").to_string();
+        let w = key.width() + b.description.width() + 3;
+        if width + w > usize::from(area.width) {
+            break;
+        }
+        width += w;
+        let disabled = b.dangerous && !state.write_mode;
+        spans.push(Span::styled(format!(" {key}"), if disabled { theme.disabled } else { theme.key }));
+        spans.push(Span::styled(format!(" {} ", b.description), if disabled { theme.disabled } else { theme.hint }));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.hint), area);
+}
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    r
+}
+
+fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, scroll: u16) {
+    let mut lines: Vec<Line> = Vec::new();
+    let sections: [(&str, Context); 3] = [
+        ("This pane", Context::Pane(state.focus)),
+        ("Everywhere", Context::Global),
+        ("Command palette (:)", Context::Palette),
+    ];
+    for (title, ctx) in sections {
+        let items: Vec<_> = BINDINGS.iter().filter(|b| b.context == ctx).collect();
+        if items.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(title.to_string(), theme.title_focused));
+        for b in items {
+            let disabled = b.dangerous && !state.write_mode;
+            let mut spans = vec![
+                Span::styled(format!("  {:<12}", keymap::keys_label(b)), if disabled { theme.disabled } else { theme.key }),
+                Span::styled(b.description.to_string(), if disabled { theme.disabled } else { theme.text }),
+            ];
+            if b.dangerous {
+                spans.push(Span::styled(
+                    if disabled { "  (writes; needs --write)" } else { "  (writes)" },
+                    theme.dangerous,
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        if state.write_mode {
+            "WRITE MODE: actions that change a store are enabled and asked to be confirmed."
+        } else {
+            "READ-ONLY: nothing is written to any store. Start with --write to enable writes."
+        },
+        if state.write_mode { theme.dangerous } else { theme.muted },
+    ));
+    let rect = centered(body, 64, (lines.len() as u16).saturating_add(2));
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(" Help — Esc to close ", theme.title_focused))
+        .style(theme.popup);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
+}
+
+fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect) {
+    let Overlay::Palette(p) = &state.overlay else {
+        return;
+    };
+    let query = p.input.lines().join(" ");
+    let entries = state.palette_entries(&query);
+    let height = (entries.len() as u16).clamp(1, 10) + 4;
+    let mut rect = centered(body, 60, height);
+    rect.y = body.y + 1;
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(" : command ", theme.title_focused))
+        .style(theme.popup);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [input_area, _, list_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    let mut input = p.input.clone();
+    input.set_style(theme.input);
+    input.set_placeholder_style(theme.muted);
+    input.set_cursor_style(theme.selected);
+    frame.render_widget(&input, input_area);
+    if entries.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("no command matches", theme.muted)), list_area);
+        return;
+    }
+    let rows = usize::from(list_area.height);
+    let offset = p.cursor.selected.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = entries
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, b)| {
+            let style = if i == p.cursor.selected { theme.selected } else { theme.text };
+            let disabled = b.dangerous && !state.write_mode;
+            spread(
+                vec![Span::styled(b.description.to_string(), if disabled { theme.disabled } else { style })],
+                vec![Span::styled(keymap::keys_label(b), theme.key)],
+                usize::from(list_area.width),
+            )
+            .style(style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list_area);
+}

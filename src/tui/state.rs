@@ -1,0 +1,524 @@
+//! The one owner of the console's state. Input, ticks and background results
+//! arrive as messages; `update` changes the state and says whether the
+//! screen must be drawn again and what the loop must do (effects).
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Local};
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use ratatui::layout::Rect;
+use tui_textarea::TextArea;
+
+use super::action::{Action, Context, PaneId};
+use super::keymap::{self, Binding, Resolved, BINDINGS};
+use crate::postgres::PgOverview;
+use crate::redis::RedisOverview;
+use crate::register::{ConnectionKind, Loaded, Register};
+
+/// A value that lives on a server: loading, there, or failed and retrying.
+#[derive(Debug, Clone)]
+pub enum Remote<T> {
+    Loading {
+        since: Instant,
+    },
+    Ready {
+        data: T,
+        at: DateTime<Local>,
+    },
+    Failed {
+        error: String,
+        retry_at: Instant,
+        /// What was seen before the failure, shown dimmed.
+        last: Option<(T, DateTime<Local>)>,
+    },
+}
+
+impl<T> Remote<T> {
+    pub fn data(&self) -> Option<(&T, &DateTime<Local>)> {
+        match self {
+            Remote::Ready { data, at } => Some((data, at)),
+            Remote::Failed { last: Some((d, at)), .. } => Some((d, at)),
+            _ => None,
+        }
+    }
+}
+
+/// What a background probe reports.
+#[derive(Debug, Clone)]
+pub enum Probe<T> {
+    Connecting,
+    Ready(T),
+    Failed { error: String, retry_in: Duration },
+}
+
+/// Messages from background tasks. `gen` is the generation of the task that
+/// sent it; results from an older generation are dropped.
+#[derive(Debug, Clone)]
+pub enum BgMsg {
+    Redis {
+        conn: String,
+        gen: u64,
+        probe: Probe<RedisOverview>,
+    },
+    Postgres {
+        conn: String,
+        gen: u64,
+        probe: Probe<PgOverview>,
+    },
+}
+
+/// One live connection as the console sees it.
+#[derive(Debug, Clone)]
+pub struct Conn<T> {
+    pub name: String,
+    /// Redacted URL, safe to show.
+    pub url: String,
+    pub gen: u64,
+    pub remote: Remote<T>,
+}
+
+impl<T> Conn<T> {
+    fn apply(&mut self, gen: u64, probe: Probe<T>, now: Instant) -> bool {
+        if gen != self.gen {
+            return false; // stale: from a task that was replaced
+        }
+        let previous = std::mem::replace(&mut self.remote, Remote::Loading { since: now });
+        let last = match previous {
+            Remote::Ready { data, at } => Some((data, at)),
+            Remote::Failed { last, .. } => last,
+            Remote::Loading { .. } => None,
+        };
+        self.remote = match probe {
+            Probe::Connecting => match last {
+                // A reconnect keeps showing the old figures as "failed/last".
+                Some(_) => Remote::Failed {
+                    error: "reconnecting".into(),
+                    retry_at: now,
+                    last,
+                },
+                None => Remote::Loading { since: now },
+            },
+            Probe::Ready(data) => Remote::Ready {
+                data,
+                at: Local::now(),
+            },
+            Probe::Failed { error, retry_in } => Remote::Failed {
+                error,
+                retry_at: now + retry_in,
+                last,
+            },
+        };
+        true
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+}
+
+/// A list position that keeps the selection on screen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Move by `delta` within `len` items and scroll so the selection stays
+    /// inside a window of `height` rows.
+    pub fn step(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            *self = Cursor::default();
+            return;
+        }
+        let target = (self.selected as isize + delta).clamp(0, len as isize - 1);
+        self.selected = target as usize;
+        self.clamp(len, height);
+    }
+
+    pub fn clamp(&mut self, len: usize, height: usize) {
+        let height = height.max(1);
+        self.selected = self.selected.min(len.saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+}
+
+pub struct Palette {
+    pub input: TextArea<'static>,
+    pub cursor: Cursor,
+}
+
+pub enum Overlay {
+    None,
+    Help { scroll: u16 },
+    Palette(Box<Palette>),
+}
+
+/// What the loop must do after an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Restart the probes of every connection (new generation).
+    Refresh,
+    Quit,
+}
+
+pub struct AppState {
+    pub register: Register,
+    pub register_path: String,
+    pub write_mode: bool,
+    pub focus: PaneId,
+    pub zoom: bool,
+    pub overlay: Overlay,
+    pub redis: Vec<Conn<RedisOverview>>,
+    pub postgres: Vec<Conn<PgOverview>>,
+    pub map: Cursor,
+    pub redis_cursor: Cursor,
+    pub pg_cursor: Cursor,
+    pub flash: Option<(String, Level, Instant)>,
+    pub now: Instant,
+    pub size: Rect,
+}
+
+/// How long a flash message stays in the hint bar.
+const FLASH_FOR: Duration = Duration::from_secs(4);
+
+impl AppState {
+    pub fn new(loaded: &Loaded, write_mode: bool, now: Instant) -> AppState {
+        let conns = |kind| {
+            loaded
+                .connections_of(kind)
+                .map(|c| (c.name.clone(), c.url.redacted()))
+                .collect::<Vec<_>>()
+        };
+        AppState {
+            register: loaded.register.clone(),
+            register_path: loaded.path.display().to_string(),
+            write_mode,
+            focus: PaneId::Map,
+            zoom: false,
+            overlay: Overlay::None,
+            redis: conns(ConnectionKind::Redis)
+                .into_iter()
+                .map(|(name, url)| Conn {
+                    name,
+                    url,
+                    gen: 0,
+                    remote: Remote::Loading { since: now },
+                })
+                .collect(),
+            postgres: conns(ConnectionKind::Postgres)
+                .into_iter()
+                .map(|(name, url)| Conn {
+                    name,
+                    url,
+                    gen: 0,
+                    remote: Remote::Loading { since: now },
+                })
+                .collect(),
+            map: Cursor::default(),
+            redis_cursor: Cursor::default(),
+            pg_cursor: Cursor::default(),
+            flash: None,
+            now,
+            size: Rect::new(0, 0, 80, 24),
+        }
+    }
+
+    /// Contexts for key lookup, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match self.overlay {
+            Overlay::Help { .. } => vec![Context::Help],
+            Overlay::Palette(_) => vec![Context::Palette],
+            Overlay::None => vec![Context::Pane(self.focus), Context::Global],
+        }
+    }
+
+    /// Bindings the palette offers: every action of the focused pane and the
+    /// global ones (not the plain cursor moves), filtered by the query.
+    pub fn palette_entries(&self, query: &str) -> Vec<&'static Binding> {
+        let q = query.trim().to_lowercase();
+        keymap::active(BINDINGS, &[Context::Pane(self.focus), Context::Global])
+            .into_iter()
+            .filter(|b| {
+                !matches!(
+                    b.action,
+                    Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+                )
+            })
+            .filter(|b| q.is_empty() || b.description.to_lowercase().contains(&q))
+            .collect()
+    }
+
+    /// Rows of list available to the focused pane, for paging.
+    fn page(&self) -> usize {
+        usize::from(self.size.height.saturating_sub(8)).max(1)
+    }
+
+    /// Number of selectable lines per pane.
+    pub fn pane_len(&self, pane: PaneId) -> usize {
+        match pane {
+            PaneId::Map => self.register.storages.len(),
+            PaneId::Redis => self
+                .redis
+                .iter()
+                .map(|c| c.remote.data().map_or(0, |(d, _)| d.dbs.len()))
+                .sum(),
+            PaneId::Postgres => self
+                .postgres
+                .iter()
+                .map(|c| c.remote.data().map_or(0, |(d, _)| d.tables.len()))
+                .sum(),
+        }
+    }
+
+    fn cursor_mut(&mut self, pane: PaneId) -> &mut Cursor {
+        match pane {
+            PaneId::Map => &mut self.map,
+            PaneId::Redis => &mut self.redis_cursor,
+            PaneId::Postgres => &mut self.pg_cursor,
+        }
+    }
+
+    pub fn flash(&mut self, text: impl Into<String>, level: Level) {
+        self.flash = Some((text.into(), level, self.now));
+    }
+
+    /// A terminal event. Returns (redraw?, effects).
+    pub fn on_event(&mut self, ev: &Event) -> (bool, Vec<Effect>) {
+        match ev {
+            Event::Key(key) => self.on_key(key),
+            Event::Resize(w, h) => {
+                self.size = Rect::new(0, 0, *w, *h);
+                for pane in PaneId::ALL {
+                    let (len, page) = (self.pane_len(pane), self.page());
+                    self.cursor_mut(pane).clamp(len, page);
+                }
+                (true, vec![])
+            }
+            _ => (false, vec![]),
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent) -> (bool, Vec<Effect>) {
+        if key.kind == KeyEventKind::Release {
+            return (false, vec![]);
+        }
+        let resolved = keymap::resolve(BINDINGS, &self.contexts(), key, self.write_mode);
+        match resolved {
+            Resolved::Run(action) => self.run(action),
+            Resolved::Refused(b) => {
+                self.flash(
+                    format!("read-only: restart with --write to {}", b.description),
+                    Level::Warn,
+                );
+                (true, vec![])
+            }
+            Resolved::None => {
+                // Typing into the palette.
+                if let Overlay::Palette(p) = &mut self.overlay {
+                    let changed = p.input.input(*key);
+                    if changed {
+                        p.cursor = Cursor::default();
+                    }
+                    return (changed, vec![]);
+                }
+                (false, vec![])
+            }
+        }
+    }
+
+    /// Do one action.
+    pub fn run(&mut self, action: Action) -> (bool, Vec<Effect>) {
+        let page = self.page() as isize;
+        match (&mut self.overlay, action) {
+            (_, Action::Quit) => return (false, vec![Effect::Quit]),
+            (Overlay::Help { .. }, Action::Close | Action::ToggleHelp) => {
+                self.overlay = Overlay::None;
+            }
+            (Overlay::Help { scroll }, Action::Up) => *scroll = scroll.saturating_sub(1),
+            (Overlay::Help { scroll }, Action::Down) => *scroll = scroll.saturating_add(1),
+            (Overlay::Palette(_), Action::Close) => self.overlay = Overlay::None,
+            (Overlay::Palette(p), Action::Up | Action::Down) => {
+                let query = p.input.lines().join(" ");
+                let len = self.palette_entries(&query).len();
+                if let Overlay::Palette(p) = &mut self.overlay {
+                    p.cursor
+                        .step(if action == Action::Up { -1 } else { 1 }, len, 8);
+                }
+            }
+            (Overlay::Palette(p), Action::Confirm) => {
+                let query = p.input.lines().join(" ");
+                let chosen = self
+                    .palette_entries(&query)
+                    .get(p.cursor.selected)
+                    .map(|b| b.action);
+                self.overlay = Overlay::None;
+                if let Some(a) = chosen {
+                    return self.run(a);
+                }
+            }
+            (_, Action::ToggleHelp) => self.overlay = Overlay::Help { scroll: 0 },
+            (_, Action::OpenPalette) => {
+                let mut input = TextArea::default();
+                input.set_placeholder_text("type to filter commands");
+                input.set_cursor_line_style(ratatui::style::Style::default());
+                self.overlay = Overlay::Palette(Box::new(Palette {
+                    input,
+                    cursor: Cursor::default(),
+                }));
+            }
+            (_, Action::FocusNext) => {
+                self.focus = PaneId::ALL[(self.focus.index() + 1) % PaneId::ALL.len()];
+            }
+            (_, Action::FocusPrev) => {
+                let n = PaneId::ALL.len();
+                self.focus = PaneId::ALL[(self.focus.index() + n - 1) % n];
+            }
+            (_, Action::Focus(p)) => self.focus = p,
+            (_, Action::ToggleZoom) => self.zoom = !self.zoom,
+            (_, Action::Refresh) => {
+                self.flash("refreshing…", Level::Info);
+                return (true, vec![Effect::Refresh]);
+            }
+            (_, Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom) => {
+                let delta = match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -page,
+                    Action::PageDown => page,
+                    Action::Top => isize::MIN / 2,
+                    _ => isize::MAX / 2,
+                };
+                let pane = self.focus;
+                let (len, page) = (self.pane_len(pane), self.page());
+                self.cursor_mut(pane).step(delta, len, page);
+            }
+            (_, Action::Close | Action::Confirm) => return (false, vec![]),
+        }
+        (true, vec![])
+    }
+
+    /// A result from a background task.
+    pub fn on_bg(&mut self, msg: BgMsg) -> bool {
+        let now = self.now;
+        match msg {
+            BgMsg::Redis { conn, gen, probe } => self
+                .redis
+                .iter_mut()
+                .find(|c| c.name == conn)
+                .is_some_and(|c| c.apply(gen, probe, now)),
+            BgMsg::Postgres { conn, gen, probe } => self
+                .postgres
+                .iter_mut()
+                .find(|c| c.name == conn)
+                .is_some_and(|c| c.apply(gen, probe, now)),
+        }
+    }
+
+    /// New generation for every connection (after a refresh); returns it.
+    pub fn bump_generation(&mut self) -> u64 {
+        let gen = self
+            .redis
+            .iter()
+            .map(|c| c.gen)
+            .chain(self.postgres.iter().map(|c| c.gen))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        for c in &mut self.redis {
+            c.gen = gen;
+        }
+        for c in &mut self.postgres {
+            c.gen = gen;
+        }
+        gen
+    }
+
+    /// The clock moved. Redraw only if something on screen depends on it
+    /// (a countdown, a spinner, a flash message that expires).
+    pub fn on_tick(&mut self, now: Instant) -> bool {
+        self.now = now;
+        let mut changed = false;
+        if let Some((_, _, at)) = &self.flash {
+            if now.duration_since(*at) >= FLASH_FOR {
+                self.flash = None;
+                changed = true;
+            }
+        }
+        let pending = self
+            .redis
+            .iter()
+            .any(|c| !matches!(c.remote, Remote::Ready { .. }))
+            || self
+                .postgres
+                .iter()
+                .any(|c| !matches!(c.remote, Remote::Ready { .. }));
+        changed || pending
+    }
+
+    /// Everything has answered (data or error): used by screenshots.
+    pub fn settled(&self) -> bool {
+        self.redis
+            .iter()
+            .all(|c| !matches!(c.remote, Remote::Loading { .. }))
+            && self
+                .postgres
+                .iter()
+                .all(|c| !matches!(c.remote, Remote::Loading { .. }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_keeps_selection_visible() {
+        let mut c = Cursor::default();
+        c.step(5, 10, 3);
+        assert_eq!(c, Cursor { selected: 5, offset: 3 });
+        c.step(-4, 10, 3);
+        assert_eq!(c, Cursor { selected: 1, offset: 1 });
+        c.step(100, 10, 3);
+        assert_eq!(c, Cursor { selected: 9, offset: 7 });
+        c.step(1, 0, 3);
+        assert_eq!(c, Cursor::default());
+    }
+
+    #[test]
+    fn stale_generations_are_dropped() {
+        let now = Instant::now();
+        let mut c: Conn<u32> = Conn {
+            name: "x".into(),
+            url: "redis://h".into(),
+            gen: 2,
+            remote: Remote::Loading { since: now },
+        };
+        assert!(!c.apply(1, Probe::Ready(7), now));
+        assert!(matches!(c.remote, Remote::Loading { .. }));
+        assert!(c.apply(2, Probe::Ready(7), now));
+        assert!(matches!(c.remote, Remote::Ready { data: 7, .. }));
+        assert!(c.apply(
+            2,
+            Probe::Failed {
+                error: "down".into(),
+                retry_in: Duration::from_secs(4)
+            },
+            now
+        ));
+        match &c.remote {
+            Remote::Failed { last, retry_at, .. } => {
+                assert_eq!(last.as_ref().map(|l| l.0), Some(7));
+                assert_eq!(*retry_at, now + Duration::from_secs(4));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
