@@ -2,3 +2,5 @@
 //!
 //! Domain engines (`register`, `redis`, `postgres`, `demo`) know nothing of
 //! the terminal; `tui` and `cli` are thin faces over them.
+
+pub mod demo;
