@@ -24,7 +24,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use self::postgres::{seed_postgres, TABLES};
-pub use self::redis::seed_redis;
+pub use self::redis::{seed_redis, ODD_KEYS};
 
 /// How much to generate, and from which seed.
 #[derive(Debug, Clone, PartialEq, Eq)]
