@@ -355,9 +355,10 @@ impl AppState {
             }
             (Overlay::Palette(p), Action::Confirm) => {
                 let query = p.input.lines().join(" ");
+                let selected = p.cursor.selected;
                 let chosen = self
                     .palette_entries(&query)
-                    .get(p.cursor.selected)
+                    .get(selected)
                     .map(|b| b.action);
                 self.overlay = Overlay::None;
                 if let Some(a) = chosen {

@@ -62,14 +62,28 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
-/// Left text and right text on one line of `width` columns.
+/// Left text and right text on one line of `width` columns. When both do
+/// not fit, the right part goes (it is the detail) and the left is cut.
 pub fn spread<'a>(left: Vec<Span<'a>>, right: Vec<Span<'a>>, width: usize) -> Line<'a> {
     let lw: usize = left.iter().map(|s| s.content.width()).sum();
     let rw: usize = right.iter().map(|s| s.content.width()).sum();
-    let mut spans = left;
     if lw + 1 + rw <= width {
+        let mut spans = left;
         spans.push(Span::raw(" ".repeat(width - lw - rw)));
         spans.extend(right);
+        return Line::from(spans);
+    }
+    let mut spans = Vec::with_capacity(left.len());
+    let mut room = width;
+    for s in left {
+        let w = s.content.width();
+        if w <= room {
+            room -= w;
+            spans.push(s);
+        } else {
+            spans.push(Span::styled(fit(&s.content, room), s.style));
+            break;
+        }
     }
     Line::from(spans)
 }

@@ -71,8 +71,11 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
                 count(t.estimated_rows as u64)
             };
             let right = format!("{rows_txt:>9} {:>9}", bytes(u64::try_from(t.total_bytes).unwrap_or(0)));
+            // Narrow pane: the name alone, cut; wide: name and figures.
+            let name_room = width.saturating_sub(right.len() + 1);
+            let name = if name_room >= 8 { fit(&name, name_room) } else { name };
             rows.push(spread(
-                vec![Span::styled(fit(&name, width.saturating_sub(right.len() + 1)), text)],
+                vec![Span::styled(name, text)],
                 vec![Span::styled(right, text)],
                 width,
             ));
