@@ -35,12 +35,10 @@ impl Key {
     pub fn matches(&self, ev: &KeyEvent) -> bool {
         let relevant = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
         let wanted = self.mods & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let code = match (ev.code, self.code) {
-            // Some terminals send BackTab, others Shift+Tab.
-            (KeyCode::Tab, KeyCode::BackTab) if ev.modifiers.contains(KeyModifiers::SHIFT) => {
-                KeyCode::BackTab
-            }
-            (c, _) => c,
+        // Some terminals send BackTab, others Shift+Tab.
+        let code = match ev.code {
+            KeyCode::Tab if ev.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            c => c,
         };
         code == self.code && relevant == wanted
     }

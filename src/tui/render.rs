@@ -25,10 +25,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = Paragraph::new(vec![
             Line::styled("oubli", theme.title_focused),
-            Line::styled(
-                format!("terminal {}x{}: needs at least {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height),
-                theme.warn,
-            ),
+            Line::styled("terminal too small:", theme.warn),
+            Line::styled(format!("{}x{}, needs {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height), theme.warn),
         ])
         .wrap(Wrap { trim: true });
         frame.render_widget(msg, area);
@@ -209,7 +207,7 @@ fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, s
         },
         if state.write_mode { theme.dangerous } else { theme.muted },
     ));
-    let rect = centered(body, 64, (lines.len() as u16).saturating_add(2));
+    let rect = centered(body, 72, (lines.len() as u16).saturating_add(3));
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -217,7 +215,10 @@ fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, s
         .border_style(theme.border_focused)
         .title(Span::styled(" Help — Esc to close ", theme.title_focused))
         .style(theme.popup);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)),
+        rect,
+    );
 }
 
 fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect) {

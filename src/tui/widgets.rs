@@ -88,20 +88,54 @@ pub fn spread<'a>(left: Vec<Span<'a>>, right: Vec<Span<'a>>, width: usize) -> Li
     Line::from(spans)
 }
 
+/// Break `text` into lines of at most `width` columns, at spaces when it can.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() { word.width() } else { line.width() + 1 + word.width() };
+        if candidate > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        // A word longer than the line is cut hard.
+        while line.width() > width {
+            let mut head = String::new();
+            let mut rest = line.chars();
+            for c in rest.by_ref() {
+                if head.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) > width {
+                    line = std::iter::once(c).chain(rest).collect();
+                    break;
+                }
+                head.push(c);
+            }
+            lines.push(head);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
 /// The status line of something remote: nothing when ready, a spinner when
 /// loading, the error and the retry countdown when failed.
-pub fn remote_status<T>(remote: &Remote<T>, now: Instant, theme: &Theme) -> Option<Line<'static>> {
+pub fn remote_status<T>(remote: &Remote<T>, now: Instant, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     match remote {
-        Remote::Ready { .. } => None,
+        Remote::Ready { .. } => vec![],
         Remote::Loading { since } => {
             let secs = now.saturating_duration_since(*since).as_secs();
             let frame = SPINNER[(now.saturating_duration_since(*since).as_millis() / 250) as usize % 4];
-            Some(Line::from(vec![
+            vec![Line::from(vec![
                 Span::styled(format!("{frame} "), theme.muted),
                 Span::styled(format!("loading… ({secs}s)"), theme.muted),
-            ]))
+            ])]
         }
         Remote::Failed {
             error, retry_at, ..
@@ -113,10 +147,12 @@ pub fn remote_status<T>(remote: &Remote<T>, now: Instant, theme: &Theme) -> Opti
             } else {
                 format!("retrying in {secs}s")
             };
-            Some(Line::from(vec![
-                Span::styled(format!("error: {error}"), theme.error),
-                Span::styled(format!(" — {retry}"), theme.warn),
-            ]))
+            let mut lines: Vec<Line<'static>> = wrap(&format!("error: {error}"), width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.error))
+                .collect();
+            lines.push(Line::styled(retry, theme.warn));
+            lines
         }
     }
 }
@@ -135,5 +171,7 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
         assert_eq!(fit("日本語", 4), "日…");
+        assert_eq!(wrap("error: connection refused by peer", 12), vec!["error:", "connection", "refused by", "peer"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
     }
 }

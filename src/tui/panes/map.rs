@@ -69,7 +69,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         return;
     }
     let order = order(reg);
-    let details_h = if area.height >= 18 { area.height / 2 } else { 0 };
+    // The details panel: half the pane when tall, a few lines at 80x24,
+    // none when the list would be too short to use.
+    let details_h = match area.height {
+        h if h >= 30 => h / 2,
+        h if h >= 16 => 7,
+        _ => 0,
+    };
     let [list_area, details_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(details_h)]).areas(area);
 
@@ -163,20 +169,22 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
     if let Some(src) = &s.copy_of {
         lines.push(field("copy of", src.get_ref().clone(), theme.text));
     }
-    let outgoing: Vec<String> = reg
-        .flows
-        .iter()
-        .filter(|f| f.from() == s.id())
-        .map(|f| format!("{}{}", if f.both_ways { "↔ " } else { "→ " }, f.to()))
-        .collect();
-    let incoming: Vec<String> = reg
+    // Flows, one per line, by the other end's label: incoming first.
+    let label = |id: &str| reg.storage(id).map_or(id.to_string(), |n| n.label.clone());
+    let flows: Vec<String> = reg
         .flows
         .iter()
         .filter(|f| f.to() == s.id())
-        .map(|f| format!("{}{}", if f.both_ways { "↔ " } else { "← " }, f.from()))
+        .map(|f| format!("{} {}", if f.both_ways { "↔" } else { "←" }, label(f.from())))
+        .chain(
+            reg.flows
+                .iter()
+                .filter(|f| f.from() == s.id())
+                .map(|f| format!("{} {}", if f.both_ways { "↔" } else { "→" }, label(f.to()))),
+        )
         .collect();
-    if !outgoing.is_empty() || !incoming.is_empty() {
-        lines.push(field("flows", [incoming, outgoing].concat().join("  "), theme.text));
+    for (i, f) in flows.into_iter().enumerate() {
+        lines.push(field(if i == 0 { "flows" } else { "" }, f, theme.text));
     }
     if let Some(conn) = s.connection_name() {
         let live = state

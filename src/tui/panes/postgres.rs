@@ -29,9 +29,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             Span::styled(c.name.clone(), theme.title),
             Span::styled(format!(" {}", fit(&c.url, width.saturating_sub(c.name.len() + 1))), theme.muted),
         ]));
-        if let Some(status) = remote_status(&c.remote, state.now, theme) {
-            head.push(status);
-        }
+        head.extend(remote_status(&c.remote, state.now, theme, width));
         let Some((o, at)) = c.remote.data() else {
             continue;
         };
