@@ -381,3 +381,44 @@ async fn postgres_seed_loads_the_schema_the_register_expects() {
     assert_eq!(before, after);
     assert_eq!(count(&client, "SELECT count(*) FROM users").await, 500);
 }
+
+/// The figures quoted in the report: run in a release build with
+/// `cargo test --release --test demo_seed -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement: 1M Redis keys and 10k Postgres users"]
+async fn seed_figures() {
+    let keys = std::env::var("OUBLI_BENCH_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let opts = SeedOptions {
+        users: 10_000,
+        keys,
+        seed: 42,
+    };
+    let server = TestRedis::start();
+    let mut con = server.connection().await;
+    let r = demo::seed_redis(&mut con, &opts)
+        .await
+        .expect("seeding redis");
+    let dbsize: u64 = query(&mut con, &redis::cmd("DBSIZE")).await;
+    eprintln!(
+        "redis: {} keys (DBSIZE {dbsize}) in {:?}",
+        r.total, r.elapsed
+    );
+    for (p, n) in &r.items {
+        eprintln!("  {p:<55} {n}");
+    }
+    assert_eq!(dbsize, r.total);
+    assert!(r.elapsed < std::time::Duration::from_secs(60));
+
+    let db = TestPg::create().await;
+    let mut client = db.client().await;
+    let r = demo::seed_postgres(&mut client, &opts)
+        .await
+        .expect("seeding postgres");
+    eprintln!("postgres: {} rows in {:?}", r.total, r.elapsed);
+    for (t, n) in &r.items {
+        eprintln!("  {t:<20} {n}");
+    }
+}

@@ -513,7 +513,7 @@ impl Fake {
             // Keep e-mails unique across users: a few real-life collisions
             // would muddy the rights-request demo.
             let (local, domain) = e.split_once('@').unwrap_or((&e, "example.org"));
-            if id % 7 == 0 {
+            if id.is_multiple_of(7) {
                 format!("{local}.{id}@{domain}")
             } else {
                 format!("{local}{id}@{domain}")

@@ -117,13 +117,14 @@ impl Counts {
     }
 }
 
-/// Draw a value not seen before; after a few collisions, fall back to `alt`
-/// (which must be unique by construction).
+/// Draw a value not seen before: a few tries of `draw`, then `alt` until it
+/// gives a fresh one (`alt` must have room: a counter or plenty of entropy).
+/// This keeps the report's counts equal to `DBSIZE`.
 fn unique(
     seen: &mut HashSet<String>,
     f: &mut Fake,
     mut draw: impl FnMut(&mut Fake) -> String,
-    alt: impl FnOnce(&mut Fake) -> String,
+    mut alt: impl FnMut(&mut Fake) -> String,
 ) -> String {
     for _ in 0..8 {
         let v = draw(f);
@@ -131,9 +132,12 @@ fn unique(
             return v;
         }
     }
-    let v = alt(f);
-    seen.insert(v.clone());
-    v
+    loop {
+        let v = alt(f);
+        if seen.insert(v.clone()) {
+            return v;
+        }
+    }
 }
 
 fn gzip(data: &[u8]) -> anyhow::Result<Vec<u8>> {
@@ -455,7 +459,7 @@ pub async fn seed_redis(
 
     // rate_limit:<ip>, no TTL
     let mut seen = HashSet::new();
-    for i in 0..n_shape[3] {
+    for _ in 0..n_shape[3] {
         let ip = unique(
             &mut seen,
             &mut f,
@@ -466,7 +470,7 @@ pub async fn seed_redis(
                     f.ipv6()
                 }
             },
-            |_| format!("2001:db8:ffff:{:x}::1", i),
+            |f| f.ipv6(),
         );
         let mut c = cmd("SET");
         c.arg(format!("rate_limit:{ip}"))
@@ -489,7 +493,7 @@ pub async fn seed_redis(
         }
         let mut c = cmd("SET");
         c.arg(format!("app:production:user_session_domain:{email}"))
-            .arg(if id % 4 == 0 {
+            .arg(if id.is_multiple_of(4) {
                 "rdv-aide-numerique.fr"
             } else {
                 "rdv-solidarites.fr"
@@ -501,7 +505,7 @@ pub async fn seed_redis(
 
     // otp:<phone digits>, TTL 10 min
     let mut seen = HashSet::new();
-    for i in 0..n_shape[5] {
+    for _ in 0..n_shape[5] {
         let digits = unique(
             &mut seen,
             &mut f,
@@ -516,7 +520,7 @@ pub async fn seed_redis(
                     None => d,
                 }
             },
-            |_| format!("07{:08}", i),
+            |f| format!("07{}", f.digits(8)),
         );
         let mut c = cmd("SET");
         c.arg(format!("otp:{digits}"))
@@ -611,8 +615,8 @@ pub async fn seed_redis(
 
     // rdv:sessions:<32 hex>, TTL 2 days (the rest of the budget)
     let mut seen = HashSet::new();
-    for i in 0..n_sessions {
-        let token = unique(&mut seen, &mut f, |f| f.hex(32), |_| format!("{:032x}", i));
+    for _ in 0..n_sessions {
+        let token = unique(&mut seen, &mut f, |f| f.hex(32), |f| f.hex(32));
         let uid = f.rng.random_range(1..=n_users);
         let p = &people[uid - 1];
         let ip = if f.chance(0.85) { f.ipv4() } else { f.ipv6() };
