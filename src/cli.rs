@@ -35,7 +35,13 @@ pub struct Cli {
 pub struct Global {
     /// The register (TOML). Default: $OUBLI_CONFIG, ./oubli.toml, then
     /// $XDG_CONFIG_HOME/oubli/register.toml.
-    #[arg(long, short = 'c', global = true, env = "OUBLI_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "OUBLI_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// A Redis URL that stands in for (or overrides) the register's Redis
     /// connection, like `redis-cli -u`.
@@ -167,9 +173,11 @@ pub fn load(global: &Global) -> Result<Loaded, String> {
         Some(path) => register::load_file(&path).map_err(|e| e.to_string())?,
         None if global.redis.is_some() || global.pg.is_some() => register::load::ad_hoc(),
         None => {
-            return Err("no register: pass --config FILE (see config/example.toml), set OUBLI_CONFIG, \
+            return Err(
+                "no register: pass --config FILE (see config/example.toml), set OUBLI_CONFIG, \
                  or give --redis URL / --pg URL for a quick look"
-                .to_string())
+                    .to_string(),
+            )
         }
     };
     if let Some(url) = &global.redis {
@@ -196,7 +204,11 @@ pub async fn run(cli: Cli) -> ExitCode {
                         l.register.storages.len(),
                         l.register.flows.len(),
                         l.connections.len(),
-                        if l.register.person.is_some() { ", person model" } else { "" }
+                        if l.register.person.is_some() {
+                            ", person model"
+                        } else {
+                            ""
+                        }
                     );
                     ExitCode::from(EXIT_OK)
                 }
@@ -248,18 +260,22 @@ async fn status(global: &Global, format: Format) -> ExitCode {
     let mut results = Vec::new();
     for c in loaded.connections.values() {
         let outcome: anyhow::Result<serde_json::Value> = match c.kind {
-            ConnectionKind::Redis => async {
-                let mut con = crate::redis::connect(c, &reg.redis).await?;
-                let o = crate::redis::overview::fetch(&mut con).await?;
-                Ok(serde_json::to_value(o)?)
+            ConnectionKind::Redis => {
+                async {
+                    let mut con = crate::redis::connect(c, &reg.redis).await?;
+                    let o = crate::redis::overview::fetch(&mut con).await?;
+                    Ok(serde_json::to_value(o)?)
+                }
+                .await
             }
-            .await,
-            ConnectionKind::Postgres => async {
-                let client = crate::postgres::connect(c, &reg.postgres).await?;
-                let o = crate::postgres::overview::fetch(&client).await?;
-                Ok(serde_json::to_value(o)?)
+            ConnectionKind::Postgres => {
+                async {
+                    let client = crate::postgres::connect(c, &reg.postgres).await?;
+                    let o = crate::postgres::overview::fetch(&client).await?;
+                    Ok(serde_json::to_value(o)?)
+                }
+                .await
             }
-            .await,
         };
         results.push((c, outcome));
     }
@@ -282,7 +298,10 @@ async fn status(global: &Global, format: Format) -> ExitCode {
                     v
                 })
                 .collect();
-            println!("{}", serde_json::json!({ "register": reg.register.name, "connections": items }));
+            println!(
+                "{}",
+                serde_json::json!({ "register": reg.register.name, "connections": items })
+            );
         }
         Format::Text => {
             println!("{}", reg.register.name);
@@ -296,7 +315,10 @@ async fn status(global: &Global, format: Format) -> ExitCode {
                             ConnectionKind::Redis => format!(
                                 "redis {} — {} keys",
                                 o["version"].as_str().unwrap_or("?"),
-                                o["dbs"].as_array().map_or(0, |d| d.iter().filter_map(|x| x["keys"].as_u64()).sum::<u64>())
+                                o["dbs"].as_array().map_or(0, |d| d
+                                    .iter()
+                                    .filter_map(|x| x["keys"].as_u64())
+                                    .sum::<u64>())
                             ),
                             ConnectionKind::Postgres => format!(
                                 "postgres {} — database {}, {} tables",
@@ -345,7 +367,8 @@ async fn seed(global: &Global, args: &SeedArgs) -> ExitCode {
             return fail("demo seed: no Postgres connection (pass --pg URL, or --redis-only)");
         };
         let result = async {
-            let mut client = crate::postgres::connect_writable(conn, &loaded.register.postgres).await?;
+            let mut client =
+                crate::postgres::connect_writable(conn, &loaded.register.postgres).await?;
             crate::demo::seed_postgres(&mut client, &opts).await
         }
         .await;
@@ -381,7 +404,11 @@ async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
         "map" => crate::tui::action::PaneId::Map,
         "redis" => crate::tui::action::PaneId::Redis,
         "postgres" | "pg" => crate::tui::action::PaneId::Postgres,
-        other => return fail(format!("--focus {other:?}: expected map, redis or postgres")),
+        other => {
+            return fail(format!(
+                "--focus {other:?}: expected map, redis or postgres"
+            ))
+        }
     };
     let (w, h) = args.size;
     let help = args.help;

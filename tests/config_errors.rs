@@ -7,27 +7,52 @@ use std::process::Command;
 
 fn oubli() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_oubli"));
-    c.env_remove("OUBLI_CONFIG").env("OUBLI_LOG_DIR", std::env::temp_dir().join("oubli-test-logs"));
+    c.env_remove("OUBLI_CONFIG").env(
+        "OUBLI_LOG_DIR",
+        std::env::temp_dir().join("oubli-test-logs"),
+    );
     c
 }
 
 #[test]
 fn every_broken_register_is_refused_with_its_position_and_reason() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 6, "the corpus is missing");
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let expects: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
-        let forbids: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# forbid: ")).collect();
-        assert!(!expects.is_empty(), "{} has no # expect line", file.display());
-        let out = oubli().arg("config").arg("check").arg(&file).output().unwrap();
+        let expects: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# expect: "))
+            .collect();
+        let forbids: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# forbid: "))
+            .collect();
+        assert!(
+            !expects.is_empty(),
+            "{} has no # expect line",
+            file.display()
+        );
+        let out = oubli()
+            .arg("config")
+            .arg("check")
+            .arg(&file)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{}: {stderr}", file.display());
         for e in &expects {
             let wanted = format!("{}:{e}", file.display());
-            assert!(stderr.contains(&wanted), "{}:\n wanted {wanted}\n got {stderr}", file.display());
+            assert!(
+                stderr.contains(&wanted),
+                "{}:\n wanted {wanted}\n got {stderr}",
+                file.display()
+            );
         }
         assert_eq!(
             stderr.matches("error: ").count(),
@@ -46,9 +71,20 @@ fn every_broken_register_is_refused_with_its_position_and_reason() {
 fn the_shipped_registers_are_valid() {
     for name in ["config/example.toml", "config/demo.toml"] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
-        let out = oubli().arg("config").arg("check").arg(&path).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(String::from_utf8_lossy(&out.stdout).contains("ok — 19 storages, 19 flows, 2 connections, person model"));
+        let out = oubli()
+            .arg("config")
+            .arg("check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout)
+            .contains("ok — 19 storages, 19 flows, 2 connections, person model"));
     }
 }
 
@@ -59,8 +95,22 @@ fn the_example_holds_the_whole_reference_map() {
     let reg = &l.register;
     use oubli::register::{Retention, StorageKind};
     // The eight storages of the written map, plus the SMS providers and the Redis backups.
-    for id in ["postgres", "redis", "logs", "backups", "etl-db", "partners", "sentry", "email-provider", "sms-1", "redis-backups"] {
-        assert!(reg.storage(id).is_some_and(|s| s.kind().is_persistent()), "{id}");
+    for id in [
+        "postgres",
+        "redis",
+        "logs",
+        "backups",
+        "etl-db",
+        "partners",
+        "sentry",
+        "email-provider",
+        "sms-1",
+        "redis-backups",
+    ] {
+        assert!(
+            reg.storage(id).is_some_and(|s| s.kind().is_persistent()),
+            "{id}"
+        );
     }
     let ret = |id: &str| reg.storage(id).unwrap().effective_retention().unwrap();
     assert_eq!(ret("postgres").to_string(), "2 years");
@@ -72,7 +122,13 @@ fn the_example_holds_the_whole_reference_map() {
     assert_eq!(reg.storage("backups").unwrap().variants.len(), 2);
     assert!(!reg.storage("sentry").unwrap().is_inside());
     assert_eq!(reg.storage("web").unwrap().kind(), StorageKind::Process);
-    assert_eq!(reg.storages.iter().filter(|s| s.kind() == StorageKind::Actor).count(), 4);
+    assert_eq!(
+        reg.storages
+            .iter()
+            .filter(|s| s.kind() == StorageKind::Actor)
+            .count(),
+        4
+    );
     let both = reg.flows.iter().filter(|f| f.both_ways).count();
     assert_eq!((reg.flows.len(), both), (19, 7));
     let person = reg.person.as_ref().unwrap();
@@ -82,24 +138,39 @@ fn the_example_holds_the_whole_reference_map() {
 
 #[test]
 fn config_check_without_a_file_is_a_usage_error() {
-    let out = oubli().current_dir(std::env::temp_dir()).args(["config", "check"]).env("XDG_CONFIG_HOME", "/nonexistent").output().unwrap();
+    let out = oubli()
+        .current_dir(std::env::temp_dir())
+        .args(["config", "check"])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("which file?"));
 }
 
 #[test]
 fn a_missing_file_is_reported_not_panicked() {
-    let out = oubli().args(["config", "check", "/nonexistent/oubli.toml"]).output().unwrap();
+    let out = oubli()
+        .args(["config", "check", "/nonexistent/oubli.toml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("/nonexistent/oubli.toml:1:1: cannot read the register"), "{err}");
+    assert!(
+        err.contains("/nonexistent/oubli.toml:1:1: cannot read the register"),
+        "{err}"
+    );
 }
 
 #[test]
 fn secrets_come_from_env_and_files_and_never_show() {
     use std::collections::HashMap;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("pg-url"), "postgresql://app:pw-from-file@127.0.0.1:5432/db\n").unwrap();
+    std::fs::write(
+        dir.path().join("pg-url"),
+        "postgresql://app:pw-from-file@127.0.0.1:5432/db\n",
+    )
+    .unwrap();
     let text = r#"
 [register]
 name = "t"
@@ -117,10 +188,16 @@ url_file = "pg-url"
     let env: HashMap<String, String> = [("REDIS_PW".to_string(), "pw-from-env".to_string())].into();
     let l = oubli::register::load_str(text, &dir.path().join("r.toml"), &env).unwrap();
     let cache = &l.connections["cache"];
-    assert_eq!(cache.url.expose(), "redis://oubli:pw-from-env@127.0.0.1:6379/2");
+    assert_eq!(
+        cache.url.expose(),
+        "redis://oubli:pw-from-env@127.0.0.1:6379/2"
+    );
     assert!(!cache.url.to_string().contains("pw-from-env"));
     assert!(!format!("{:?}", l.connections).contains("pw-from"));
-    assert_eq!(l.connections["db"].url.expose(), "postgresql://app:pw-from-file@127.0.0.1:5432/db");
+    assert_eq!(
+        l.connections["db"].url.expose(),
+        "postgresql://app:pw-from-file@127.0.0.1:5432/db"
+    );
     // A Redis URL for a Postgres connection is named as such.
     let wrong = text.replace("url_file = \"pg-url\"", "url = \"redis://127.0.0.1:6379\"");
     let e = oubli::register::load_str(&wrong, Path::new("w.toml"), &env).unwrap_err();

@@ -35,8 +35,18 @@ fn with_data(mut state: AppState) -> AppState {
             connected_clients: 3,
             ops_per_sec: 118,
             dbs: vec![
-                DbStat { db: 0, keys: 50_000, expires: 34_210, avg_ttl_ms: 3_600_000 },
-                DbStat { db: 2, keys: 1_204, expires: 1_204, avg_ttl_ms: 60_000 },
+                DbStat {
+                    db: 0,
+                    keys: 50_000,
+                    expires: 34_210,
+                    avg_ttl_ms: 3_600_000,
+                },
+                DbStat {
+                    db: 2,
+                    keys: 1_204,
+                    expires: 1_204,
+                    avg_ttl_ms: 60_000,
+                },
             ],
             ..Default::default()
         },
@@ -120,7 +130,10 @@ fn loading_and_failed_connections_say_so_and_count_down() {
     key(&mut state, KeyCode::Char('z'));
     key(&mut state, KeyCode::Char('3'));
     let screen = draw(&state, &theme, 80, 24).backend().to_string();
-    assert!(screen.contains("error: cannot connect to Postgres"), "{screen}");
+    assert!(
+        screen.contains("error: cannot connect to Postgres"),
+        "{screen}"
+    );
     assert!(screen.contains("retrying in 6s"), "{screen}");
     key(&mut state, KeyCode::Char('2'));
     let screen = draw(&state, &theme, 80, 24).backend().to_string();
@@ -134,8 +147,15 @@ fn help_lists_the_keymap_and_the_mode() {
     key(&mut state, KeyCode::Char('?'));
     let theme = Theme::builtin("dark").unwrap();
     let screen = draw(&state, &theme, 120, 40).backend().to_string();
-    for b in oubli::tui::keymap::BINDINGS.iter().filter(|b| b.context == oubli::tui::action::Context::Global) {
-        assert!(screen.contains(b.description), "help lacks {:?}", b.description);
+    for b in oubli::tui::keymap::BINDINGS
+        .iter()
+        .filter(|b| b.context == oubli::tui::action::Context::Global)
+    {
+        assert!(
+            screen.contains(b.description),
+            "help lacks {:?}",
+            b.description
+        );
     }
     assert!(screen.contains("READ-ONLY: nothing is written"));
     insta::assert_snapshot!(screen);

@@ -58,7 +58,10 @@ impl RedisOverview {
 
 /// Ask the server (one `INFO` round trip; no key is read).
 pub async fn fetch(con: &mut MultiplexedConnection) -> redis::RedisResult<RedisOverview> {
-    let info: String = redis::cmd("INFO").arg("everything").query_async(con).await?;
+    let info: String = redis::cmd("INFO")
+        .arg("everything")
+        .query_async(con)
+        .await?;
     Ok(parse_info(&info))
 }
 

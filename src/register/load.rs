@@ -38,7 +38,11 @@ pub struct Excerpt {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.reason
+        )?;
         if let Some(ex) = &self.excerpt {
             let gutter = self.line.to_string().len();
             write!(
@@ -166,7 +170,10 @@ impl Loaded {
     }
 
     /// The connections of one kind, by name.
-    pub fn connections_of(&self, kind: ConnectionKind) -> impl Iterator<Item = &ResolvedConnection> {
+    pub fn connections_of(
+        &self,
+        kind: ConnectionKind,
+    ) -> impl Iterator<Item = &ResolvedConnection> {
         self.connections.values().filter(move |c| c.kind == kind)
     }
 }
@@ -400,7 +407,11 @@ fn check(
         check_node(&f.from, "flow from", report);
         check_node(&f.to, "flow to", report);
         if f.from.get_ref() == f.to.get_ref() {
-            report(f.to.span(), "a flow from a node to itself".to_string(), true);
+            report(
+                f.to.span(),
+                "a flow from a node to itself".to_string(),
+                true,
+            );
         }
     }
     for s in &reg.storages {
@@ -505,7 +516,11 @@ fn resolve_connection(
                 return None;
             }
             Err(e) => {
-                report(file.span(), format!("cannot read {}: {e}", p.display()), true);
+                report(
+                    file.span(),
+                    format!("cannot read {}: {e}", p.display()),
+                    true,
+                );
                 return None;
             }
         }
@@ -561,7 +576,11 @@ fn resolve_connection(
         match std::fs::read_to_string(&p) {
             Ok(v) => Some(v.trim_end_matches(['\r', '\n']).to_string()),
             Err(e) => {
-                report(file.span(), format!("cannot read {}: {e}", p.display()), true);
+                report(
+                    file.span(),
+                    format!("cannot read {}: {e}", p.display()),
+                    true,
+                );
                 return None;
             }
         }
@@ -585,11 +604,19 @@ fn check_person(person: &PersonModel, report: &mut Report<'_>) {
     let mut idents: HashMap<&str, Range<usize>> = HashMap::new();
     for i in &person.identifiers {
         if idents.insert(i.get_ref(), i.span()).is_some() {
-            report(i.span(), format!("duplicate identifier {:?}", i.get_ref()), true);
+            report(
+                i.span(),
+                format!("duplicate identifier {:?}", i.get_ref()),
+                true,
+            );
         }
     }
     let ident_names = || person.identifiers.iter().map(|i| i.get_ref().as_str());
-    let tables: Vec<&str> = person.postgres.iter().map(|t| t.table.get_ref().as_str()).collect();
+    let tables: Vec<&str> = person
+        .postgres
+        .iter()
+        .map(|t| t.table.get_ref().as_str())
+        .collect();
     for t in &person.postgres {
         let name = t.table.get_ref();
         for (ident, col) in &t.matches {
@@ -719,7 +746,8 @@ mod tests {
 
     #[test]
     fn error_positions_are_one_based_and_point_at_the_value() {
-        let text = "[register]\nname='n'\ncontroller='c'\ncontact='x'\n[redis]\nscan_count = 'lots'\n";
+        let text =
+            "[register]\nname='n'\ncontroller='c'\ncontact='x'\n[redis]\nscan_count = 'lots'\n";
         let e = load_str(text, Path::new("t.toml"), &HashMap::new()).unwrap_err();
         assert_eq!((e.0[0].line, e.0[0].column), (6, 14), "{e}");
     }

@@ -6,9 +6,11 @@ pub mod model;
 pub mod retention;
 pub mod settings;
 
-pub use load::{load_file, load_str, ConfigError, ConfigErrors, Loaded, ResolvedConnection, SecretUrl};
+pub use load::{
+    load_file, load_str, ConfigError, ConfigErrors, Loaded, ResolvedConnection, SecretUrl,
+};
 pub use model::{
-    ColumnStrategy, Connection, ConnectionKind, Erase, Flow, Header, Link, PersonKeys,
-    PersonModel, PersonTable, Register, Storage, StorageKind,
+    ColumnStrategy, Connection, ConnectionKind, Erase, Flow, Header, Link, PersonKeys, PersonModel,
+    PersonTable, Register, Storage, StorageKind,
 };
 pub use retention::{Period, Retention, Unit};

@@ -301,7 +301,9 @@ pub(crate) fn parse_link(s: &str) -> Option<Link> {
     let (col, target) = s.split_once("->")?;
     let (table, tcol) = target.trim().rsplit_once('.')?;
     let ident = |x: &str| {
-        !x.is_empty() && x.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        !x.is_empty()
+            && x.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
     };
     let (col, table, tcol) = (col.trim(), table.trim(), tcol.trim());
     (ident(col) && ident(table) && ident(tcol)).then(|| Link {
@@ -398,7 +400,10 @@ mod tests {
                 target_column: "id".into()
             })
         );
-        assert_eq!(parse_link("public.x -> public.users.id").unwrap().table, "public.users");
+        assert_eq!(
+            parse_link("public.x -> public.users.id").unwrap().table,
+            "public.users"
+        );
         assert_eq!(parse_link("user_id users.id"), None);
         assert_eq!(parse_link("user_id -> users"), None);
         assert_eq!(parse_link("a; drop -> users.id"), None);
@@ -407,7 +412,10 @@ mod tests {
     #[test]
     fn placeholders_are_found() {
         assert_eq!(placeholders("app:*:s:{email}"), vec!["email"]);
-        assert_eq!(placeholders("u:{user_id}:x:{phone}"), vec!["user_id", "phone"]);
+        assert_eq!(
+            placeholders("u:{user_id}:x:{phone}"),
+            vec!["user_id", "phone"]
+        );
         assert!(placeholders("plain:*").is_empty());
     }
 

@@ -236,7 +236,16 @@ mod tests {
 
     #[test]
     fn rejects_what_it_cannot_promise() {
-        for bad in ["7 dayz", "", "days", "0 days", "7", "-1 day", "1.5 years", "x days"] {
+        for bad in [
+            "7 dayz",
+            "",
+            "days",
+            "0 days",
+            "7",
+            "-1 day",
+            "1.5 years",
+            "x days",
+        ] {
             let e = bad.parse::<Retention>().unwrap_err();
             assert!(e.to_string().contains("invalid retention"), "{bad}: {e}");
         }

@@ -32,7 +32,10 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
     let mut tasks = Tasks::start(&loaded, state.bump_generation(), tx.clone());
 
     let mut guard = TerminalGuard::enter().context("cannot take over the terminal")?;
-    let size = guard.terminal.size().context("cannot read the terminal size")?;
+    let size = guard
+        .terminal
+        .size()
+        .context("cannot read the terminal size")?;
     state.size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
 
     let mut events = EventStream::new();

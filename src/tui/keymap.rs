@@ -102,29 +102,161 @@ use Context::{Global, Help, Palette};
 
 /// Every binding of the console.
 pub static BINDINGS: &[Binding] = &[
-    b(Global, &[Key::ch('q'), Key::ctrl('c')], Action::Quit, "quit", true),
-    b(Global, &[Key::plain(KeyCode::Tab)], Action::FocusNext, "next pane", true),
-    b(Global, &[Key::plain(KeyCode::BackTab)], Action::FocusPrev, "previous pane", false),
-    b(Global, &[Key::ch('1')], Action::Focus(PaneId::Map), "data map pane", false),
-    b(Global, &[Key::ch('2')], Action::Focus(PaneId::Redis), "Redis pane", false),
-    b(Global, &[Key::ch('3')], Action::Focus(PaneId::Postgres), "Postgres pane", false),
-    b(Global, &[Key::ch('z')], Action::ToggleZoom, "zoom the pane", true),
-    b(Global, &[Key::ch('r')], Action::Refresh, "refresh / reconnect now", true),
+    b(
+        Global,
+        &[Key::ch('q'), Key::ctrl('c')],
+        Action::Quit,
+        "quit",
+        true,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::Tab)],
+        Action::FocusNext,
+        "next pane",
+        true,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::BackTab)],
+        Action::FocusPrev,
+        "previous pane",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::ch('1')],
+        Action::Focus(PaneId::Map),
+        "data map pane",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::ch('2')],
+        Action::Focus(PaneId::Redis),
+        "Redis pane",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::ch('3')],
+        Action::Focus(PaneId::Postgres),
+        "Postgres pane",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::ch('z')],
+        Action::ToggleZoom,
+        "zoom the pane",
+        true,
+    ),
+    b(
+        Global,
+        &[Key::ch('r')],
+        Action::Refresh,
+        "refresh / reconnect now",
+        true,
+    ),
     b(Global, &[Key::ch('?')], Action::ToggleHelp, "help", true),
-    b(Global, &[Key::ch(':')], Action::OpenPalette, "command palette", true),
-    b(Global, &[Key::plain(KeyCode::Up), Key::ch('k')], Action::Up, "up", false),
-    b(Global, &[Key::plain(KeyCode::Down), Key::ch('j')], Action::Down, "down", false),
-    b(Global, &[Key::plain(KeyCode::PageUp), Key::ctrl('b')], Action::PageUp, "page up", false),
-    b(Global, &[Key::plain(KeyCode::PageDown), Key::ctrl('f')], Action::PageDown, "page down", false),
-    b(Global, &[Key::plain(KeyCode::Home), Key::ch('g')], Action::Top, "first line", false),
-    b(Global, &[Key::plain(KeyCode::End), Key::ch('G')], Action::Bottom, "last line", false),
-    b(Help, &[Key::plain(KeyCode::Esc), Key::ch('?'), Key::ch('q')], Action::Close, "close help", true),
-    b(Help, &[Key::plain(KeyCode::Up), Key::ch('k')], Action::Up, "scroll up", false),
-    b(Help, &[Key::plain(KeyCode::Down), Key::ch('j')], Action::Down, "scroll down", false),
-    b(Palette, &[Key::plain(KeyCode::Esc)], Action::Close, "close", true),
-    b(Palette, &[Key::plain(KeyCode::Enter)], Action::Confirm, "run", true),
-    b(Palette, &[Key::plain(KeyCode::Up)], Action::Up, "previous", true),
-    b(Palette, &[Key::plain(KeyCode::Down)], Action::Down, "next", true),
+    b(
+        Global,
+        &[Key::ch(':')],
+        Action::OpenPalette,
+        "command palette",
+        true,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::Up), Key::ch('k')],
+        Action::Up,
+        "up",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::Down), Key::ch('j')],
+        Action::Down,
+        "down",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::PageUp), Key::ctrl('b')],
+        Action::PageUp,
+        "page up",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::PageDown), Key::ctrl('f')],
+        Action::PageDown,
+        "page down",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::Home), Key::ch('g')],
+        Action::Top,
+        "first line",
+        false,
+    ),
+    b(
+        Global,
+        &[Key::plain(KeyCode::End), Key::ch('G')],
+        Action::Bottom,
+        "last line",
+        false,
+    ),
+    b(
+        Help,
+        &[Key::plain(KeyCode::Esc), Key::ch('?'), Key::ch('q')],
+        Action::Close,
+        "close help",
+        true,
+    ),
+    b(
+        Help,
+        &[Key::plain(KeyCode::Up), Key::ch('k')],
+        Action::Up,
+        "scroll up",
+        false,
+    ),
+    b(
+        Help,
+        &[Key::plain(KeyCode::Down), Key::ch('j')],
+        Action::Down,
+        "scroll down",
+        false,
+    ),
+    b(
+        Palette,
+        &[Key::plain(KeyCode::Esc)],
+        Action::Close,
+        "close",
+        true,
+    ),
+    b(
+        Palette,
+        &[Key::plain(KeyCode::Enter)],
+        Action::Confirm,
+        "run",
+        true,
+    ),
+    b(
+        Palette,
+        &[Key::plain(KeyCode::Up)],
+        Action::Up,
+        "previous",
+        true,
+    ),
+    b(
+        Palette,
+        &[Key::plain(KeyCode::Down)],
+        Action::Down,
+        "next",
+        true,
+    ),
 ];
 
 /// What a key press resolves to.
@@ -139,7 +271,12 @@ pub enum Resolved {
 /// Find the binding for `ev`, looking in `contexts` in order (the first is
 /// the most specific). Overlays (help, palette) do not fall through to the
 /// global bindings, except Ctrl-C which always quits.
-pub fn resolve(bindings: &'static [Binding], contexts: &[Context], ev: &KeyEvent, write_mode: bool) -> Resolved {
+pub fn resolve(
+    bindings: &'static [Binding],
+    contexts: &[Context],
+    ev: &KeyEvent,
+    write_mode: bool,
+) -> Resolved {
     if ev.kind == KeyEventKind::Release {
         return Resolved::None;
     }
@@ -198,11 +335,26 @@ mod tests {
     fn pane_and_global_keys_resolve() {
         let ctx = [Context::Pane(PaneId::Map), Context::Global];
         let r = |c, m| resolve(BINDINGS, &ctx, &key(c, m), false);
-        assert_eq!(r(KeyCode::Char('q'), KeyModifiers::NONE), Resolved::Run(Action::Quit));
-        assert_eq!(r(KeyCode::Char('c'), KeyModifiers::CONTROL), Resolved::Run(Action::Quit));
-        assert_eq!(r(KeyCode::Char('G'), KeyModifiers::SHIFT), Resolved::Run(Action::Bottom));
-        assert_eq!(r(KeyCode::Tab, KeyModifiers::SHIFT), Resolved::Run(Action::FocusPrev));
-        assert_eq!(r(KeyCode::Char('2'), KeyModifiers::NONE), Resolved::Run(Action::Focus(PaneId::Redis)));
+        assert_eq!(
+            r(KeyCode::Char('q'), KeyModifiers::NONE),
+            Resolved::Run(Action::Quit)
+        );
+        assert_eq!(
+            r(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Resolved::Run(Action::Quit)
+        );
+        assert_eq!(
+            r(KeyCode::Char('G'), KeyModifiers::SHIFT),
+            Resolved::Run(Action::Bottom)
+        );
+        assert_eq!(
+            r(KeyCode::Tab, KeyModifiers::SHIFT),
+            Resolved::Run(Action::FocusPrev)
+        );
+        assert_eq!(
+            r(KeyCode::Char('2'), KeyModifiers::NONE),
+            Resolved::Run(Action::Focus(PaneId::Redis))
+        );
         assert_eq!(r(KeyCode::Char('x'), KeyModifiers::NONE), Resolved::None);
     }
 
@@ -212,7 +364,10 @@ mod tests {
         let ev = key(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(resolve(BINDINGS, &ctx, &ev, false), Resolved::None);
         let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(resolve(BINDINGS, &ctx, &ctrl_c, false), Resolved::Run(Action::Quit));
+        assert_eq!(
+            resolve(BINDINGS, &ctx, &ctrl_c, false),
+            Resolved::Run(Action::Quit)
+        );
     }
 
     #[test]
@@ -226,8 +381,14 @@ mod tests {
             hint: true,
         }];
         let ev = key(KeyCode::Char('D'), KeyModifiers::SHIFT);
-        assert!(matches!(resolve(WITH_DANGER, &[Context::Global], &ev, false), Resolved::Refused(_)));
-        assert_eq!(resolve(WITH_DANGER, &[Context::Global], &ev, true), Resolved::Run(Action::Refresh));
+        assert!(matches!(
+            resolve(WITH_DANGER, &[Context::Global], &ev, false),
+            Resolved::Refused(_)
+        ));
+        assert_eq!(
+            resolve(WITH_DANGER, &[Context::Global], &ev, true),
+            Resolved::Run(Action::Refresh)
+        );
     }
 
     #[test]
@@ -237,7 +398,12 @@ mod tests {
             for bb in &BINDINGS[i + 1..] {
                 if a.context == bb.context {
                     for k in a.keys {
-                        assert!(!bb.keys.contains(k), "{:?} bound twice in {:?}", k, a.context);
+                        assert!(
+                            !bb.keys.contains(k),
+                            "{:?} bound twice in {:?}",
+                            k,
+                            a.context
+                        );
                     }
                 }
             }

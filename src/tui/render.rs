@@ -26,7 +26,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         let msg = Paragraph::new(vec![
             Line::styled("oubli", theme.title_focused),
             Line::styled("terminal too small:", theme.warn),
-            Line::styled(format!("{}x{}, needs {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height), theme.warn),
+            Line::styled(
+                format!(
+                    "{}x{}, needs {MIN_WIDTH}x{MIN_HEIGHT}",
+                    area.width, area.height
+                ),
+                theme.warn,
+            ),
         ])
         .wrap(Wrap { trim: true });
         frame.render_widget(msg, area);
@@ -44,9 +50,24 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         let title = format!(" {} {} ", pane.index() + 1, pane.title());
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
-            .border_style(if focused { theme.border_focused } else { theme.border })
-            .title(Span::styled(title, if focused { theme.title_focused } else { theme.title }));
+            .border_type(if focused {
+                BorderType::Thick
+            } else {
+                BorderType::Plain
+            })
+            .border_style(if focused {
+                theme.border_focused
+            } else {
+                theme.border
+            })
+            .title(Span::styled(
+                title,
+                if focused {
+                    theme.title_focused
+                } else {
+                    theme.title
+                },
+            ));
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
         match pane {
@@ -72,7 +93,10 @@ pub fn pane_areas(body: Rect, focus: PaneId, zoom: bool) -> Vec<(PaneId, Rect)> 
     }
     let n = PaneId::ALL.len() as u16;
     let constraints: Vec<Constraint> = if body.width >= 40 * n {
-        PaneId::ALL.iter().map(|_| Constraint::Ratio(1, u32::from(n))).collect()
+        PaneId::ALL
+            .iter()
+            .map(|_| Constraint::Ratio(1, u32::from(n)))
+            .collect()
     } else {
         let slim = (body.width / 5).max(12);
         PaneId::ALL
@@ -87,7 +111,11 @@ pub fn pane_areas(body: Rect, focus: PaneId, zoom: bool) -> Vec<(PaneId, Rect)> 
             .collect()
     };
     let rects = Layout::horizontal(constraints).split(body);
-    PaneId::ALL.iter().copied().zip(rects.iter().copied()).collect()
+    PaneId::ALL
+        .iter()
+        .copied()
+        .zip(rects.iter().copied())
+        .collect()
 }
 
 fn conn_dot<T>(remote: &Remote<T>, theme: &Theme) -> Span<'static> {
@@ -136,12 +164,18 @@ fn render_hints(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) 
             Level::Info => theme.ok,
             Level::Warn => theme.warn,
         };
-        frame.render_widget(Paragraph::new(Span::styled(fit(text, area.width.into()), style)), area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(fit(text, area.width.into()), style)),
+            area,
+        );
         return;
     }
     let mut spans = Vec::new();
     let mut width = 0usize;
-    for b in keymap::active(BINDINGS, &state.contexts()).into_iter().filter(|b| b.hint) {
+    for b in keymap::active(BINDINGS, &state.contexts())
+        .into_iter()
+        .filter(|b| b.hint)
+    {
         let key = keymap::keys_label(b);
         let key = key.split('/').next().unwrap_or("").to_string();
         let w = key.width() + b.description.width() + 3;
@@ -150,8 +184,14 @@ fn render_hints(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) 
         }
         width += w;
         let disabled = b.dangerous && !state.write_mode;
-        spans.push(Span::styled(format!(" {key}"), if disabled { theme.disabled } else { theme.key }));
-        spans.push(Span::styled(format!(" {} ", b.description), if disabled { theme.disabled } else { theme.hint }));
+        spans.push(Span::styled(
+            format!(" {key}"),
+            if disabled { theme.disabled } else { theme.key },
+        ));
+        spans.push(Span::styled(
+            format!(" {} ", b.description),
+            if disabled { theme.disabled } else { theme.hint },
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.hint), area);
 }
@@ -186,12 +226,22 @@ fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, s
         for b in items {
             let disabled = b.dangerous && !state.write_mode;
             let mut spans = vec![
-                Span::styled(format!("  {:<12}", keymap::keys_label(b)), if disabled { theme.disabled } else { theme.key }),
-                Span::styled(b.description.to_string(), if disabled { theme.disabled } else { theme.text }),
+                Span::styled(
+                    format!("  {:<12}", keymap::keys_label(b)),
+                    if disabled { theme.disabled } else { theme.key },
+                ),
+                Span::styled(
+                    b.description.to_string(),
+                    if disabled { theme.disabled } else { theme.text },
+                ),
             ];
             if b.dangerous {
                 spans.push(Span::styled(
-                    if disabled { "  (writes; needs --write)" } else { "  (writes)" },
+                    if disabled {
+                        "  (writes; needs --write)"
+                    } else {
+                        "  (writes)"
+                    },
                     theme.dangerous,
                 ));
             }
@@ -205,7 +255,11 @@ fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, s
         } else {
             "READ-ONLY: nothing is written to any store. Start with --write to enable writes."
         },
-        if state.write_mode { theme.dangerous } else { theme.muted },
+        if state.write_mode {
+            theme.dangerous
+        } else {
+            theme.muted
+        },
     ));
     let rect = centered(body, 72, (lines.len() as u16).saturating_add(3));
     frame.render_widget(Clear, rect);
@@ -216,7 +270,10 @@ fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, s
         .title(Span::styled(" Help — Esc to close ", theme.title_focused))
         .style(theme.popup);
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         rect,
     );
 }
@@ -251,7 +308,10 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
     input.set_cursor_style(theme.selected);
     frame.render_widget(&input, input_area);
     if entries.is_empty() {
-        frame.render_widget(Paragraph::new(Span::styled("no command matches", theme.muted)), list_area);
+        frame.render_widget(
+            Paragraph::new(Span::styled("no command matches", theme.muted)),
+            list_area,
+        );
         return;
     }
     let rows = usize::from(list_area.height);
@@ -262,10 +322,17 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
         .skip(offset)
         .take(rows)
         .map(|(i, b)| {
-            let style = if i == p.cursor.selected { theme.selected } else { theme.text };
+            let style = if i == p.cursor.selected {
+                theme.selected
+            } else {
+                theme.text
+            };
             let disabled = b.dangerous && !state.write_mode;
             spread(
-                vec![Span::styled(b.description.to_string(), if disabled { theme.disabled } else { style })],
+                vec![Span::styled(
+                    b.description.to_string(),
+                    if disabled { theme.disabled } else { style },
+                )],
                 vec![Span::styled(keymap::keys_label(b), theme.key)],
                 usize::from(list_area.width),
             )

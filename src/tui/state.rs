@@ -37,7 +37,10 @@ impl<T> Remote<T> {
     pub fn data(&self) -> Option<(&T, &DateTime<Local>)> {
         match self {
             Remote::Ready { data, at } => Some((data, at)),
-            Remote::Failed { last: Some((d, at)), .. } => Some((d, at)),
+            Remote::Failed {
+                last: Some((d, at)),
+                ..
+            } => Some((d, at)),
             _ => None,
         }
     }
@@ -249,7 +252,12 @@ impl AppState {
             .filter(|b| {
                 !matches!(
                     b.action,
-                    Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+                    Action::Up
+                        | Action::Down
+                        | Action::PageUp
+                        | Action::PageDown
+                        | Action::Top
+                        | Action::Bottom
                 )
             })
             .filter(|b| q.is_empty() || b.description.to_lowercase().contains(&q))
@@ -356,10 +364,7 @@ impl AppState {
             (Overlay::Palette(p), Action::Confirm) => {
                 let query = p.input.lines().join(" ");
                 let selected = p.cursor.selected;
-                let chosen = self
-                    .palette_entries(&query)
-                    .get(selected)
-                    .map(|b| b.action);
+                let chosen = self.palette_entries(&query).get(selected).map(|b| b.action);
                 self.overlay = Overlay::None;
                 if let Some(a) = chosen {
                     return self.run(a);
@@ -388,7 +393,15 @@ impl AppState {
                 self.flash("refreshing…", Level::Info);
                 return (true, vec![Effect::Refresh]);
             }
-            (_, Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom) => {
+            (
+                _,
+                Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom,
+            ) => {
                 let delta = match action {
                     Action::Up => -1,
                     Action::Down => 1,
@@ -484,11 +497,29 @@ mod tests {
     fn cursor_keeps_selection_visible() {
         let mut c = Cursor::default();
         c.step(5, 10, 3);
-        assert_eq!(c, Cursor { selected: 5, offset: 3 });
+        assert_eq!(
+            c,
+            Cursor {
+                selected: 5,
+                offset: 3
+            }
+        );
         c.step(-4, 10, 3);
-        assert_eq!(c, Cursor { selected: 1, offset: 1 });
+        assert_eq!(
+            c,
+            Cursor {
+                selected: 1,
+                offset: 1
+            }
+        );
         c.step(100, 10, 3);
-        assert_eq!(c, Cursor { selected: 9, offset: 7 });
+        assert_eq!(
+            c,
+            Cursor {
+                selected: 9,
+                offset: 7
+            }
+        );
         c.step(1, 0, 3);
         assert_eq!(c, Cursor::default());
     }

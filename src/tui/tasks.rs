@@ -23,7 +23,8 @@ impl Tasks {
         let token = CancellationToken::new();
         let reg = &loaded.register;
         for conn in loaded.connections.values() {
-            let (conn, retry, tx, token) = (conn.clone(), reg.retry.clone(), tx.clone(), token.clone());
+            let (conn, retry, tx, token) =
+                (conn.clone(), reg.retry.clone(), tx.clone(), token.clone());
             match conn.kind {
                 ConnectionKind::Redis => {
                     let settings = reg.redis.clone();
@@ -33,7 +34,14 @@ impl Tasks {
                         token,
                         interval,
                         retry,
-                        move |probe| tx.send(BgMsg::Redis { conn: name.clone(), gen, probe }).is_ok(),
+                        move |probe| {
+                            tx.send(BgMsg::Redis {
+                                conn: name.clone(),
+                                gen,
+                                probe,
+                            })
+                            .is_ok()
+                        },
                         move || {
                             let (conn, settings) = (conn.clone(), settings.clone());
                             async move { crate::redis::connect(&conn, &settings).await }
@@ -52,7 +60,14 @@ impl Tasks {
                         token,
                         interval,
                         retry,
-                        move |probe| tx.send(BgMsg::Postgres { conn: name.clone(), gen, probe }).is_ok(),
+                        move |probe| {
+                            tx.send(BgMsg::Postgres {
+                                conn: name.clone(),
+                                gen,
+                                probe,
+                            })
+                            .is_ok()
+                        },
                         move || {
                             let (conn, settings) = (conn.clone(), settings.clone());
                             async move { crate::postgres::connect(&conn, &settings).await }
@@ -132,7 +147,10 @@ async fn monitor<C, T, Conn, ConnFut, ProbeFn, ProbeFut>(
         // already redacted by the engines.
         let text = format!("{error:#}");
         tracing::warn!(error = %text, retry_in_secs = wait.as_secs(), "connection failed");
-        if !send(Probe::Failed { error: text, retry_in: wait }) {
+        if !send(Probe::Failed {
+            error: text,
+            retry_in: wait,
+        }) {
             return;
         }
         tokio::select! {

@@ -32,7 +32,7 @@ pub fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -94,7 +94,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
-        let candidate = if line.is_empty() { word.width() } else { line.width() + 1 + word.width() };
+        let candidate = if line.is_empty() {
+            word.width()
+        } else {
+            line.width() + 1 + word.width()
+        };
         if candidate > width && !line.is_empty() {
             lines.push(std::mem::take(&mut line));
         }
@@ -126,12 +130,18 @@ const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
 /// The status line of something remote: nothing when ready, a spinner when
 /// loading, the error and the retry countdown when failed.
-pub fn remote_status<T>(remote: &Remote<T>, now: Instant, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+pub fn remote_status<T>(
+    remote: &Remote<T>,
+    now: Instant,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     match remote {
         Remote::Ready { .. } => vec![],
         Remote::Loading { since } => {
             let secs = now.saturating_duration_since(*since).as_secs();
-            let frame = SPINNER[(now.saturating_duration_since(*since).as_millis() / 250) as usize % 4];
+            let frame =
+                SPINNER[(now.saturating_duration_since(*since).as_millis() / 250) as usize % 4];
             vec![Line::from(vec![
                 Span::styled(format!("{frame} "), theme.muted),
                 Span::styled(format!("loading… ({secs}s)"), theme.muted),
@@ -171,7 +181,10 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
         assert_eq!(fit("日本語", 4), "日…");
-        assert_eq!(wrap("error: connection refused by peer", 12), vec!["error:", "connection", "refused by", "peer"]);
+        assert_eq!(
+            wrap("error: connection refused by peer", 12),
+            vec!["error:", "connection", "refused by", "peer"]
+        );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
     }
 }

@@ -143,24 +143,40 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
         format!(
             "{}{}",
             s.kind().as_str(),
-            if s.is_inside() { ", hosted" } else { ", third party" }
+            if s.is_inside() {
+                ", hosted"
+            } else {
+                ", third party"
+            }
         ),
         theme.text,
     )];
     if s.kind().is_persistent() {
         match s.retention.as_ref().map(|r| *r.get_ref()) {
-            Some(Retention::Unknown) => lines.push(field("retention", "unknown".into(), theme.warn)),
-            Some(Retention::NoExpiry) => lines.push(field("retention", "no expiry".into(), theme.warn)),
+            Some(Retention::Unknown) => {
+                lines.push(field("retention", "unknown".into(), theme.warn))
+            }
+            Some(Retention::NoExpiry) => {
+                lines.push(field("retention", "no expiry".into(), theme.warn))
+            }
             Some(r) => lines.push(field("retention", r.to_string(), theme.text)),
             None => {}
         }
         for v in &s.variants {
             let r = *v.retention.get_ref();
-            let style = if matches!(r, Retention::Limited(_)) { theme.text } else { theme.warn };
+            let style = if matches!(r, Retention::Limited(_)) {
+                theme.text
+            } else {
+                theme.warn
+            };
             lines.push(field(&format!("  {}", v.name), r.to_string(), style));
         }
         let just = s.justification.as_deref().unwrap_or("missing");
-        let style = if matches!(just, "missing" | "unknown") { theme.warn } else { theme.text };
+        let style = if matches!(just, "missing" | "unknown") {
+            theme.warn
+        } else {
+            theme.text
+        };
         lines.push(field("justification", just.to_string(), style));
     }
     if !s.categories.is_empty() {
@@ -175,7 +191,13 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
         .flows
         .iter()
         .filter(|f| f.to() == s.id())
-        .map(|f| format!("{} {}", if f.both_ways { "↔" } else { "←" }, label(f.from())))
+        .map(|f| {
+            format!(
+                "{} {}",
+                if f.both_ways { "↔" } else { "←" },
+                label(f.from())
+            )
+        })
         .chain(
             reg.flows
                 .iter()

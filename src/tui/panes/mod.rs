@@ -14,7 +14,14 @@ use super::theme::Theme;
 
 /// Draw `rows` (already styled) as a list with the cursor's window, the
 /// selected row highlighted when the pane has focus.
-pub fn list(frame: &mut Frame, area: Rect, rows: Vec<Line<'static>>, cursor: &Cursor, focused: bool, theme: &Theme) {
+pub fn list(
+    frame: &mut Frame,
+    area: Rect,
+    rows: Vec<Line<'static>>,
+    cursor: &Cursor,
+    focused: bool,
+    theme: &Theme,
+) {
     let height = usize::from(area.height);
     let mut c = *cursor;
     c.clamp(rows.len(), height);

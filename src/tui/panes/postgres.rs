@@ -27,7 +27,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     for c in &state.postgres {
         head.push(Line::from(vec![
             Span::styled(c.name.clone(), theme.title),
-            Span::styled(format!(" {}", fit(&c.url, width.saturating_sub(c.name.len() + 1))), theme.muted),
+            Span::styled(
+                format!(" {}", fit(&c.url, width.saturating_sub(c.name.len() + 1))),
+                theme.muted,
+            ),
         ]));
         head.extend(remote_status(&c.remote, state.now, theme, width));
         let Some((o, at)) = c.remote.data() else {
@@ -49,7 +52,14 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             text,
         ));
         head.push(Line::styled(
-            fit(&format!("as of {} · {} tables", at.format("%H:%M:%S"), o.tables.len()), width),
+            fit(
+                &format!(
+                    "as of {} · {} tables",
+                    at.format("%H:%M:%S"),
+                    o.tables.len()
+                ),
+                width,
+            ),
             theme.muted,
         ));
         head.push(spread(
@@ -68,10 +78,17 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             } else {
                 count(t.estimated_rows as u64)
             };
-            let right = format!("{rows_txt:>9} {:>9}", bytes(u64::try_from(t.total_bytes).unwrap_or(0)));
+            let right = format!(
+                "{rows_txt:>9} {:>9}",
+                bytes(u64::try_from(t.total_bytes).unwrap_or(0))
+            );
             // Narrow pane: the name alone, cut; wide: name and figures.
             let name_room = width.saturating_sub(right.len() + 1);
-            let name = if name_room >= 8 { fit(&name, name_room) } else { name };
+            let name = if name_room >= 8 {
+                fit(&name, name_room)
+            } else {
+                name
+            };
             rows.push(spread(
                 vec![Span::styled(name, text)],
                 vec![Span::styled(right, text)],
@@ -80,7 +97,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         }
     }
     let head_h = (head.len() as u16).min(area.height);
-    frame.render_widget(Paragraph::new(head), Rect { height: head_h, ..area });
+    frame.render_widget(
+        Paragraph::new(head),
+        Rect {
+            height: head_h,
+            ..area
+        },
+    );
     let list_area = Rect {
         y: area.y + head_h,
         height: area.height - head_h,

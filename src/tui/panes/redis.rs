@@ -27,7 +27,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     for c in &state.redis {
         head.push(Line::from(vec![
             Span::styled(c.name.clone(), theme.title),
-            Span::styled(format!(" {}", fit(&c.url, width.saturating_sub(c.name.len() + 1))), theme.muted),
+            Span::styled(
+                format!(" {}", fit(&c.url, width.saturating_sub(c.name.len() + 1))),
+                theme.muted,
+            ),
         ]));
         head.extend(remote_status(&c.remote, state.now, theme, width));
         let Some((o, at)) = c.remote.data() else {
@@ -76,7 +79,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         }
     }
     let head_h = (head.len() as u16).min(area.height);
-    frame.render_widget(Paragraph::new(head), Rect { height: head_h, ..area });
+    frame.render_widget(
+        Paragraph::new(head),
+        Rect {
+            height: head_h,
+            ..area
+        },
+    );
     let list_area = Rect {
         y: area.y + head_h,
         height: area.height - head_h,
