@@ -4,6 +4,7 @@
 
 use std::io::{self, Stdout};
 use std::panic;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::Show;
 use crossterm::execute;
@@ -15,6 +16,11 @@ use ratatui::Terminal;
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// Whether the terminal is ours right now. Restoring twice would leave the
+/// alternate screen twice, which moves the cursor back over what was
+/// printed in between (the panic message).
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
 /// Owns the terminal while the console runs; restores it when dropped.
 pub struct TerminalGuard {
     pub terminal: Term,
@@ -24,6 +30,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
+        TAKEN.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
         if let Err(e) = execute!(stdout, EnterAlternateScreen) {
             restore();
@@ -49,8 +56,12 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Put the terminal back as we found it. Safe to call more than once.
+/// Put the terminal back as we found it. Safe to call more than once: only
+/// the first call after `enter` does anything.
 pub fn restore() {
+    if !TAKEN.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _raw = disable_raw_mode();
     let _screen = execute!(io::stdout(), LeaveAlternateScreen, Show);
 }

@@ -1,0 +1,260 @@
+//! The console driven like a person would: in tmux, with `send-keys`, read
+//! back with `capture-pane`. Each test runs its own tmux server (`-L`), so
+//! tests do not see each other. Needs `tmux` (scripts/test.sh installs it).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{TestPg, TestRedis};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Start `command` (run by sh) in a detached session of `w` x `h`.
+    fn start(w: u16, h: u16, command: &str) -> Tmux {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "oubli-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let t = Tmux { socket };
+        let out = t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed (is tmux installed?): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(args)
+            .output()
+            .expect("cannot run tmux: install it (scripts/test.sh does)")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.tmux(&["send-keys", "-t", "t", k]);
+            assert!(out.status.success());
+        }
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn format(&self, f: &str) -> String {
+        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "t", f]).stdout)
+            .trim()
+            .to_string()
+    }
+
+    /// Wait until the screen shows every one of `needles`; panic with the
+    /// screen after `secs`.
+    fn wait_for(&self, needles: &[&str], secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {needles:?}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn oubli() -> String {
+    env!("CARGO_BIN_EXE_oubli").to_string()
+}
+
+/// The shell command that runs oubli, then prints its exit code and the
+/// terminal modes, then waits so the pane can be read.
+fn wrapped(args: &str, env: &str, out: &Path) -> String {
+    format!(
+        "cd /tmp && env OUBLI_LOG_DIR=/tmp/oubli-test-logs {env} {} {args}; echo \"exit=$?\"; stty -a > {}; echo done; sleep 120",
+        oubli(),
+        out.display()
+    )
+}
+
+fn assert_terminal_restored(t: &Tmux, stty: &Path) {
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "still on the alternate screen"
+    );
+    let modes = std::fs::read_to_string(stty).unwrap();
+    for m in ["icanon", "echo", "isig"] {
+        assert!(
+            modes.split_whitespace().any(|w| w == m),
+            "{m} not restored: {modes}"
+        );
+    }
+    assert_eq!(t.format("#{cursor_flag}"), "1", "cursor still hidden");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_leaks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty");
+    let t = Tmux::start(
+        80,
+        24,
+        &wrapped(
+            "--redis redis://127.0.0.1:1",
+            "OUBLI_DEBUG_PANIC_AFTER_MS=1500",
+            &stty,
+        ),
+    );
+    t.wait_for(&["READ-ONLY"], 10);
+    let screen = t.wait_for(&["exit=101", "done"], 10);
+    assert!(screen.contains("oubli crashed at"), "{screen}");
+    assert!(screen.contains("The terminal was restored"), "{screen}");
+    assert_terminal_restored(&t, &stty);
+}
+
+#[test]
+fn ctrl_c_and_q_restore_the_terminal() {
+    for key in ["C-c", "q"] {
+        let dir = tempfile::tempdir().unwrap();
+        let stty = dir.path().join("stty");
+        let t = Tmux::start(80, 24, &wrapped("--redis redis://127.0.0.1:1", "", &stty));
+        t.wait_for(&["READ-ONLY"], 10);
+        t.keys(&[key]);
+        t.wait_for(&["exit=0", "done"], 10);
+        assert_terminal_restored(&t, &stty);
+    }
+}
+
+#[test]
+fn a_bad_register_is_refused_before_the_screen_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty");
+    let reg = dir.path().join("bad.toml");
+    std::fs::write(
+        &reg,
+        "[register]\nname = 'x'\ncontroller = 'c'\ncontact = 'd'\n[[flow]]\nfrom = 'a'\nto = 'b'\n",
+    )
+    .unwrap();
+    let t = Tmux::start(
+        100,
+        24,
+        &wrapped(&format!("--config {}", reg.display()), "", &stty),
+    );
+    let screen = t.wait_for(&["exit=2", "done"], 10);
+    assert!(
+        screen.contains("bad.toml:6:8: flow from \"a\", which is not a declared storage"),
+        "{screen}"
+    );
+    assert_terminal_restored(&t, &stty);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_shows_live_servers_and_says_when_one_goes_away() {
+    let redis = TestRedis::start();
+    let pg = TestPg::create().await;
+    let opts = oubli::demo::SeedOptions {
+        users: 200,
+        keys: 2_000,
+        seed: 7,
+    };
+    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
+        .await
+        .unwrap();
+    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("live.toml");
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml"))
+            .unwrap();
+    // The demo register with quick probes, pointed at this test's servers.
+    let text = format!(
+        "{example}\n[redis]\nprobe_interval_secs = 1\n[retry]\ninitial_secs = 1\nmax_secs = 2\n"
+    );
+    std::fs::write(&reg, text).unwrap();
+    let stty = dir.path().join("stty");
+    let args = format!(
+        "--config {} --redis {} --pg {}",
+        reg.display(),
+        redis.url,
+        pg.url
+    );
+    let t = Tmux::start(120, 40, &wrapped(&args, "", &stty));
+
+    let screen = t.wait_for(
+        &[
+            "redis:cache ●",
+            "pg:main-db ●",
+            "db0",
+            "users",
+            "participations",
+        ],
+        20,
+    );
+    assert!(screen.contains("Booking service — demo"));
+    // DBSIZE as the Redis pane shows it equals what the seeder wrote, less
+    // the keys that may have expired since.
+    let mut con = redis.connection().await;
+    let dbsize: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
+    let shown = oubli::tui::widgets::count(dbsize);
+    t.wait_for(&[shown.as_str()], 10);
+
+    // Help, then the palette, driven by keys.
+    t.keys(&["?"]);
+    t.wait_for(&["Help — Esc to close", "refresh / reconnect now"], 5);
+    t.keys(&["Escape"]);
+    t.keys(&[":", "postg"]);
+    t.wait_for(&["Postgres pane"], 5);
+    t.keys(&["Enter", "z"]);
+    let screen = t.wait_for(&["┏ 3 Postgres"], 5);
+    assert!(
+        !screen.contains("1 Data map"),
+        "zoom shows one pane:\n{screen}"
+    );
+    t.keys(&["z", "2"]);
+    t.wait_for(&["┏ 2 Redis"], 5);
+
+    // The server goes away: the pane says so and retries; the rest lives on.
+    drop(con);
+    drop(redis);
+    let screen = t.wait_for(&["redis:cache ✕", "error:", "retrying"], 15);
+    assert!(screen.contains("pg:main-db ●"), "{screen}");
+    t.keys(&["q"]);
+    t.wait_for(&["exit=0"], 10);
+    assert_terminal_restored(&t, &stty);
+}
