@@ -15,4 +15,4 @@ mkdir -p screenshots
 "${oubli[@]}" screenshot --size 120x40 --focus map -o screenshots/main-120x40.svg
 "${oubli[@]}" screenshot --size 80x24 --focus redis -o screenshots/redis-80x24.svg
 "${oubli[@]}" screenshot --size 80x24 --focus map -o screenshots/main-80x24.svg
-"${oubli[@]}" screenshot --size 120x40 --focus postgres --help -o screenshots/help-120x40.svg
+"${oubli[@]}" screenshot --size 120x40 --focus postgres --with-help -o screenshots/help-120x40.svg

@@ -132,7 +132,7 @@ pub struct ScreenshotArgs {
     pub focus: String,
     /// Open the help overlay.
     #[arg(long)]
-    pub help: bool,
+    pub with_help: bool,
     /// Output SVG file.
     #[arg(long, short = 'o')]
     pub out: PathBuf,
@@ -411,7 +411,7 @@ async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
         }
     };
     let (w, h) = args.size;
-    let help = args.help;
+    let help = args.with_help;
     let buffer = match crate::tui::app::snapshot(
         &loaded,
         &theme,
@@ -439,5 +439,16 @@ async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
             ExitCode::from(EXIT_OK)
         }
         Err(e) => fail(format!("cannot write {}: {e}", args.out.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }

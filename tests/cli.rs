@@ -1,0 +1,136 @@
+//! The headless face: `--help`, `status` against real servers and against
+//! dead ones, `demo seed` through the binary, and exit codes.
+
+mod common;
+
+use std::process::Command;
+
+use common::{TestPg, TestRedis};
+
+fn oubli() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_oubli"));
+    c.env_remove("OUBLI_CONFIG")
+        .env(
+            "OUBLI_LOG_DIR",
+            std::env::temp_dir().join("oubli-test-logs"),
+        )
+        .current_dir(std::env::temp_dir());
+    c
+}
+
+#[test]
+fn help_names_every_command() {
+    let out = oubli().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in [
+        "config",
+        "status",
+        "demo",
+        "screenshot",
+        "--redis",
+        "--pg",
+        "--write",
+        "Exit codes: 0 clean, 1 findings, 2",
+    ] {
+        assert!(text.contains(cmd), "--help lacks {cmd}");
+    }
+    let out = oubli().arg("--no-such-flag").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn without_a_register_or_url_it_says_what_to_do() {
+    let out = oubli()
+        .arg("status")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no register: pass --config FILE"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_then_status_through_the_binary() {
+    let redis = TestRedis::start();
+    let pg = TestPg::create().await;
+    let out = oubli()
+        .args([
+            "demo", "seed", "--users", "300", "--keys", "1500", "--redis", &redis.url, "--pg",
+            &pg.url,
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("redis: 1,500 items"), "{stdout}");
+    assert!(stdout.contains("300  users"), "{stdout}");
+
+    let out = oubli()
+        .args([
+            "status", "--format", "json", "--redis", &redis.url, "--pg", &pg.url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let conns = v["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 2);
+    let redis_c = conns.iter().find(|c| c["kind"] == "redis").unwrap();
+    assert_eq!(redis_c["ok"], true);
+    let keys: u64 = redis_c["overview"]["dbs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["keys"].as_u64().unwrap())
+        .sum();
+    // Rate-limit counters live 60 s: at most those may have gone already.
+    assert!((1_400..=1_500).contains(&keys), "{keys}");
+    let pg_c = conns.iter().find(|c| c["kind"] == "postgres").unwrap();
+    let tables: Vec<&str> = pg_c["overview"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for t in oubli::demo::TABLES {
+        assert!(tables.contains(&t), "{t} missing from {tables:?}");
+    }
+}
+
+#[test]
+fn status_of_a_dead_server_exits_2_and_never_shows_the_password() {
+    let out = oubli()
+        .args([
+            "status",
+            "--redis",
+            "redis://app:pw-do-not-show@127.0.0.1:1/0",
+            "--pg",
+            "postgresql://u:pg-do-not-show@127.0.0.1:1/db",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("FAIL"), "{all}");
+    assert!(
+        all.contains("cannot connect to Redis at redis://app:***@127.0.0.1:1/0"),
+        "{all}"
+    );
+    assert!(all.contains("cannot connect to Postgres"), "{all}");
+    assert!(!all.contains("do-not-show"), "{all}");
+}
