@@ -219,5 +219,5 @@ fn selecting_a_node_shows_its_details_and_flows() {
     assert!(screen.contains("running the application"));
     assert!(screen.contains("↔ Web interface"));
     assert!(screen.contains("→ Postgres backups"));
-    assert!(screen.contains("main-db: 8 tables"));
+    assert!(screen.contains("main-db: 8 tables"), "{screen}");
 }

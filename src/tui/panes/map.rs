@@ -11,7 +11,7 @@ use ratatui::Frame;
 use crate::register::{Register, Retention, Storage, StorageKind};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{count, fit, spread};
+use crate::tui::widgets::{count, fit, spread, wrap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Group {
@@ -53,7 +53,7 @@ pub fn glyph(kind: StorageKind) -> &'static str {
     match kind {
         StorageKind::Actor => "◯",
         StorageKind::Process => "▭",
-        _ => "◙",
+        _ => "◉",
     }
 }
 
@@ -69,12 +69,18 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         return;
     }
     let order = order(reg);
-    // The details panel: half the pane when tall, a few lines at 80x24,
-    // none when the list would be too short to use.
-    let details_h = match area.height {
-        h if h >= 30 => h / 2,
-        h if h >= 16 => 7,
-        _ => 0,
+    let mut cursor = state.map;
+    cursor.clamp(order.len(), usize::from(area.height));
+    // The details panel takes what it needs, up to half the pane, and goes
+    // away when the list would be too short to use.
+    let details = order
+        .get(cursor.selected)
+        .map(|&i| details_lines(state, &reg.storages[i], theme, usize::from(area.width)))
+        .unwrap_or_default();
+    let details_h = if area.height >= 16 {
+        (details.len() as u16 + 1).min(area.height / 2)
+    } else {
+        0
     };
     let [list_area, details_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(details_h)]).areas(area);
@@ -110,8 +116,6 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             width,
         ));
     }
-    let mut cursor = state.map;
-    cursor.clamp(order.len(), usize::from(list_area.height));
     let selected_row = row_of_node.get(cursor.selected).copied().unwrap_or(0);
     let row_cursor = crate::tui::state::Cursor {
         selected: selected_row,
@@ -121,24 +125,37 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
 
     if details_h > 0 {
         if let Some(&i) = order.get(cursor.selected) {
-            render_details(state, &reg.storages[i], theme, frame, details_area);
+            let block = Block::default()
+                .borders(Borders::TOP)
+                .border_style(theme.border)
+                .title(Span::styled(
+                    format!(" {} ", reg.storages[i].label),
+                    theme.title,
+                ));
+            frame.render_widget(Paragraph::new(details).block(block), details_area);
         }
     }
 }
 
-fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// What the details panel says about one node.
+fn details_lines(state: &AppState, s: &Storage, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let reg = &state.register;
-    let block = Block::default()
-        .borders(Borders::TOP)
-        .border_style(theme.border)
-        .title(Span::styled(format!(" {} ", s.label), theme.title));
-    let field = |name: &str, value: String, style| {
-        Line::from(vec![
-            Span::styled(format!("{name:<13}"), theme.muted),
-            Span::styled(value, style),
-        ])
+    const LABEL: usize = 14;
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    // A field: its name, then its value wrapped under itself.
+    let mut field = |name: &str, value: String, style| {
+        for (i, part) in wrap(&value, width.saturating_sub(LABEL))
+            .into_iter()
+            .enumerate()
+        {
+            let label = if i == 0 { name } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label:<LABEL$}"), theme.muted),
+                Span::styled(part, style),
+            ]));
+        }
     };
-    let mut lines = vec![field(
+    field(
         "kind",
         format!(
             "{}{}",
@@ -150,16 +167,12 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
             }
         ),
         theme.text,
-    )];
+    );
     if s.kind().is_persistent() {
         match s.retention.as_ref().map(|r| *r.get_ref()) {
-            Some(Retention::Unknown) => {
-                lines.push(field("retention", "unknown".into(), theme.warn))
-            }
-            Some(Retention::NoExpiry) => {
-                lines.push(field("retention", "no expiry".into(), theme.warn))
-            }
-            Some(r) => lines.push(field("retention", r.to_string(), theme.text)),
+            Some(Retention::Unknown) => field("retention", "unknown".into(), theme.warn),
+            Some(Retention::NoExpiry) => field("retention", "no expiry".into(), theme.warn),
+            Some(r) => field("retention", r.to_string(), theme.text),
             None => {}
         }
         for v in &s.variants {
@@ -169,7 +182,7 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
             } else {
                 theme.warn
             };
-            lines.push(field(&format!("  {}", v.name), r.to_string(), style));
+            field(&format!("  {}", v.name), r.to_string(), style);
         }
         let just = s.justification.as_deref().unwrap_or("missing");
         let style = if matches!(just, "missing" | "unknown") {
@@ -177,13 +190,13 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
         } else {
             theme.text
         };
-        lines.push(field("justification", just.to_string(), style));
+        field("justification", just.to_string(), style);
     }
     if !s.categories.is_empty() {
-        lines.push(field("data", s.categories.join(", "), theme.text));
+        field("data", s.categories.join(", "), theme.text);
     }
     if let Some(src) = &s.copy_of {
-        lines.push(field("copy of", src.get_ref().clone(), theme.text));
+        field("copy of", src.get_ref().clone(), theme.text);
     }
     // Flows, one per line, by the other end's label: incoming first.
     let label = |id: &str| reg.storage(id).map_or(id.to_string(), |n| n.label.clone());
@@ -206,7 +219,7 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
         )
         .collect();
     for (i, f) in flows.into_iter().enumerate() {
-        lines.push(field(if i == 0 { "flows" } else { "" }, f, theme.text));
+        field(if i == 0 { "flows" } else { "" }, f, theme.text);
     }
     if let Some(conn) = s.connection_name() {
         let live = state
@@ -230,10 +243,7 @@ fn render_details(state: &AppState, s: &Storage, theme: &Theme, frame: &mut Fram
                     .map(|(o, _)| format!("{} tables", o.tables.len()))
             })
             .unwrap_or_else(|| "not measured yet".into());
-        lines.push(field("live", format!("{conn}: {live}"), theme.text));
+        field("live", format!("{conn}: {live}"), theme.text);
     }
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    lines
 }
