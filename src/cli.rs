@@ -225,19 +225,19 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn theme(global: &Global, loaded: &Loaded) -> Result<crate::tui::theme::Theme, String> {
+/// The register and the theme: everything a screen needs that can fail on
+/// input, checked before the terminal is touched.
+fn load_for_screen(global: &Global) -> Result<(Loaded, crate::tui::theme::Theme), String> {
+    let loaded = load(global)?;
     let name = global.theme.as_deref().unwrap_or(&loaded.register.ui.theme);
-    crate::tui::theme::Theme::from_env(Some(name)).map_err(|e| e.to_string())
+    let theme = crate::tui::theme::Theme::from_env(Some(name)).map_err(|e| e.to_string())?;
+    Ok((loaded, theme))
 }
 
 async fn run_console(global: &Global) -> ExitCode {
     // Everything that can fail on input is checked before the screen is taken.
-    let loaded = match load(global) {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
-    let theme = match theme(global, &loaded) {
-        Ok(t) => t,
+    let (loaded, theme) = match load_for_screen(global) {
+        Ok(x) => x,
         Err(e) => return fail(e),
     };
     let opts = crate::tui::app::RunOptions {
@@ -392,12 +392,8 @@ async fn seed(global: &Global, args: &SeedArgs) -> ExitCode {
 }
 
 async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
-    let loaded = match load(global) {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
-    let theme = match theme(global, &loaded) {
-        Ok(t) => t,
+    let (loaded, theme) = match load_for_screen(global) {
+        Ok(x) => x,
         Err(e) => return fail(e),
     };
     let focus = match args.focus.as_str() {

@@ -507,23 +507,7 @@ fn resolve_connection(
             }
         }
     } else {
-        let file = given[0];
-        let p = dir.join(file.get_ref());
-        match std::fs::read_to_string(&p) {
-            Ok(v) if !v.trim().is_empty() => v.trim().to_string(),
-            Ok(_) => {
-                report(file.span(), format!("{} is empty", p.display()), true);
-                return None;
-            }
-            Err(e) => {
-                report(
-                    file.span(),
-                    format!("cannot read {}: {e}", p.display()),
-                    true,
-                );
-                return None;
-            }
-        }
+        read_secret_file(dir, given[0], report)?.trim().to_string()
     };
 
     let parsed = match url::Url::parse(&url) {
@@ -572,18 +556,11 @@ fn resolve_connection(
             }
         }
     } else if let Some(file) = &conn.password_file {
-        let p = dir.join(file.get_ref());
-        match std::fs::read_to_string(&p) {
-            Ok(v) => Some(v.trim_end_matches(['\r', '\n']).to_string()),
-            Err(e) => {
-                report(
-                    file.span(),
-                    format!("cannot read {}: {e}", p.display()),
-                    true,
-                );
-                return None;
-            }
-        }
+        Some(
+            read_secret_file(dir, file, report)?
+                .trim_end_matches(['\r', '\n'])
+                .to_string(),
+        )
     } else {
         None
     };
@@ -598,6 +575,27 @@ fn resolve_connection(
         url = u.to_string();
     }
     Some(SecretUrl::new(url))
+}
+
+/// Read a file that holds a secret (path relative to the register). An
+/// empty file is an error: it would silently mean "no password".
+fn read_secret_file(dir: &Path, file: &Spanned<String>, report: &mut Report<'_>) -> Option<String> {
+    let p = dir.join(file.get_ref());
+    match std::fs::read_to_string(&p) {
+        Ok(v) if !v.trim().is_empty() => Some(v),
+        Ok(_) => {
+            report(file.span(), format!("{} is empty", p.display()), true);
+            None
+        }
+        Err(e) => {
+            report(
+                file.span(),
+                format!("cannot read {}: {e}", p.display()),
+                true,
+            );
+            None
+        }
+    }
 }
 
 fn check_person(person: &PersonModel, report: &mut Report<'_>) {

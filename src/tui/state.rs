@@ -194,12 +194,17 @@ const FLASH_FOR: Duration = Duration::from_secs(4);
 
 impl AppState {
     pub fn new(loaded: &Loaded, write_mode: bool, now: Instant) -> AppState {
-        let conns = |kind| {
+        fn conns<T>(loaded: &Loaded, kind: ConnectionKind, now: Instant) -> Vec<Conn<T>> {
             loaded
                 .connections_of(kind)
-                .map(|c| (c.name.clone(), c.url.redacted()))
-                .collect::<Vec<_>>()
-        };
+                .map(|c| Conn {
+                    name: c.name.clone(),
+                    url: c.url.redacted(),
+                    gen: 0,
+                    remote: Remote::Loading { since: now },
+                })
+                .collect()
+        }
         AppState {
             register: loaded.register.clone(),
             register_path: loaded.path.display().to_string(),
@@ -207,24 +212,8 @@ impl AppState {
             focus: PaneId::Map,
             zoom: false,
             overlay: Overlay::None,
-            redis: conns(ConnectionKind::Redis)
-                .into_iter()
-                .map(|(name, url)| Conn {
-                    name,
-                    url,
-                    gen: 0,
-                    remote: Remote::Loading { since: now },
-                })
-                .collect(),
-            postgres: conns(ConnectionKind::Postgres)
-                .into_iter()
-                .map(|(name, url)| Conn {
-                    name,
-                    url,
-                    gen: 0,
-                    remote: Remote::Loading { since: now },
-                })
-                .collect(),
+            redis: conns(loaded, ConnectionKind::Redis, now),
+            postgres: conns(loaded, ConnectionKind::Postgres, now),
             map: Cursor::default(),
             redis_cursor: Cursor::default(),
             pg_cursor: Cursor::default(),

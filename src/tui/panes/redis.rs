@@ -4,7 +4,6 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::tui::state::{AppState, Remote};
@@ -13,25 +12,14 @@ use crate::tui::widgets::{bytes, count, fit, remote_status, spread};
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
     if state.redis.is_empty() {
-        let p = Paragraph::new(vec![
-            Line::styled("No Redis connection.", theme.muted),
-            Line::styled("Add a [connection.NAME] with kind = \"redis\" to the register, or pass --redis URL.", theme.muted),
-        ])
-        .wrap(Wrap { trim: true });
-        frame.render_widget(p, area);
+        super::no_connection(frame, area, theme, "Redis", "redis", "--redis");
         return;
     }
     let width = usize::from(area.width);
     let mut head: Vec<Line<'static>> = Vec::new();
     let mut rows: Vec<Line<'static>> = Vec::new();
     for c in &state.redis {
-        head.push(Line::from(vec![
-            Span::styled(c.name.clone(), theme.title),
-            Span::styled(
-                format!(" {}", fit(&c.url, width.saturating_sub(c.name.len() + 1))),
-                theme.muted,
-            ),
-        ]));
+        head.push(super::conn_title(&c.name, &c.url, width, theme));
         head.extend(remote_status(&c.remote, state.now, theme, width));
         let Some((o, at)) = c.remote.data() else {
             continue;
@@ -78,18 +66,5 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             ));
         }
     }
-    let head_h = (head.len() as u16).min(area.height);
-    frame.render_widget(
-        Paragraph::new(head),
-        Rect {
-            height: head_h,
-            ..area
-        },
-    );
-    let list_area = Rect {
-        y: area.y + head_h,
-        height: area.height - head_h,
-        ..area
-    };
-    super::list(frame, list_area, rows, &state.redis_cursor, focused, theme);
+    super::head_then_list(frame, area, head, rows, &state.redis_cursor, focused, theme);
 }
