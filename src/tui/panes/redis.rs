@@ -59,7 +59,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             rows.push(spread(
                 vec![Span::styled(format!("db{}", d.db), text)],
                 vec![
-                    Span::styled(format!("{:>10}", count(d.keys)), text),
+                    Span::styled(format!("{:>7}", count(d.keys)), text),
                     Span::styled(format!(" {:>5.1}%", share * 100.0), style),
                 ],
                 width,
