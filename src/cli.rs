@@ -66,6 +66,12 @@ pub enum Command {
     Config(ConfigCmd),
     /// Connect to every store of the register and report what answers.
     Status(StatusArgs),
+    /// The register's gaps as findings (exit 0 none, 1 some, 2 error).
+    Check(CheckArgs),
+    /// Write the data-flow map as Mermaid, DOT or JSON.
+    Map(MapArgs),
+    /// Write the record of processing activities (Art. 30) as CSV or Markdown.
+    Register(RegisterArgs),
     /// Demo data for an appointment-booking service.
     #[command(subcommand)]
     Demo(DemoCmd),
@@ -94,6 +100,41 @@ pub enum Format {
 pub struct StatusArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also connect to the live stores and report what contradicts the
+    /// register (exit 2 if a store cannot be reached).
+    #[arg(long)]
+    pub live: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MapFormat {
+    Mermaid,
+    Dot,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[arg(long, value_enum, default_value_t = MapFormat::Mermaid)]
+    pub format: MapFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RecordFormat {
+    Csv,
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[arg(long, value_enum, default_value_t = RecordFormat::Md)]
+    pub format: RecordFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +261,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_OK)
         }
         Some(Command::Status(args)) => status(&cli.global, args.format).await,
+        Some(Command::Check(args)) => check(&cli.global, &args).await,
+        Some(Command::Map(args)) => map(&cli.global, &args),
+        Some(Command::Register(args)) => record(&cli.global, &args),
         Some(Command::Demo(DemoCmd::Seed(args))) => seed(&cli.global, &args).await,
         Some(Command::Screenshot(args)) => screenshot(&cli.global, &args).await,
     }
@@ -248,6 +292,91 @@ async fn run_console(global: &Global) -> ExitCode {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => fail(format!("oubli: {e:#}")),
     }
+}
+
+/// `oubli check`: the register's gaps, and with `--live` what the stores
+/// contradict. Exit 0 clean, 1 findings, 2 error.
+async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
+    use crate::register::lint;
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let reg = &loaded.register;
+    let mut findings = lint::lint(reg);
+    if args.live {
+        let mut measured = std::collections::BTreeMap::new();
+        for c in loaded.connections_of(ConnectionKind::Redis) {
+            let result = async {
+                let mut con = crate::redis::connect(c, &reg.redis).await?;
+                Ok::<_, anyhow::Error>(crate::redis::overview::fetch(&mut con).await?)
+            }
+            .await;
+            match result {
+                Ok(o) => {
+                    measured.insert(
+                        c.name.clone(),
+                        lint::Measured {
+                            keys: Some(o.total_keys()),
+                            keys_without_ttl: Some(o.total_without_ttl()),
+                        },
+                    );
+                }
+                Err(e) => return fail(format!("check --live: {e:#}")),
+            }
+        }
+        findings.extend(lint::lint_measured(reg, &measured));
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::json!({ "findings": findings })),
+        Format::Text => {
+            if findings.is_empty() {
+                println!("{}: no finding", reg.register.name);
+            }
+            for f in &findings {
+                println!("{:<6} {:<30} {}", f.severity.as_str(), f.kind, f.message);
+            }
+        }
+    }
+    ExitCode::from(if findings.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// `oubli map`: the diagram in a format other tools draw.
+fn map(global: &Global, args: &MapArgs) -> ExitCode {
+    use crate::register::{export, lint};
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let reg = &loaded.register;
+    let findings = lint::lint(reg);
+    match args.format {
+        MapFormat::Mermaid => print!("{}", export::mermaid(reg, &findings)),
+        MapFormat::Dot => print!("{}", export::dot(reg, &findings)),
+        MapFormat::Json => println!("{}", export::json(reg, &findings)),
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+/// `oubli register`: the record of processing activities.
+fn record(global: &Global, args: &RegisterArgs) -> ExitCode {
+    use crate::register::export;
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    match args.format {
+        RecordFormat::Md => print!("{}", export::record_markdown(&loaded.register)),
+        RecordFormat::Csv => match export::record_csv(&loaded.register) {
+            Ok(s) => print!("{s}"),
+            Err(e) => return fail(format!("register: {e:#}")),
+        },
+    }
+    ExitCode::from(EXIT_OK)
 }
 
 /// `oubli status`: the headless twin of the console header.

@@ -221,3 +221,12 @@ fn selecting_a_node_shows_its_details_and_flows() {
     assert!(screen.contains("→ Postgres backups"));
     assert!(screen.contains("main-db: 8 tables"), "{screen}");
 }
+
+#[test]
+fn map_diagram_160x48() {
+    let mut state = with_data(example_state(Instant::now()));
+    key(&mut state, KeyCode::Char('z'));
+    let theme = Theme::builtin("dark").unwrap();
+    let screen = draw(&state, &theme, 160, 48).backend().to_string();
+    insta::assert_snapshot!(screen);
+}

@@ -18,6 +18,7 @@
 pub mod fake;
 mod postgres;
 mod redis;
+pub mod register;
 
 use std::time::Duration;
 

@@ -1,6 +1,8 @@
 //! The register: the data map as code. See README "The register" for the
 //! schema, and `config/example.toml` for the reference data map.
 
+pub mod export;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod retention;

@@ -36,6 +36,7 @@ pub enum Context {
     Pane(PaneId),
     Help,
     Palette,
+    Search,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,6 +51,13 @@ pub enum Action {
     Close,
     Up,
     Down,
+    Left,
+    Right,
+    /// Map: diagram, list, gaps.
+    CycleView,
+    /// Map: find a node by name.
+    Search,
+    SearchNext,
     PageUp,
     PageDown,
     Top,

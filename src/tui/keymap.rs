@@ -99,6 +99,7 @@ const fn b(
 }
 
 use Context::{Global, Help, Palette};
+const MAP: Context = Context::Pane(PaneId::Map);
 
 /// Every binding of the console.
 pub static BINDINGS: &[Binding] = &[
@@ -209,6 +210,35 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     b(
+        MAP,
+        &[Key::plain(KeyCode::Left), Key::ch('h')],
+        Action::Left,
+        "node to the left",
+        false,
+    ),
+    b(
+        MAP,
+        &[Key::plain(KeyCode::Right), Key::ch('l')],
+        Action::Right,
+        "node to the right",
+        false,
+    ),
+    b(
+        MAP,
+        &[Key::ch('v')],
+        Action::CycleView,
+        "view: diagram / list / gaps",
+        true,
+    ),
+    b(MAP, &[Key::ch('/')], Action::Search, "find a node", true),
+    b(
+        MAP,
+        &[Key::ch('n')],
+        Action::SearchNext,
+        "next match",
+        false,
+    ),
+    b(
         Help,
         &[Key::plain(KeyCode::Esc), Key::ch('?'), Key::ch('q')],
         Action::Close,
@@ -257,6 +287,13 @@ pub static BINDINGS: &[Binding] = &[
         "next",
         true,
     ),
+    b(
+        Context::Search,
+        &[Key::plain(KeyCode::Esc), Key::plain(KeyCode::Enter)],
+        Action::Close,
+        "done",
+        true,
+    ),
 ];
 
 /// What a key press resolves to.
@@ -294,7 +331,7 @@ pub fn resolve(
                 Resolved::Run(binding.action)
             };
         }
-        if matches!(ctx, Context::Help | Context::Palette) {
+        if matches!(ctx, Context::Help | Context::Palette | Context::Search) {
             break;
         }
     }
@@ -311,7 +348,7 @@ pub fn active(bindings: &'static [Binding], contexts: &[Context]) -> Vec<&'stati
                 out.push(bd);
             }
         }
-        if matches!(ctx, Context::Help | Context::Palette) {
+        if matches!(ctx, Context::Help | Context::Palette | Context::Search) {
             break;
         }
     }

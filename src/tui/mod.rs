@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+pub mod diagram;
 pub mod keymap;
 pub mod panes;
 pub mod render;

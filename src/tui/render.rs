@@ -45,9 +45,22 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     ])
     .areas(area);
     render_header(state, theme, frame, header);
-    for (pane, rect) in pane_areas(body, state.focus, state.zoom) {
+    let preferred = match state.focus {
+        // The whole diagram and the pane's borders.
+        PaneId::Map => Some(state.diagram.width + 2),
+        _ => None,
+    };
+    for (pane, rect) in pane_areas(body, state.focus, state.zoom, preferred) {
         let focused = pane == state.focus;
-        let title = format!(" {} {} ", pane.index() + 1, pane.title());
+        let title = match pane {
+            PaneId::Map => format!(
+                " {} {} · {} ",
+                pane.index() + 1,
+                pane.title(),
+                panes::map::badge(state)
+            ),
+            _ => format!(" {} {} ", pane.index() + 1, pane.title()),
+        };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_type(if focused {
@@ -81,31 +94,44 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::None => {}
         Overlay::Help { scroll } => render_help(state, theme, frame, body, *scroll),
         Overlay::Palette(_) => render_palette(state, theme, frame, body),
+        Overlay::Search(input) => render_search(input, theme, frame, body),
     }
 }
 
-/// Where each pane goes. Wide screens share the width evenly; narrow ones
-/// give the focused pane most of it and keep the others as slim columns;
-/// zoom gives it all.
-pub fn pane_areas(body: Rect, focus: PaneId, zoom: bool) -> Vec<(PaneId, Rect)> {
+/// Where each pane goes. The focused pane gets the width it prefers (the
+/// map: its whole diagram) as long as the others keep a usable column;
+/// wide screens otherwise share evenly; zoom gives the focused pane all.
+pub fn pane_areas(
+    body: Rect,
+    focus: PaneId,
+    zoom: bool,
+    preferred: Option<u16>,
+) -> Vec<(PaneId, Rect)> {
     if zoom {
         return vec![(focus, body)];
     }
+    const SLIM: u16 = 20;
     let n = PaneId::ALL.len() as u16;
-    let constraints: Vec<Constraint> = if body.width >= 40 * n {
+    let even = body.width / n;
+    let want = preferred.unwrap_or(0);
+    let constraints: Vec<Constraint> = if want <= even && even >= 40 {
         PaneId::ALL
             .iter()
             .map(|_| Constraint::Ratio(1, u32::from(n)))
             .collect()
     } else {
-        let slim = (body.width / 5).max(12);
+        let focused = want
+            .max(even)
+            .min(body.width.saturating_sub(SLIM * (n - 1)))
+            .max(20);
+        let rest = body.width.saturating_sub(focused) / (n - 1);
         PaneId::ALL
             .iter()
             .map(|p| {
                 if *p == focus {
-                    Constraint::Min(20)
+                    Constraint::Length(focused)
                 } else {
-                    Constraint::Length(slim)
+                    Constraint::Min(rest)
                 }
             })
             .collect()
@@ -176,8 +202,7 @@ fn render_hints(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) 
         .into_iter()
         .filter(|b| b.hint)
     {
-        let key = keymap::keys_label(b);
-        let key = key.split('/').next().unwrap_or("").to_string();
+        let key = b.keys.first().map(keymap::Key::label).unwrap_or_default();
         let w = key.width() + b.description.width() + 3;
         if width + w > usize::from(area.width) {
             break;
@@ -340,4 +365,31 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), list_area);
+}
+
+fn render_search(
+    input: &tui_textarea::TextArea<'static>,
+    theme: &Theme,
+    frame: &mut Frame,
+    body: Rect,
+) {
+    let mut rect = centered(body, 50, 3);
+    rect.y = body.y + body.height.saturating_sub(3);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(
+            " / find a node — Enter or Esc when done ",
+            theme.title_focused,
+        ))
+        .style(theme.popup);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut input = input.clone();
+    input.set_style(theme.input);
+    input.set_placeholder_style(theme.muted);
+    input.set_cursor_style(theme.selected);
+    frame.render_widget(&input, inner);
 }

@@ -10,9 +10,11 @@ use ratatui::layout::Rect;
 use tui_textarea::TextArea;
 
 use super::action::{Action, Context, PaneId};
+use super::diagram::{self, Diagram};
 use super::keymap::{self, Binding, Resolved, BINDINGS};
 use crate::postgres::PgOverview;
 use crate::redis::RedisOverview;
+use crate::register::lint::{self, Finding, Measured};
 use crate::register::{ConnectionKind, Loaded, Register};
 
 /// A value that lives on a server: loading, there, or failed and retrying.
@@ -160,8 +162,43 @@ pub struct Palette {
 
 pub enum Overlay {
     None,
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Palette(Box<Palette>),
+    /// Finding a node on the map by name, selecting as one types.
+    Search(Box<TextArea<'static>>),
+}
+
+/// How the map pane shows the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapView {
+    /// The diagram when it fits the pane, the list otherwise.
+    Auto,
+    List,
+    /// Every finding of the register, one per line.
+    Gaps,
+    /// The diagram even when it does not fit: it pans to the selection.
+    Diagram,
+}
+
+impl MapView {
+    fn next(self) -> MapView {
+        match self {
+            MapView::Auto => MapView::List,
+            MapView::List => MapView::Gaps,
+            MapView::Gaps => MapView::Diagram,
+            MapView::Diagram => MapView::Auto,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            MapView::Auto => "auto",
+            MapView::List => "list",
+            MapView::Gaps => "gaps",
+            MapView::Diagram => "diagram",
+        }
+    }
 }
 
 /// What the loop must do after an update.
@@ -181,7 +218,15 @@ pub struct AppState {
     pub overlay: Overlay,
     pub redis: Vec<Conn<RedisOverview>>,
     pub postgres: Vec<Conn<PgOverview>>,
-    pub map: Cursor,
+    /// The selected node (index in `register.storages`).
+    pub map_node: usize,
+    pub map_view: MapView,
+    /// Laid out once from the register, never on the render path.
+    pub diagram: Diagram,
+    /// The register's gaps, and those the live connections show.
+    pub findings: Vec<Finding>,
+    pub gaps: Cursor,
+    pub last_search: String,
     pub redis_cursor: Cursor,
     pub pg_cursor: Cursor,
     pub flash: Option<(String, Level, Instant)>,
@@ -214,7 +259,12 @@ impl AppState {
             overlay: Overlay::None,
             redis: conns(loaded, ConnectionKind::Redis, now),
             postgres: conns(loaded, ConnectionKind::Postgres, now),
-            map: Cursor::default(),
+            map_node: 0,
+            map_view: MapView::Auto,
+            diagram: diagram::layout(&loaded.register),
+            findings: lint::lint(&loaded.register),
+            gaps: Cursor::default(),
+            last_search: String::new(),
             redis_cursor: Cursor::default(),
             pg_cursor: Cursor::default(),
             flash: None,
@@ -228,6 +278,7 @@ impl AppState {
         match self.overlay {
             Overlay::Help { .. } => vec![Context::Help],
             Overlay::Palette(_) => vec![Context::Palette],
+            Overlay::Search(_) => vec![Context::Search],
             Overlay::None => vec![Context::Pane(self.focus), Context::Global],
         }
     }
@@ -261,7 +312,10 @@ impl AppState {
     /// Number of selectable lines per pane.
     pub fn pane_len(&self, pane: PaneId) -> usize {
         match pane {
-            PaneId::Map => self.register.storages.len(),
+            PaneId::Map => match self.map_view {
+                MapView::Gaps => self.findings.len(),
+                _ => self.register.storages.len(),
+            },
             PaneId::Redis => self
                 .redis
                 .iter()
@@ -277,7 +331,7 @@ impl AppState {
 
     fn cursor_mut(&mut self, pane: PaneId) -> &mut Cursor {
         match pane {
-            PaneId::Map => &mut self.map,
+            PaneId::Map => &mut self.gaps,
             PaneId::Redis => &mut self.redis_cursor,
             PaneId::Postgres => &mut self.pg_cursor,
         }
@@ -318,6 +372,15 @@ impl AppState {
                 (true, vec![])
             }
             Resolved::None => {
+                if let Overlay::Search(input) = &mut self.overlay {
+                    let changed = input.input(*key);
+                    let query = input.lines().join(" ");
+                    if changed {
+                        self.find_node(&query, false);
+                        self.last_search = query;
+                    }
+                    return (changed, vec![]);
+                }
                 // Typing into the palette.
                 if let Overlay::Palette(p) = &mut self.overlay {
                     let changed = p.input.input(*key);
@@ -342,6 +405,7 @@ impl AppState {
             (Overlay::Help { scroll }, Action::Up) => *scroll = scroll.saturating_sub(1),
             (Overlay::Help { scroll }, Action::Down) => *scroll = scroll.saturating_add(1),
             (Overlay::Palette(_), Action::Close) => self.overlay = Overlay::None,
+            (Overlay::Search(_), Action::Close) => self.overlay = Overlay::None,
             (Overlay::Palette(p), Action::Up | Action::Down) => {
                 let query = p.input.lines().join(" ");
                 let len = self.palette_entries(&query).len();
@@ -378,6 +442,52 @@ impl AppState {
             }
             (_, Action::Focus(p)) => self.focus = p,
             (_, Action::ToggleZoom) => self.zoom = !self.zoom,
+            (_, Action::CycleView) => {
+                self.map_view = self.map_view.next();
+                self.flash(format!("map view: {}", self.map_view.name()), Level::Info);
+            }
+            (_, Action::Search) => {
+                let mut input = TextArea::default();
+                input.set_placeholder_text("node name or id");
+                input.set_cursor_line_style(ratatui::style::Style::default());
+                self.overlay = Overlay::Search(Box::new(input));
+            }
+            (_, Action::SearchNext) => {
+                let q = self.last_search.clone();
+                if !self.find_node(&q, true) {
+                    self.flash(format!("no node matches {q:?}"), Level::Warn);
+                }
+            }
+            (_, Action::Left | Action::Right) if self.focus == PaneId::Map => {
+                let dx = if action == Action::Left { -1 } else { 1 };
+                if let Some(n) = self.diagram.neighbour(self.map_node, dx, 0) {
+                    self.map_node = n;
+                }
+            }
+            (
+                _,
+                Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom,
+            ) if self.focus == PaneId::Map && self.map_view != MapView::Gaps => {
+                let order = self.map_order();
+                let pos = order.iter().position(|&n| n == self.map_node).unwrap_or(0) as isize;
+                let target = match action {
+                    Action::Up => pos - 1,
+                    Action::Down => pos + 1,
+                    Action::PageUp => pos - page,
+                    Action::PageDown => pos + page,
+                    Action::Top => 0,
+                    _ => order.len() as isize - 1,
+                };
+                let target = target.clamp(0, order.len().saturating_sub(1) as isize) as usize;
+                if let Some(&n) = order.get(target) {
+                    self.map_node = n;
+                }
+            }
             (_, Action::Refresh) => {
                 self.flash("refreshing…", Level::Info);
                 return (true, vec![Effect::Refresh]);
@@ -402,21 +512,97 @@ impl AppState {
                 let pane = self.focus;
                 let (len, page) = (self.pane_len(pane), self.page());
                 self.cursor_mut(pane).step(delta, len, page);
+                if pane == PaneId::Map {
+                    self.select_finding_node();
+                }
             }
-            (_, Action::Close | Action::Confirm) => return (false, vec![]),
+            (_, Action::Close | Action::Confirm | Action::Left | Action::Right) => {
+                return (false, vec![])
+            }
         }
         (true, vec![])
+    }
+
+    /// Map nodes in the order the list and up/down follow: by column, then
+    /// as the diagram stacks them.
+    pub fn map_order(&self) -> Vec<usize> {
+        let mut placed: Vec<_> = self.diagram.nodes.iter().collect();
+        placed.sort_by_key(|p| (p.col, p.slot));
+        placed.into_iter().map(|p| p.node).collect()
+    }
+
+    /// Select the first node (after the current one when `next`) whose
+    /// label or id contains `query`, case-insensitively.
+    pub fn find_node(&mut self, query: &str, next: bool) -> bool {
+        let q = query.trim().to_lowercase();
+        if q.is_empty() {
+            return false;
+        }
+        let order = self.map_order();
+        let start = order.iter().position(|&n| n == self.map_node).unwrap_or(0);
+        let skip = usize::from(next);
+        let found = (0..order.len())
+            .map(|k| order[(start + skip + k) % order.len()])
+            .find(|&n| {
+                let s = &self.register.storages[n];
+                s.label.to_lowercase().contains(&q) || s.id().contains(&q)
+            });
+        if let Some(n) = found {
+            self.map_node = n;
+        }
+        found.is_some()
+    }
+
+    fn select_finding_node(&mut self) {
+        if self.map_view != MapView::Gaps {
+            return;
+        }
+        let node = self
+            .findings
+            .get(self.gaps.selected)
+            .and_then(|f| f.storage.as_deref())
+            .and_then(|id| self.register.storages.iter().position(|s| s.id() == id));
+        if let Some(n) = node {
+            self.map_node = n;
+        }
+    }
+
+    /// The register's findings plus what the live connections contradict.
+    fn refresh_findings(&mut self) {
+        let measured = self
+            .redis
+            .iter()
+            .filter_map(|c| {
+                let (o, _) = c.remote.data()?;
+                Some((
+                    c.name.clone(),
+                    Measured {
+                        keys: Some(o.total_keys()),
+                        keys_without_ttl: Some(o.total_without_ttl()),
+                    },
+                ))
+            })
+            .collect();
+        let mut findings = lint::lint(&self.register);
+        findings.extend(lint::lint_measured(&self.register, &measured));
+        self.findings = findings;
     }
 
     /// A result from a background task.
     pub fn on_bg(&mut self, msg: BgMsg) -> bool {
         let now = self.now;
         match msg {
-            BgMsg::Redis { conn, gen, probe } => self
-                .redis
-                .iter_mut()
-                .find(|c| c.name == conn)
-                .is_some_and(|c| c.apply(gen, probe, now)),
+            BgMsg::Redis { conn, gen, probe } => {
+                let changed = self
+                    .redis
+                    .iter_mut()
+                    .find(|c| c.name == conn)
+                    .is_some_and(|c| c.apply(gen, probe, now));
+                if changed {
+                    self.refresh_findings();
+                }
+                changed
+            }
             BgMsg::Postgres { conn, gen, probe } => self
                 .postgres
                 .iter_mut()

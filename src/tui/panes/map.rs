@@ -1,59 +1,40 @@
-//! The data map pane (first form): every node of the register grouped as the
-//! reference map draws it — people, processes, hosted storages, third
-//! parties — with retention and justification, and the selected node's
-//! details and flows.
+//! The data-flow map pane: the register drawn as a diagram (storages as
+//! cylinders, processes as boxes, people as rounded boxes, the hosted
+//! perimeter as a dotted frame, flows as arrows), or as a layered list when
+//! the diagram does not fit, or as the list of its gaps. The selected node's
+//! flows are highlighted and its details shown below.
 
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
-use crate::register::{Register, Retention, Storage, StorageKind};
-use crate::tui::state::AppState;
+use crate::register::lint::{self, Severity};
+use crate::register::{Retention, Storage, StorageKind};
+use crate::tui::diagram::{line_char, short_retention, Column, Diagram, Placed, NODE_H};
+use crate::tui::state::{AppState, Cursor, MapView};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{count, fit, spread, wrap};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Group {
-    People,
-    Processes,
-    Hosted,
-    ThirdParties,
-}
-
-impl Group {
-    fn of(s: &Storage) -> Group {
-        match s.kind() {
-            StorageKind::Actor => Group::People,
-            StorageKind::Process => Group::Processes,
-            _ if s.is_inside() => Group::Hosted,
-            _ => Group::ThirdParties,
-        }
-    }
-    fn title(self) -> &'static str {
-        match self {
-            Group::People => "People",
-            Group::Processes => "Processes",
-            Group::Hosted => "Hosted storages",
-            Group::ThirdParties => "Third parties",
-        }
-    }
-}
-
-/// Register indexes in display order (by group, then as declared).
-pub fn order(reg: &Register) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..reg.storages.len()).collect();
-    idx.sort_by_key(|&i| (Group::of(&reg.storages[i]), i));
-    idx
-}
-
-/// The glyph of a node: cylinder-like for storages, box for processes,
-/// round for people.
+/// The glyph of a node in the list: cylinder-like for storages, box for
+/// processes, round for people.
 pub fn glyph(kind: StorageKind) -> &'static str {
     match kind {
         StorageKind::Actor => "◯",
         StorageKind::Process => "▭",
         _ => "◉",
+    }
+}
+
+/// The pane title's badge: how many gaps the register has.
+pub fn badge(state: &AppState) -> String {
+    match state.findings.len() {
+        0 => "no gaps".to_string(),
+        1 => "1 gap".to_string(),
+        n => format!("{n} gaps"),
     }
 }
 
@@ -68,15 +49,75 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         frame.render_widget(p, area);
         return;
     }
-    let order = order(reg);
-    let mut cursor = state.map;
-    cursor.clamp(order.len(), usize::from(area.height));
-    // The details panel takes what it needs, up to half the pane, and goes
-    // away when the list would be too short to use.
-    let details = order
-        .get(cursor.selected)
-        .map(|&i| details_lines(state, &reg.storages[i], theme, usize::from(area.width)))
-        .unwrap_or_default();
+    let d = &state.diagram;
+    let fits = d.width <= area.width && d.height <= area.height;
+    match state.map_view {
+        MapView::Gaps => render_gaps(state, theme, frame, area, focused),
+        MapView::List => render_list(state, theme, frame, area, focused),
+        MapView::Auto if !fits => render_list(state, theme, frame, area, focused),
+        MapView::Auto | MapView::Diagram => {
+            // The diagram on top, the details of the selection below when
+            // there is room for them.
+            let spare = area.height.saturating_sub(d.height);
+            let details = details_lines(
+                state,
+                &reg.storages[state.map_node.min(reg.storages.len() - 1)],
+                theme,
+                usize::from(area.width),
+            );
+            let details_h = if spare >= 5 {
+                spare.min(details.len() as u16 + 1)
+            } else {
+                0
+            };
+            // Details right under the diagram, not at the pane's foot.
+            let map_h = if details_h > 0 { d.height } else { area.height };
+            let map_area = Rect {
+                height: map_h,
+                ..area
+            };
+            let details_area = Rect {
+                y: area.y + map_h,
+                height: details_h,
+                ..area
+            };
+            draw_diagram(state, theme, frame.buffer_mut(), map_area);
+            if details_h > 0 {
+                render_details(state, details, theme, frame, details_area);
+            }
+        }
+    }
+}
+
+fn render_details(
+    state: &AppState,
+    lines: Vec<Line<'static>>,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let Some(s) = state.register.storages.get(state.map_node) else {
+        return;
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {} ", s.label), theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The layered list: nodes grouped by column, with retention and a `!`
+/// on nodes that have gaps; the selection's details below.
+fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
+    let reg = &state.register;
+    let order = state.map_order();
+    let selected = state.map_node.min(reg.storages.len() - 1);
+    let details = details_lines(
+        state,
+        &reg.storages[selected],
+        theme,
+        usize::from(area.width),
+    );
     let details_h = if area.height >= 16 {
         (details.len() as u16 + 1).min(area.height / 2)
     } else {
@@ -84,61 +125,310 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     };
     let [list_area, details_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(details_h)]).areas(area);
-
-    // Rows, with group titles between them; the cursor counts nodes only,
-    // so map it onto the row index that includes titles.
     let width = usize::from(list_area.width);
     let mut rows: Vec<Line<'static>> = Vec::new();
-    let mut row_of_node = Vec::with_capacity(order.len());
-    let mut last_group = None;
+    let mut selected_row = 0;
+    let mut last_col = None;
     for &i in &order {
         let s = &reg.storages[i];
-        let g = Group::of(s);
-        if last_group != Some(g) {
-            rows.push(Line::styled(g.title().to_string(), theme.title));
-            last_group = Some(g);
+        let col = Column::of(s);
+        if last_col != Some(col) {
+            rows.push(Line::styled(col.title().to_string(), theme.title));
+            last_col = Some(col);
         }
-        row_of_node.push(rows.len());
-        let retention = s.effective_retention();
-        let (ret_text, ret_style) = match retention {
-            None => (String::new(), theme.muted),
-            Some(Retention::Unknown) => ("retention ?".to_string(), theme.warn),
-            Some(Retention::NoExpiry) => ("no expiry".to_string(), theme.warn),
-            Some(r) => (r.to_string(), theme.muted),
-        };
-        let label_room = width.saturating_sub(ret_text.chars().count() + 4);
+        if i == selected {
+            selected_row = rows.len();
+        }
+        let gaps = lint::for_node(&state.findings, s.id()).count();
+        let (ret_text, ret_style) =
+            match s.effective_retention().filter(|_| s.kind().is_persistent()) {
+                None => (String::new(), theme.muted),
+                Some(Retention::Unknown) => ("retention ?".to_string(), theme.warn),
+                Some(Retention::NoExpiry) => ("no expiry".to_string(), theme.warn),
+                Some(r) => (r.to_string(), theme.muted),
+            };
+        let label_room = width.saturating_sub(ret_text.width() + 5);
         rows.push(spread(
             vec![
                 Span::styled(format!(" {} ", glyph(s.kind())), theme.muted),
                 Span::styled(fit(&s.label, label_room), theme.text),
+                Span::styled(if gaps > 0 { " !" } else { "" }, theme.warn),
             ],
             vec![Span::styled(ret_text, ret_style)],
             width,
         ));
     }
-    let selected_row = row_of_node.get(cursor.selected).copied().unwrap_or(0);
-    let row_cursor = crate::tui::state::Cursor {
+    let cursor = Cursor {
         selected: selected_row,
         offset: 0,
     };
-    super::list(frame, list_area, rows, &row_cursor, focused, theme);
-
+    super::list(frame, list_area, rows, &cursor, focused, theme);
     if details_h > 0 {
-        if let Some(&i) = order.get(cursor.selected) {
-            let block = Block::default()
-                .borders(Borders::TOP)
-                .border_style(theme.border)
-                .title(Span::styled(
-                    format!(" {} ", reg.storages[i].label),
-                    theme.title,
-                ));
-            frame.render_widget(Paragraph::new(details).block(block), details_area);
+        render_details(state, details, theme, frame, details_area);
+    }
+}
+
+/// Every gap of the register: severity, kind, node; the selected one's
+/// message in full below.
+fn render_gaps(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
+    if state.findings.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "No gap: the register says what, where, how long and why for every storage.",
+                theme.ok,
+            ))
+            .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let width = usize::from(area.width);
+    let mut cursor = state.gaps;
+    cursor.clamp(state.findings.len(), usize::from(area.height));
+    let selected = state.findings.get(cursor.selected);
+    let message = selected
+        .map(|f| wrap(&f.message, width))
+        .unwrap_or_default();
+    let details_h = if area.height >= 10 {
+        (message.len() as u16 + 1).min(area.height / 2)
+    } else {
+        0
+    };
+    let [list_area, details_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(details_h)]).areas(area);
+    let rows: Vec<Line<'static>> = state
+        .findings
+        .iter()
+        .map(|f| {
+            let sev_style = match f.severity {
+                Severity::High => theme.error,
+                Severity::Medium => theme.warn,
+                Severity::Low => theme.muted,
+            };
+            let target = f
+                .storage
+                .as_deref()
+                .and_then(|id| state.register.storage(id))
+                .map_or_else(|| "register".to_string(), |s| s.label.clone());
+            Line::from(vec![
+                Span::styled(format!("{:<7}", f.severity.as_str()), sev_style),
+                Span::styled(fit(&format!("{:<30}", f.kind), 31), theme.text),
+                Span::styled(fit(&target, width.saturating_sub(38)), theme.muted),
+            ])
+        })
+        .collect();
+    super::list(frame, list_area, rows, &cursor, focused, theme);
+    if details_h > 0 {
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border);
+        let lines: Vec<Line> = message
+            .into_iter()
+            .map(|l| Line::styled(l, theme.text))
+            .collect();
+        frame.render_widget(Paragraph::new(lines).block(block), details_area);
+    }
+}
+
+/// Write `text` at diagram coordinates (x, y), shifted by the pan offset
+/// and clipped to `area`.
+struct Canvas<'a> {
+    buf: &'a mut Buffer,
+    area: Rect,
+    ox: u16,
+    oy: u16,
+}
+
+impl Canvas<'_> {
+    fn put(&mut self, x: u16, y: u16, text: &str, style: Style) {
+        if y < self.oy || y - self.oy >= self.area.height {
+            return;
+        }
+        let row = self.area.y + (y - self.oy);
+        let mut cx = x;
+        for ch in text.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) as u16;
+            if cx >= self.ox && cx - self.ox + w <= self.area.width {
+                let col = self.area.x + (cx - self.ox);
+                if let Some(cell) = self.buf.cell_mut((col, row)) {
+                    cell.set_char(ch);
+                    cell.set_style(style);
+                }
+            }
+            cx += w.max(1);
         }
     }
 }
 
-/// What the details panel says about one node.
-fn details_lines(state: &AppState, s: &Storage, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+/// The pan offset: none when the diagram fits, else centred on the selection.
+fn pan(d: &Diagram, sel: Option<&Placed>, area: Rect) -> (u16, u16) {
+    let axis = |size: u16, view: u16, centre: u16| -> u16 {
+        if size <= view {
+            0
+        } else {
+            centre.saturating_sub(view / 2).min(size - view)
+        }
+    };
+    let (cx, cy) = sel.map_or((0, 0), |p| (p.x + p.w / 2, p.y + 1));
+    (
+        axis(d.width, area.width, cx),
+        axis(d.height, area.height, cy),
+    )
+}
+
+fn draw_diagram(state: &AppState, theme: &Theme, buf: &mut Buffer, area: Rect) {
+    let d = &state.diagram;
+    let reg = &state.register;
+    let sel = d.placed(state.map_node);
+    let (ox, oy) = pan(d, sel, area);
+    let mut c = Canvas { buf, area, ox, oy };
+
+    // The hosted perimeter, dotted, under everything.
+    if let Some((x0, y0, x1, y1)) = d.frame {
+        for x in x0..=x1 {
+            c.put(x, y0, "┄", theme.muted);
+            c.put(x, y1, "┄", theme.muted);
+        }
+        for y in y0..=y1 {
+            c.put(x0, y, "┆", theme.muted);
+            c.put(x1, y, "┆", theme.muted);
+        }
+        c.put(x0 + 2, y0, " hosted perimeter ", theme.muted);
+    }
+    for &(x, text) in &d.titles {
+        c.put(x, 1, text, theme.title);
+    }
+
+    // Flows: all of them, then the selection's on top.
+    let flow_touches = |fi: usize| {
+        reg.flows.get(fi).is_some_and(|f| {
+            let id = reg.storages.get(state.map_node).map(|s| s.id());
+            Some(f.from()) == id || Some(f.to()) == id
+        })
+    };
+    for y in 0..d.height {
+        for x in 0..d.width {
+            let m = d.mask_at(x, y);
+            if m != 0 {
+                c.put(x, y, &line_char(m).to_string(), theme.muted);
+            }
+        }
+    }
+    for r in d.routes.iter().filter(|r| flow_touches(r.flow)) {
+        for &(x, y, _) in &r.cells {
+            c.put(
+                x,
+                y,
+                &line_char(d.mask_at(x, y)).to_string(),
+                theme.highlight,
+            );
+        }
+    }
+    for r in &d.routes {
+        let style = if flow_touches(r.flow) {
+            theme.highlight
+        } else {
+            theme.muted
+        };
+        for h in &r.heads {
+            c.put(h.x, h.y, if h.east { "►" } else { "◄" }, style);
+        }
+    }
+
+    // Nodes.
+    for p in &d.nodes {
+        let s = &reg.storages[p.node];
+        let selected = p.node == state.map_node;
+        let worst = lint::for_node(&state.findings, s.id())
+            .map(|f| f.severity)
+            .min();
+        let border = match (selected, worst) {
+            (true, _) => theme.border_focused,
+            (_, Some(Severity::High)) => theme.warn,
+            _ => theme.border,
+        };
+        draw_node(
+            &mut c,
+            p,
+            s,
+            border,
+            if selected { theme.selected } else { theme.text },
+            theme,
+        );
+        if worst.is_some() {
+            c.put(p.right() - 1, p.y, "!", theme.warn);
+        }
+    }
+}
+
+fn draw_node(
+    c: &mut Canvas<'_>,
+    p: &Placed,
+    s: &Storage,
+    border: Style,
+    label_style: Style,
+    theme: &Theme,
+) {
+    let inner = usize::from(p.w.saturating_sub(2));
+    let (tl, tr, bl, br, h_top, h_bot) = match s.kind() {
+        StorageKind::Actor => ("╭", "╮", "╰", "╯", "─", "─"),
+        StorageKind::Process => ("┌", "┐", "└", "┘", "─", "─"),
+        // Storages: a lid top and bottom, like a cylinder.
+        _ => ("╒", "╕", "╘", "╛", "═", "═"),
+    };
+    c.put(
+        p.x,
+        p.y,
+        &format!("{tl}{}{tr}", h_top.repeat(inner)),
+        border,
+    );
+    let label = fit(&s.label, inner.saturating_sub(2));
+    let pad = inner.saturating_sub(label.width() + 2);
+    c.put(p.x, p.y + 1, "│", border);
+    c.put(
+        p.x + 1,
+        p.y + 1,
+        &format!(" {label}{} ", " ".repeat(pad)),
+        label_style,
+    );
+    c.put(p.right(), p.y + 1, "│", border);
+    // The bottom border carries the retention; a gap in it stands out.
+    let y = p.y + NODE_H - 1;
+    match short_retention(s) {
+        Some(r) if r.width() + 2 <= inner => {
+            let r = format!(" {r} ");
+            let left = (inner - r.width()) / 2;
+            let right = inner - left - r.width();
+            let gap = matches!(
+                s.effective_retention(),
+                Some(Retention::Unknown | Retention::NoExpiry)
+            );
+            c.put(p.x, y, &format!("{bl}{}", h_bot.repeat(left)), border);
+            c.put(
+                p.x + 1 + left as u16,
+                y,
+                &r,
+                if gap { theme.warn } else { border },
+            );
+            c.put(
+                p.x + 1 + (left + r.width()) as u16,
+                y,
+                &format!("{}{br}", h_bot.repeat(right)),
+                border,
+            );
+        }
+        _ => c.put(p.x, y, &format!("{bl}{}{br}", h_bot.repeat(inner)), border),
+    }
+}
+
+/// What the details panel says about one node: kind, retention and its
+/// variants, justification, data, flows, live measurements, gaps.
+pub fn details_lines(
+    state: &AppState,
+    s: &Storage,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let reg = &state.register;
     const LABEL: usize = 14;
     let mut lines: Vec<Line<'static>> = Vec::new();
@@ -196,7 +486,10 @@ fn details_lines(state: &AppState, s: &Storage, theme: &Theme, width: usize) -> 
         field("data", s.categories.join(", "), theme.text);
     }
     if let Some(src) = &s.copy_of {
-        field("copy of", src.get_ref().clone(), theme.text);
+        let label = reg
+            .storage(src.get_ref())
+            .map_or(src.get_ref().clone(), |n| n.label.clone());
+        field("copy of", label, theme.text);
     }
     // Flows, one per line, by the other end's label: incoming first.
     let label = |id: &str| reg.storage(id).map_or(id.to_string(), |n| n.label.clone());
@@ -227,11 +520,12 @@ fn details_lines(state: &AppState, s: &Storage, theme: &Theme, width: usize) -> 
             .iter()
             .find(|c| c.name == conn)
             .and_then(|c| c.remote.data())
-            .map(|(o, _)| {
+            .map(|(o, at)| {
                 format!(
-                    "{} keys, {} without TTL",
+                    "{} keys, {} without TTL (at {})",
                     count(o.total_keys()),
-                    count(o.total_without_ttl())
+                    count(o.total_without_ttl()),
+                    at.format("%H:%M:%S")
                 )
             })
             .or_else(|| {
@@ -240,10 +534,20 @@ fn details_lines(state: &AppState, s: &Storage, theme: &Theme, width: usize) -> 
                     .iter()
                     .find(|c| c.name == conn)
                     .and_then(|c| c.remote.data())
-                    .map(|(o, _)| format!("{} tables", o.tables.len()))
+                    .map(|(o, at)| {
+                        format!("{} tables (at {})", o.tables.len(), at.format("%H:%M:%S"))
+                    })
             })
             .unwrap_or_else(|| "not measured yet".into());
         field("live", format!("{conn}: {live}"), theme.text);
+    }
+    for f in lint::for_node(&state.findings, s.id()) {
+        let style = if f.severity == Severity::Low {
+            theme.muted
+        } else {
+            theme.warn
+        };
+        field("! gap", f.message.clone(), style);
     }
     lines
 }
