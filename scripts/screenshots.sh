@@ -16,3 +16,4 @@ mkdir -p screenshots
 "${oubli[@]}" screenshot --size 80x24 --focus redis -o screenshots/redis-80x24.svg
 "${oubli[@]}" screenshot --size 80x24 --focus map -o screenshots/main-80x24.svg
 "${oubli[@]}" screenshot --size 120x40 --focus postgres --with-help -o screenshots/help-120x40.svg
+"${oubli[@]}" screenshot --size 160x48 --focus map --zoom --select redis -o screenshots/map-160x48.svg

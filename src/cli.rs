@@ -174,6 +174,12 @@ pub struct ScreenshotArgs {
     /// Open the help overlay.
     #[arg(long)]
     pub with_help: bool,
+    /// Zoom the focused pane to the whole screen.
+    #[arg(long)]
+    pub zoom: bool,
+    /// Select this map node (id) first.
+    #[arg(long)]
+    pub select: Option<String>,
     /// Output SVG file.
     #[arg(long, short = 'o')]
     pub out: PathBuf,
@@ -537,6 +543,8 @@ async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
     };
     let (w, h) = args.size;
     let help = args.with_help;
+    let zoom = args.zoom;
+    let select = args.select.clone();
     let buffer = match crate::tui::app::snapshot(
         &loaded,
         &theme,
@@ -544,6 +552,12 @@ async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
         h,
         |s| {
             s.focus = focus;
+            s.zoom = zoom;
+            if let Some(id) = &select {
+                if let Some(i) = s.register.storages.iter().position(|n| n.id() == id) {
+                    s.map_node = i;
+                }
+            }
             if help {
                 s.run(crate::tui::action::Action::ToggleHelp);
             }

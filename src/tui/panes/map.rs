@@ -320,13 +320,13 @@ fn draw_diagram(state: &AppState, theme: &Theme, buf: &mut Buffer, area: Rect) {
                 x,
                 y,
                 &line_char(d.mask_at(x, y)).to_string(),
-                theme.highlight,
+                theme.key,
             );
         }
     }
     for r in &d.routes {
         let style = if flow_touches(r.flow) {
-            theme.highlight
+            theme.key
         } else {
             theme.muted
         };
