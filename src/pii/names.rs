@@ -254,6 +254,9 @@ pub fn classify_name(name: &str) -> Option<NameClass> {
     {
         return class(Kind::PostalAddress, 0.8);
     }
+    if has("city") || has("ville") || has("commune") || has("town") {
+        return class(Kind::PostalAddress, 0.6);
+    }
     let person = [
         "prenom",
         "prenoms",
@@ -346,6 +349,11 @@ pub(crate) fn is_negative_context(name: &str) -> bool {
                 | "order"
                 | "commande"
                 | "ref"
+                | "dossier"
+                | "rdv"
+                | "ticket"
+                | "ticket_id"
+                | "transaction"
                 | "reference"
                 | "invoice"
                 | "facture"

@@ -171,6 +171,14 @@ impl TextDetector {
             if !clean_boundaries(b, start, end) {
                 continue;
             }
+            // More digit groups follow: a longer reference, not a phone.
+            if end + 2 < b.len()
+                && matches!(b[end], b' ' | b'.' | b'-')
+                && b[end + 1].is_ascii_digit()
+                && b[end + 2].is_ascii_digit()
+            {
+                continue;
+            }
             let conf = if let Some(conf) = french_phone(s) {
                 conf
             } else if let Some(conf) = intl_phone(s) {
@@ -192,7 +200,17 @@ impl TextDetector {
             // Groups of digits with their offsets; try every contiguous run of
             // groups, longest first, for a card, a SIRET or a SIREN.
             let groups: Vec<(usize, usize)> = group_offsets(m.as_str(), m.start());
-            'outer: for len in (1..=groups.len()).rev() {
+            // An IBAN's digits ("FR76 3000 …") are the IBAN detector's.
+            if m.start() >= 5 && looks_like_iban_head(&b[m.start() - 5..m.start()]) {
+                continue;
+            }
+            // A run shaped like one identifier (SIRET 3-3-3-5, card 4-4-4-…)
+            // is judged whole: a SIRET with a bad key is not a SIREN.
+            let sizes: Vec<usize> = groups.iter().map(|(a, z)| z - a).collect();
+            let whole_only = sizes == [3, 3, 3, 5]
+                || (sizes.len() >= 3 && sizes[..sizes.len() - 1].iter().all(|g| *g == 4));
+            let shortest = if whole_only { groups.len() } else { 1 };
+            'outer: for len in (shortest..=groups.len()).rev() {
                 for first in 0..=groups.len() - len {
                     let run = &groups[first..first + len];
                     let (s, e) = (run[0].0, run[len - 1].1);
@@ -362,7 +380,9 @@ impl TextDetector {
     }
 
     fn persons(&self, text: &str, hits: &mut Vec<Hit>) {
-        for m in self.person.find_iter(text) {
+        let mut pos = 0;
+        while let Some(m) = self.person.find_at(text, pos) {
+            pos = m.end();
             let s = m.as_str();
             let mut words = s.split(' ').filter(|w| !w.is_empty());
             let Some(first) = words.next() else { continue };
@@ -408,6 +428,9 @@ impl TextDetector {
                 && second.split('-').next().is_some_and(is_first_name);
             if (given_first && !is_stop_word(second)) || upper_then_given {
                 hits.push(Hit::new(Kind::PersonName, 0.7, m.range()));
+            } else {
+                // "Joindre Mme Petit": the second word may start a name.
+                pos = rest_start;
             }
         }
     }
@@ -474,6 +497,18 @@ fn whole_value(text: &str, ctx: Option<NameClass>, hits: &mut Vec<Hit>) {
         Kind::Secret => {
             if !covered(hits, Kind::Secret) && trimmed.len() >= 6 && trimmed.len() <= 4096 {
                 hits.push(Hit::new(Kind::Secret, 0.85, span));
+            }
+        }
+        Kind::PostalAddress => {
+            let has_digit = trimmed.bytes().any(|b| b.is_ascii_digit());
+            let has_alpha = trimmed.chars().any(char::is_alphabetic);
+            if !covered(hits, Kind::PostalAddress)
+                && has_digit
+                && has_alpha
+                && trimmed.len() <= 200
+                && c.confidence >= 0.8
+            {
+                hits.push(Hit::new(Kind::PostalAddress, 0.75, span));
             }
         }
         Kind::OnlineId => {
@@ -574,6 +609,16 @@ fn clean_boundaries(b: &[u8], start: usize, end: usize) -> bool {
         }
     }
     true
+}
+
+/// "FR76 ": two capitals, two digits, a space.
+fn looks_like_iban_head(b: &[u8]) -> bool {
+    b.len() == 5
+        && b[0].is_ascii_uppercase()
+        && b[1].is_ascii_uppercase()
+        && b[2].is_ascii_digit()
+        && b[3].is_ascii_digit()
+        && b[4] == b' '
 }
 
 fn group_offsets(s: &str, base: usize) -> Vec<(usize, usize)> {
