@@ -11,6 +11,17 @@ pub fn mask(kind: Kind, text: &str) -> String {
     if text.is_empty() {
         return String::new();
     }
+    let masked = mask_kind(kind, text);
+    // Text that is not of the expected shape (no digits for a phone…)
+    // would come out unchanged: never show it.
+    if masked == text {
+        "***".to_string()
+    } else {
+        masked
+    }
+}
+
+fn mask_kind(kind: Kind, text: &str) -> String {
     match kind {
         Kind::Email => mask_email(text),
         Kind::Phone => mask_phone(text),
