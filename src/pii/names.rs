@@ -215,8 +215,7 @@ pub fn classify_name(name: &str) -> Option<NameClass> {
     if has("siren") {
         return class(Kind::Siren, 0.8);
     }
-    if has("pan") || joined.contains("card_number") || has("cb") || joined.contains("credit_card")
-    {
+    if has("pan") || joined.contains("card_number") || has("cb") || joined.contains("credit_card") {
         return class(Kind::PaymentCard, 0.8);
     }
     if has("birth")
@@ -237,8 +236,7 @@ pub fn classify_name(name: &str) -> Option<NameClass> {
     {
         return class(Kind::IpAddress, 0.85);
     }
-    if has("lat") || has("lng") || has("lon") || has("latitude") || has("longitude") || has("geo")
-    {
+    if has("lat") || has("lng") || has("lon") || has("latitude") || has("longitude") || has("geo") {
         return class(Kind::Geolocation, 0.7);
     }
     if has("address")

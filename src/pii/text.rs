@@ -50,7 +50,9 @@ impl TextDetector {
             r"(?-u:\b)[0-9]{{1,4}}(?:[ ]?(?:bis|ter|quater|[A-Da-d])(?-u:\b))?,?[ ]+(?i:{STREET_TYPES})\.?[ ]+{WORD}+(?:[ ]+(?:de|du|des|la|le|les|l'|l’|d'|d’|à|au|aux|sur|en|et|[A-ZÀ-Ý0-9]{WORD}*)){{0,7}}(?:,?[ ]+[0-9]{{5}}(?:[ ]+[A-ZÀ-Ýa-zà-ÿ][A-Za-zÀ-ÿ'’\-]*){{1,4}})?"
         );
         TextDetector {
-            email: re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?-u:\b)"),
+            email: re(
+                r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?-u:\b)",
+            ),
             phone: re(
                 r"(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9](?:[ .\-]?[0-9]{2}){4}|\+[1-9][0-9]{0,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             ),
@@ -58,9 +60,13 @@ impl TextDetector {
             nir: re(
                 r"(?-u:\b)[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?(?:[0-9]{2}|2[ABab])[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}(?-u:\b)",
             ),
-            iban: re(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?-u:\b)"),
+            iban: re(
+                r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?-u:\b)",
+            ),
             ipv4: re(r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)"),
-            ipv6: re(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})?"),
+            ipv6: re(
+                r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})?",
+            ),
             secret: re(concat!(
                 r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}",
                 r"|\$argon2(?:id|i|d)\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+",
@@ -144,7 +150,9 @@ impl TextDetector {
             if local.is_empty()
                 || local.ends_with('.')
                 || local.contains("..")
-                || domain.split('.').any(|l| l.starts_with('-') || l.ends_with('-'))
+                || domain
+                    .split('.')
+                    .any(|l| l.starts_with('-') || l.ends_with('-'))
             {
                 continue;
             }
@@ -251,7 +259,11 @@ impl TextDetector {
                     break;
                 }
                 if iban_valid(cand) {
-                    hits.push(Hit::new(Kind::Iban, 0.97, m.start()..m.start() + cand.len()));
+                    hits.push(Hit::new(
+                        Kind::Iban,
+                        0.97,
+                        m.start()..m.start() + cand.len(),
+                    ));
                     break;
                 }
                 match cand.rfind(' ') {
@@ -517,7 +529,9 @@ fn whole_value(text: &str, ctx: Option<NameClass>, hits: &mut Vec<Hit>) {
             }
         }
         Kind::Geolocation => {
-            if trimmed.parse::<f64>().is_ok_and(|v| (-180.0..=180.0).contains(&v))
+            if trimmed
+                .parse::<f64>()
+                .is_ok_and(|v| (-180.0..=180.0).contains(&v))
                 && trimmed.contains('.')
             {
                 hits.push(Hit::new(Kind::Geolocation, 0.7, span));
@@ -533,8 +547,7 @@ pub(crate) fn looks_like_name(s: &str) -> bool {
     (1..=5).contains(&words)
         && s.chars().count() <= 64
         && s.chars().any(char::is_alphabetic)
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'))
 }
 
@@ -771,7 +784,8 @@ fn inline_adjust(text: &str, at: usize, kind: Kind) -> f32 {
     if positive.is_some_and(|c| c.kind == kind) {
         return 0.15;
     }
-    if weak_kind(kind) && (is_negative_context(last) || matches!(last, "n" | "no" | "num" | "numero"))
+    if weak_kind(kind)
+        && (is_negative_context(last) || matches!(last, "n" | "no" | "num" | "numero"))
     {
         // "commande n° …", "order id …": unless a phone word is there too.
         if words.iter().any(|w| is_negative_context(w)) {
@@ -851,6 +865,9 @@ mod tests {
         assert_eq!(kinds("SIRET 732 829 320 00074", None), [Kind::Siret]);
         assert_eq!(kinds("siren 732829320", None), [Kind::Siren]);
         assert_eq!(kinds("1 85 05 78 006 084 91", None), [Kind::Nir]);
-        assert_eq!(kinds("FR76 3000 6000 0112 3456 7890 189", None), [Kind::Iban]);
+        assert_eq!(
+            kinds("FR76 3000 6000 0112 3456 7890 189", None),
+            [Kind::Iban]
+        );
     }
 }

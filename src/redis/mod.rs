@@ -2,6 +2,7 @@
 //! value reader and actions build on this module.
 
 pub mod census;
+pub mod findings;
 pub mod overview;
 
 use std::time::Duration;
