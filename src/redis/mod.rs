@@ -4,6 +4,7 @@
 pub mod census;
 pub mod findings;
 pub mod overview;
+pub mod values;
 
 use std::time::Duration;
 
