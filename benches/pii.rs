@@ -24,7 +24,19 @@ impl Lcg {
         xs[(self.next() as usize) % xs.len()]
     }
     fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + (self.next() % 10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + (self.next() % 10) as u8))
+            .collect()
+    }
+    fn uuid(&mut self) -> String {
+        let (a, b, c, d, e) = (
+            self.hex(8),
+            self.hex(4),
+            self.hex(4),
+            self.hex(4),
+            self.hex(12),
+        );
+        format!("{a}-{b}-{c}-{d}-{e}")
     }
     fn hex(&mut self, n: usize) -> String {
         (0..n)
@@ -33,13 +45,49 @@ impl Lcg {
     }
 }
 
-const FIRST: &[&str] = &["Camille", "Jean", "Marie", "Lucas", "Nathalie", "Thomas", "Inès", "Hugo"];
-const LAST: &[&str] = &["Martin", "Bernard", "Dubois", "Moreau", "Lefèvre", "Garcia", "Roux"];
+const FIRST: &[&str] = &[
+    "Camille", "Jean", "Marie", "Lucas", "Nathalie", "Thomas", "Inès", "Hugo",
+];
+const LAST: &[&str] = &[
+    "Martin", "Bernard", "Dubois", "Moreau", "Lefèvre", "Garcia", "Roux",
+];
 const WORDS: &[&str] = &[
-    "le", "rendez-vous", "est", "confirmé", "pour", "demain", "matin", "merci", "de", "votre",
-    "patience", "dossier", "complet", "agent", "service", "la", "demande", "sera", "traitée",
-    "dans", "les", "meilleurs", "délais", "organisation", "créneau", "disponible", "semaine",
-    "the", "request", "was", "processed", "successfully", "and", "queued", "for", "delivery",
+    "le",
+    "rendez-vous",
+    "est",
+    "confirmé",
+    "pour",
+    "demain",
+    "matin",
+    "merci",
+    "de",
+    "votre",
+    "patience",
+    "dossier",
+    "complet",
+    "agent",
+    "service",
+    "la",
+    "demande",
+    "sera",
+    "traitée",
+    "dans",
+    "les",
+    "meilleurs",
+    "délais",
+    "organisation",
+    "créneau",
+    "disponible",
+    "semaine",
+    "the",
+    "request",
+    "was",
+    "processed",
+    "successfully",
+    "and",
+    "queued",
+    "for",
+    "delivery",
 ];
 
 fn doc(r: &mut Lcg) -> String {
@@ -53,13 +101,13 @@ fn doc(r: &mut Lcg) -> String {
         ),
         1 => format!(
             "I, [2024-01-15T10:23:{:02}.{} #{}]  INFO -- : [{}] Completed 200 OK in {}ms (Views: {}.{}ms | ActiveRecord: {}.{}ms | Allocations: {})\n",
-            r.next() % 60, r.digits(6), r.next() % 30000, format!("{}-{}-{}-{}-{}", r.hex(8), r.hex(4), r.hex(4), r.hex(4), r.hex(12)),
+            r.next() % 60, r.digits(6), r.next() % 30000, r.uuid(),
             r.next() % 900, r.next() % 100, r.next() % 10, r.next() % 50, r.next() % 10, r.next() % 90000
         ),
         2 => {
             let n = 20 + (r.next() % 60) as usize;
             let mut s: String = (0..n).map(|_| r.pick(WORDS)).collect::<Vec<_>>().join(" ");
-            if r.next() % 4 == 0 {
+            if r.next().is_multiple_of(4) {
                 s.push_str(&format!(" Bonjour {first}, rappelez le 06 {} {} {} {}.", r.digits(2), r.digits(2), r.digits(2), r.digits(2)));
             }
             s
@@ -73,7 +121,7 @@ fn doc(r: &mut Lcg) -> String {
             r#"{{"id":{},"first_name":"{first}","last_name":"{last}","email":"{}.{}@example.fr","phone_number":"+33 6 {} {} {} {}","address":"{} rue de la République {} Lyon","created_at":"2023-{:02}-{:02}","notes":"Préfère être contacté{} le matin, dossier {} en attente."}}"#,
             r.next() % 100000, first.to_lowercase(), last.to_lowercase(), r.digits(2), r.digits(2),
             r.digits(2), r.digits(2), r.next() % 200 + 1, 69001 + r.next() % 9, r.next() % 12 + 1,
-            r.next() % 28 + 1, if r.next() % 2 == 0 { "e" } else { "" }, r.digits(8)
+            r.next() % 28 + 1, if r.next().is_multiple_of(2) { "e" } else { "" }, r.digits(8)
         ),
         _ => format!(
             "sha256={} md5={} build=2024.{}.{} version=v{}.{}.{} job_id={} queue=default uuid={}-{}-{}-{}-{}\n",
@@ -85,11 +133,31 @@ fn doc(r: &mut Lcg) -> String {
 
 fn key(r: &mut Lcg) -> String {
     match r.next() % 6 {
-        0 => format!("app:production:user_session_domain:{}{}@example.fr", r.pick(FIRST).to_lowercase(), r.next() % 1000),
-        1 => format!("rack::attack:{}:req/ip:203.0.{}.{}", r.digits(8), r.next() % 256, r.next() % 256),
+        0 => format!(
+            "app:production:user_session_domain:{}{}@example.fr",
+            r.pick(FIRST).to_lowercase(),
+            r.next() % 1000
+        ),
+        1 => format!(
+            "rack::attack:{}:req/ip:203.0.{}.{}",
+            r.digits(8),
+            r.next() % 256,
+            r.next() % 256
+        ),
         2 => format!("rdv:sessions:{}", r.hex(32)),
-        3 => format!("cache:views/organisations/{}/agenda/{}", r.next() % 500, r.hex(32)),
-        4 => format!("exports:{}-{}-{}-{}-{}", r.hex(8), r.hex(4), r.hex(4), r.hex(4), r.hex(12)),
+        3 => format!(
+            "cache:views/organisations/{}/agenda/{}",
+            r.next() % 500,
+            r.hex(32)
+        ),
+        4 => format!(
+            "exports:{}-{}-{}-{}-{}",
+            r.hex(8),
+            r.hex(4),
+            r.hex(4),
+            r.hex(4),
+            r.hex(12)
+        ),
         _ => format!("user:{}:notifications", r.next() % 100000),
     }
 }
@@ -103,12 +171,20 @@ fn measure<F: FnMut() -> usize>(label: &str, bytes: usize, rounds: usize, mut f:
         best = best.min(t.elapsed().as_secs_f64());
     }
     let mbs = bytes as f64 / 1e6 / best;
-    println!("{label:<34} {:>7.1} MB in {:>6.3} s  = {:>7.1} MB/s  ({found} hits, best of {rounds})", bytes as f64 / 1e6, best, mbs);
+    println!(
+        "{label:<34} {:>7.1} MB in {:>6.3} s  = {:>7.1} MB/s  ({found} hits, best of {rounds})",
+        bytes as f64 / 1e6,
+        best,
+        mbs
+    );
     mbs
 }
 
 fn main() {
-    let mb: usize = std::env::var("OUBLI_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let mb: usize = std::env::var("OUBLI_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
     let mut r = Lcg(0x5eed);
     let mut docs = Vec::new();
     let mut total = 0;
@@ -126,12 +202,20 @@ fn main() {
         docs.iter().map(|d| det.scan_text(d, None).len()).sum()
     });
     measure("scan_value (JSON decoded)", total, 3, || {
-        docs.iter().map(|d| det.scan_value(d.as_bytes(), None).hits.len()).sum()
+        docs.iter()
+            .map(|d| det.scan_value(d.as_bytes(), None).hits.len())
+            .sum()
     });
     measure("keys::pattern (200k keys)", key_bytes, 3, || {
-        keys_.iter().map(|k| keys::pattern(k.as_bytes(), b":").len()).sum()
+        keys_
+            .iter()
+            .map(|k| keys::pattern(k.as_bytes(), b":").len())
+            .sum()
     });
     measure("keys::key_hits (200k keys)", key_bytes, 3, || {
-        keys_.iter().map(|k| keys::key_hits(k.as_bytes(), b":").len()).sum()
+        keys_
+            .iter()
+            .map(|k| keys::key_hits(k.as_bytes(), b":").len())
+            .sum()
     });
 }

@@ -157,7 +157,13 @@ fn whole_placeholder(s: &str) -> Option<&'static str> {
     }
     let b = s.as_bytes();
     if b.iter().all(u8::is_ascii_digit) {
-        return Some(if is_epoch(s) { "{ts}" } else if is_bare_fr_phone(s) { "{phone}" } else { "{int}" });
+        return Some(if is_epoch(s) {
+            "{ts}"
+        } else if is_bare_fr_phone(s) {
+            "{phone}"
+        } else {
+            "{int}"
+        });
     }
     if is_uuid(b) {
         return Some("{uuid}");
@@ -365,6 +371,9 @@ mod tests {
         let k = b"cache:api-adresse:12 rue de la Paix 75002 Paris";
         assert_eq!(key_hits(k, b":")[0].kind, Kind::PostalAddress);
         assert!(key_hits(b"rdv:sessions:0123456789abcdef", b":").is_empty());
-        assert_eq!(key_hits(b"contact:jean.dupont", b":")[0].kind, Kind::PersonName);
+        assert_eq!(
+            key_hits(b"contact:jean.dupont", b":")[0].kind,
+            Kind::PersonName
+        );
     }
 }

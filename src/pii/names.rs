@@ -193,12 +193,11 @@ fn pair_class(a: &str, b: &str) -> Option<(u8, Kind, f32)> {
         ("card", "number") | ("credit", "card") => (8, Kind::PaymentCard, 0.8),
         ("remote", "addr") | ("forwarded", "for") => (10, Kind::IpAddress, 0.85),
         ("postal", "code") | ("code", "postal") => (12, Kind::PostalAddress, 0.8),
-        ("first" | "last" | "given" | "family" | "full" | "maiden" | "display" | "birth", "name") => {
-            (14, Kind::PersonName, 0.85)
-        }
-        ("user" | "customer" | "account" | "session" | "device", "id") => {
-            (17, Kind::OnlineId, 0.6)
-        }
+        (
+            "first" | "last" | "given" | "family" | "full" | "maiden" | "display" | "birth",
+            "name",
+        ) => (14, Kind::PersonName, 0.85),
+        ("user" | "customer" | "account" | "session" | "device", "id") => (17, Kind::OnlineId, 0.6),
         _ => return None,
     })
 }

@@ -54,7 +54,9 @@ impl TextDetector {
             r"(?-u:\b)[0-9]{{1,4}}(?:[ ]?(?:bis|ter|quater|[A-Da-d])(?-u:\b))?,?[ ]+(?i:{STREET_TYPES})\.?[ ]+{WORD}+(?:[ ]+(?:de|du|des|la|le|les|l'|l’|d'|d’|à|au|aux|sur|en|et|[A-ZÀ-Ý0-9]{WORD}*)){{0,7}}(?:,?[ ]+[0-9]{{5}}(?:[ ]+[A-ZÀ-Ýa-zà-ÿ][A-Za-zÀ-ÿ'’\-]*){{1,4}})?"
         );
         TextDetector {
-            email: re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?-u:\b)"),
+            email: re(
+                r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?-u:\b)",
+            ),
             phone: re(
                 r"(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9](?:[ .\-]?[0-9]{2}){4}|\+[1-9][0-9]{0,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             ),
@@ -62,9 +64,13 @@ impl TextDetector {
             nir: re(
                 r"(?-u:\b)[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?(?:[0-9]{2}|2[ABab])[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}(?-u:\b)",
             ),
-            iban: re(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?-u:\b)"),
+            iban: re(
+                r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?-u:\b)",
+            ),
             ipv4: re(r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)"),
-            ipv6: re(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})?"),
+            ipv6: re(
+                r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})?",
+            ),
             secret: re(concat!(
                 r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}",
                 r"|\$argon2(?:id|i|d)\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+",
@@ -137,7 +143,9 @@ impl TextDetector {
             self.ipv6s(text, &mut hits);
         }
         self.secrets(text, &mut hits);
-        self.persons(text, &mut hits);
+        if shape.caps >= 2 {
+            self.persons(text, &mut hits);
+        }
         whole_value(text, ctx_class, &mut hits);
 
         for h in &mut hits {
@@ -168,7 +176,9 @@ impl TextDetector {
             if local.is_empty()
                 || local.ends_with('.')
                 || local.contains("..")
-                || domain.split('.').any(|l| l.starts_with('-') || l.ends_with('-'))
+                || domain
+                    .split('.')
+                    .any(|l| l.starts_with('-') || l.ends_with('-'))
             {
                 continue;
             }
@@ -278,7 +288,11 @@ impl TextDetector {
                     break;
                 }
                 if iban_valid(cand) {
-                    hits.push(Hit::new(Kind::Iban, 0.97, m.start()..m.start() + cand.len()));
+                    hits.push(Hit::new(
+                        Kind::Iban,
+                        0.97,
+                        m.start()..m.start() + cand.len(),
+                    ));
                     break;
                 }
                 match cand.rfind(' ') {
@@ -525,10 +539,10 @@ fn whole_value(text: &str, ctx: Option<NameClass>, hits: &mut Vec<Hit>) {
                 hits.push(Hit::new(Kind::FreeText, 0.7, span));
             }
         }
-        Kind::Secret => {
-            if !covered(hits, Kind::Secret) && trimmed.len() >= 6 && trimmed.len() <= 4096 {
-                hits.push(Hit::new(Kind::Secret, 0.85, span));
-            }
+        Kind::Secret
+            if !covered(hits, Kind::Secret) && trimmed.len() >= 6 && trimmed.len() <= 4096 =>
+        {
+            hits.push(Hit::new(Kind::Secret, 0.85, span));
         }
         Kind::PostalAddress => {
             let has_digit = trimmed.bytes().any(|b| b.is_ascii_digit());
@@ -542,17 +556,16 @@ fn whole_value(text: &str, ctx: Option<NameClass>, hits: &mut Vec<Hit>) {
                 hits.push(Hit::new(Kind::PostalAddress, 0.75, span));
             }
         }
-        Kind::OnlineId => {
-            if trimmed.len() <= 128 && !trimmed.contains(char::is_whitespace) {
-                hits.push(Hit::new(Kind::OnlineId, 0.6, span));
-            }
+        Kind::OnlineId if trimmed.len() <= 128 && !trimmed.contains(char::is_whitespace) => {
+            hits.push(Hit::new(Kind::OnlineId, 0.6, span));
         }
-        Kind::Geolocation => {
-            if trimmed.parse::<f64>().is_ok_and(|v| (-180.0..=180.0).contains(&v))
-                && trimmed.contains('.')
-            {
-                hits.push(Hit::new(Kind::Geolocation, 0.7, span));
-            }
+        Kind::Geolocation
+            if trimmed
+                .parse::<f64>()
+                .is_ok_and(|v| (-180.0..=180.0).contains(&v))
+                && trimmed.contains('.') =>
+        {
+            hits.push(Hit::new(Kind::Geolocation, 0.7, span));
         }
         _ => {}
     }
@@ -564,8 +577,7 @@ pub(crate) fn looks_like_name(s: &str) -> bool {
     (1..=5).contains(&words)
         && s.chars().count() <= 64
         && s.chars().any(char::is_alphabetic)
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'))
 }
 
@@ -627,6 +639,8 @@ struct Shape {
     dated: bool,
     at: bool,
     colons: usize,
+    /// Words starting with a capital (or a non-ASCII letter): names need 2.
+    caps: usize,
 }
 
 impl Shape {
@@ -669,6 +683,19 @@ impl Shape {
                 }
                 b':' => s.colons += 1,
                 b'@' => s.at = true,
+                b'A'..=b'Z' | 0xC3..=0xFF
+                    if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80) =>
+                {
+                    s.caps += 1;
+                    if c.is_ascii_uppercase()
+                        && i + 3 < b.len()
+                        && b[i + 1].is_ascii_uppercase()
+                        && b[i + 2].is_ascii_digit()
+                        && b[i + 3].is_ascii_digit()
+                    {
+                        s.iban_head = true;
+                    }
+                }
                 b'A'..=b'Z'
                     if i + 3 < b.len()
                         && b[i + 1].is_ascii_uppercase()
@@ -972,7 +999,10 @@ mod tests {
         assert_eq!(kinds("SIRET 732 829 320 00074", None), [Kind::Siret]);
         assert_eq!(kinds("siren 732829320", None), [Kind::Siren]);
         assert_eq!(kinds("1 85 05 78 006 084 91", None), [Kind::Nir]);
-        assert_eq!(kinds("FR76 3000 6000 0112 3456 7890 189", None), [Kind::Iban]);
+        assert_eq!(
+            kinds("FR76 3000 6000 0112 3456 7890 189", None),
+            [Kind::Iban]
+        );
     }
 }
 
@@ -995,16 +1025,31 @@ mod profile {
         let d = TextDetector::new();
         let mb = text.len() as f64 / 1e6;
         for (name, r) in [
-            ("email", &d.email), ("phone", &d.phone), ("numeric", &d.numeric), ("nir", &d.nir),
-            ("iban", &d.iban), ("ipv4", &d.ipv4), ("ipv6", &d.ipv6), ("secret", &d.secret),
-            ("address", &d.address), ("postcode", &d.postcode_city), ("date", &d.date), ("person", &d.person),
+            ("email", &d.email),
+            ("phone", &d.phone),
+            ("numeric", &d.numeric),
+            ("nir", &d.nir),
+            ("iban", &d.iban),
+            ("ipv4", &d.ipv4),
+            ("ipv6", &d.ipv6),
+            ("secret", &d.secret),
+            ("address", &d.address),
+            ("postcode", &d.postcode_city),
+            ("date", &d.date),
+            ("person", &d.person),
         ] {
             let t = std::time::Instant::now();
             let n = r.find_iter(&text).count();
-            println!("{name:10} {:8.1} MB/s {n} matches", mb / t.elapsed().as_secs_f64());
+            println!(
+                "{name:10} {:8.1} MB/s {n} matches",
+                mb / t.elapsed().as_secs_f64()
+            );
         }
         let t = std::time::Instant::now();
         let n = d.scan(&text, None).len();
-        println!("scan       {:8.1} MB/s {n} hits", mb / t.elapsed().as_secs_f64());
+        println!(
+            "scan       {:8.1} MB/s {n} hits",
+            mb / t.elapsed().as_secs_f64()
+        );
     }
 }
