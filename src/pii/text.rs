@@ -657,6 +657,17 @@ impl Shape {
             }
         };
         for (i, &c) in b.iter().enumerate() {
+            // Fast path: lowercase letters (most of any text) only end a run.
+            if c.is_ascii_lowercase() {
+                if digits > 0 {
+                    close(&mut s, digits, dots, seps);
+                    digits = 0;
+                }
+                dots = 0;
+                contig = 0;
+                seps = 0;
+                continue;
+            }
             match c {
                 b'0'..=b'9' => {
                     digits += 1;
