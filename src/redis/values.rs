@@ -77,7 +77,12 @@ pub async fn key_page(
                     .into_iter()
                     .map(|h| (h.kind, h.span))
                     .collect();
-                rows.push(KeyRow { key, ty, pttl_ms, hits });
+                rows.push(KeyRow {
+                    key,
+                    ty,
+                    pttl_ms,
+                    hits,
+                });
             }
         }
         if cursor == 0 || rows.len() >= want {
@@ -153,22 +158,37 @@ fn line(label: Option<String>, text: String, context: Option<&str>) -> ValueLine
 /// text as is, anything else as a hex dump. Returns (encoding, lines).
 pub fn decode_for_display(bytes: &[u8], max_bytes: usize) -> (String, Vec<String>) {
     let (prefix, data) = match bytes {
-        [0x1f, 0x8b, ..] => ("gzip+", inflate(flate2::read::GzDecoder::new(bytes), max_bytes)),
-        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => ("zlib+", inflate(flate2::read::ZlibDecoder::new(bytes), max_bytes)),
+        [0x1f, 0x8b, ..] => (
+            "gzip+",
+            inflate(flate2::read::GzDecoder::new(bytes), max_bytes),
+        ),
+        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => (
+            "zlib+",
+            inflate(flate2::read::ZlibDecoder::new(bytes), max_bytes),
+        ),
         _ => ("", None),
     };
     let data = data.unwrap_or_else(|| bytes.to_vec());
     let prefix = if data.as_slice() == bytes { "" } else { prefix };
     if let Ok(text) = std::str::from_utf8(&data) {
-        let printable = text.chars().all(|c| !c.is_control() || c == '\n' || c == '\t' || c == '\r');
+        let printable = text
+            .chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\t' || c == '\r');
         if printable {
             if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
                 if json.is_object() || json.is_array() {
-                    let pretty = serde_json::to_string_pretty(&json).unwrap_or_else(|_| text.to_string());
-                    return (format!("{prefix}json"), pretty.lines().map(String::from).collect());
+                    let pretty =
+                        serde_json::to_string_pretty(&json).unwrap_or_else(|_| text.to_string());
+                    return (
+                        format!("{prefix}json"),
+                        pretty.lines().map(String::from).collect(),
+                    );
                 }
             }
-            return (format!("{prefix}text"), text.lines().map(String::from).collect());
+            return (
+                format!("{prefix}text"),
+                text.lines().map(String::from).collect(),
+            );
         }
     }
     let lines = data
@@ -178,7 +198,13 @@ pub fn decode_for_display(bytes: &[u8], max_bytes: usize) -> (String, Vec<String
             let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
             let ascii: String = c
                 .iter()
-                .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+                .map(|&b| {
+                    if (0x20..0x7f).contains(&b) {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
                 .collect();
             format!("{:08x}  {:<47}  {ascii}", i * 16, hex.join(" "))
         })
@@ -199,7 +225,13 @@ pub async fn read_value(
     key: &[u8],
     limits: ReadLimits,
 ) -> redis::RedisResult<ValueView> {
-    let (ty, pttl_ms): (String, i64) = redis::pipe().cmd("TYPE").arg(key).cmd("PTTL").arg(key).query_async(con).await?;
+    let (ty, pttl_ms): (String, i64) = redis::pipe()
+        .cmd("TYPE")
+        .arg(key)
+        .cmd("PTTL")
+        .arg(key)
+        .query_async(con)
+        .await?;
     let n = limits.max_elements as i64;
     let mut view = ValueView {
         ty: ty.clone(),
@@ -243,24 +275,37 @@ pub async fn read_value(
                 if let [f, v] = pair {
                     let field = String::from_utf8_lossy(f).into_owned();
                     let (_, text) = decode_for_display(v, limits.max_bytes);
-                    view.lines.push(line(Some(field.clone()), text.join(" "), Some(&field)));
+                    view.lines
+                        .push(line(Some(field.clone()), text.join(" "), Some(&field)));
                 }
             }
             view.truncated = len > view.lines.len() as u64;
         }
         "list" | "zset" | "set" => {
             let (len, items): (u64, Value) = match ty.as_str() {
-                "list" => redis::pipe().cmd("LLEN").arg(key).cmd("LRANGE").arg(key).arg(0).arg(n - 1).query_async(con).await?,
-                "zset" => redis::pipe()
-                    .cmd("ZCARD")
-                    .arg(key)
-                    .cmd("ZRANGE")
-                    .arg(key)
-                    .arg(0)
-                    .arg(n - 1)
-                    .arg("WITHSCORES")
-                    .query_async(con)
-                    .await?,
+                "list" => {
+                    redis::pipe()
+                        .cmd("LLEN")
+                        .arg(key)
+                        .cmd("LRANGE")
+                        .arg(key)
+                        .arg(0)
+                        .arg(n - 1)
+                        .query_async(con)
+                        .await?
+                }
+                "zset" => {
+                    redis::pipe()
+                        .cmd("ZCARD")
+                        .arg(key)
+                        .cmd("ZRANGE")
+                        .arg(key)
+                        .arg(0)
+                        .arg(n - 1)
+                        .arg("WITHSCORES")
+                        .query_async(con)
+                        .await?
+                }
                 _ => {
                     let (len, (_, members)): (u64, (u64, Value)) = redis::pipe()
                         .cmd("SCARD")
@@ -284,7 +329,9 @@ pub async fn read_value(
             let step = if ty == "zset" { 2 } else { 1 };
             for (i, chunk) in items.chunks(step).take(limits.max_elements).enumerate() {
                 let label = if ty == "zset" {
-                    chunk.get(1).map(|s| String::from_utf8_lossy(s).into_owned())
+                    chunk
+                        .get(1)
+                        .map(|s| String::from_utf8_lossy(s).into_owned())
                 } else {
                     Some(i.to_string())
                 };
@@ -310,12 +357,19 @@ pub async fn read_value(
             if let Value::Array(entries) = entries {
                 for e in entries {
                     let Value::Array(parts) = e else { continue };
-                    let id = parts.first().and_then(bulk).map(|b| String::from_utf8_lossy(&b).into_owned());
+                    let id = parts
+                        .first()
+                        .and_then(bulk)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned());
                     if let Some(Value::Array(kv)) = parts.get(1) {
                         for pair in kv.chunks(2) {
                             if let [f, v] = pair {
-                                let field = bulk(f).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-                                let value = bulk(v).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                                let field = bulk(f)
+                                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                    .unwrap_or_default();
+                                let value = bulk(v)
+                                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                    .unwrap_or_default();
                                 let label = format!("{} {field}", id.as_deref().unwrap_or(""));
                                 view.lines.push(line(Some(label), value, Some(&field)));
                             }
@@ -338,7 +392,11 @@ pub fn masked(text: &str, hits: &[(Kind, Range<usize>)]) -> String {
     let mut sorted: Vec<&(Kind, Range<usize>)> = hits.iter().collect();
     sorted.sort_by_key(|(_, r)| r.start);
     for (kind, r) in sorted {
-        if r.start < at || r.end > text.len() || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
             continue;
         }
         out.push_str(&text[at..r.start]);

@@ -12,8 +12,8 @@ use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use super::render::render;
 use super::browser::BrowserEffect;
+use super::render::render;
 use super::state::{AppState, BgMsg, Effect};
 use super::tasks::Tasks;
 use super::terminal::TerminalGuard;
@@ -31,7 +31,8 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
     let mut state = AppState::new(&loaded, opts.write_mode, Instant::now());
     let (tx, mut rx) = mpsc::unbounded_channel::<BgMsg>();
     let mut tasks = Tasks::start(&loaded, state.bump_generation(), tx.clone());
-    let mut browser = super::tasks::BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone());
+    let mut browser =
+        super::tasks::BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone());
     if let Some(conn) = state.browser.conn.clone() {
         state.browser.last = super::tasks::load_census(&conn);
         if loaded.register.redis.census_on_start {
@@ -107,7 +108,9 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
                         let gen = state.browser.start_census();
                         browser.census(gen);
                     }
-                    BrowserEffect::LoadKeys { glob, cursor } => browser.keys(state.browser.gen, glob, cursor),
+                    BrowserEffect::LoadKeys { glob, cursor } => {
+                        browser.keys(state.browser.gen, glob, cursor)
+                    }
                     BrowserEffect::LoadValue { key } => browser.value(state.browser.gen, key),
                     BrowserEffect::Revealed { pattern } => {
                         // The audit trail lands with the rights issues; until then

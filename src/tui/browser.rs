@@ -83,11 +83,18 @@ pub enum RedisView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BrowserEffect {
     StartCensus,
-    LoadKeys { glob: Vec<u8>, cursor: u64 },
-    LoadValue { key: Vec<u8> },
+    LoadKeys {
+        glob: Vec<u8>,
+        cursor: u64,
+    },
+    LoadValue {
+        key: Vec<u8>,
+    },
     /// A person revealed a value: to be audited (no value, only the
     /// namespace pattern).
-    Revealed { pattern: String },
+    Revealed {
+        pattern: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -127,7 +134,9 @@ impl Browser {
     pub fn shown(&self) -> Option<&Census> {
         match &self.census {
             CensusState::Done { census, .. } => Some(census),
-            CensusState::Running { progress: Some(p) } if !p.partial.namespaces.is_empty() => Some(&p.partial),
+            CensusState::Running { progress: Some(p) } if !p.partial.namespaces.is_empty() => {
+                Some(&p.partial)
+            }
             _ => self.last.as_ref().map(|(c, _)| c),
         }
     }
@@ -143,10 +152,15 @@ impl Browser {
             .collect();
         match self.sort {
             NsSort::Keys => v.sort_by(|a, b| b.keys.cmp(&a.keys).then(a.pattern.cmp(&b.pattern))),
-            NsSort::Memory => v.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.pattern.cmp(&b.pattern))),
-            NsSort::NoTtl => v.sort_by(|a, b| b.no_ttl.cmp(&a.no_ttl).then(a.pattern.cmp(&b.pattern))),
+            NsSort::Memory => {
+                v.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.pattern.cmp(&b.pattern)))
+            }
+            NsSort::NoTtl => {
+                v.sort_by(|a, b| b.no_ttl.cmp(&a.no_ttl).then(a.pattern.cmp(&b.pattern)))
+            }
             NsSort::Pii => v.sort_by(|a, b| {
-                let score = |n: &Namespace| (n.has_pii(), n.key_pii.len() + n.value_pii.len(), n.keys);
+                let score =
+                    |n: &Namespace| (n.has_pii(), n.key_pii.len() + n.value_pii.len(), n.keys);
                 score(b).cmp(&score(a)).then(a.pattern.cmp(&b.pattern))
             }),
         }
@@ -191,7 +205,11 @@ impl Browser {
     pub fn open(&mut self) -> Vec<BrowserEffect> {
         match &self.view {
             RedisView::Namespaces => {
-                let Some(ns) = self.namespaces().get(self.ns_cursor.selected).map(|n| n.pattern.clone()) else {
+                let Some(ns) = self
+                    .namespaces()
+                    .get(self.ns_cursor.selected)
+                    .map(|n| n.pattern.clone())
+                else {
                     return vec![];
                 };
                 let glob = crate::redis::values::pattern_glob(&ns);
@@ -208,7 +226,9 @@ impl Browser {
                 vec![BrowserEffect::LoadKeys { glob, cursor: 0 }]
             }
             RedisView::Keys(k) => {
-                let Some(row) = k.rows.get(k.cursor.selected) else { return vec![] };
+                let Some(row) = k.rows.get(k.cursor.selected) else {
+                    return vec![];
+                };
                 let key = row.key.clone();
                 let text = String::from_utf8_lossy(&key).into_owned();
                 let key_masked = crate::redis::values::masked(&text, &row.hits);
@@ -283,7 +303,9 @@ impl Browser {
         if gen != self.gen {
             return false;
         }
-        let RedisView::Keys(k) = &mut self.view else { return false };
+        let RedisView::Keys(k) = &mut self.view else {
+            return false;
+        };
         k.loading = false;
         match result {
             Ok(page) => {
@@ -300,7 +322,9 @@ impl Browser {
         if gen != self.gen {
             return false;
         }
-        let RedisView::Value(b) = &mut self.view else { return false };
+        let RedisView::Value(b) = &mut self.view else {
+            return false;
+        };
         match result {
             Ok(v) => b.1.view = Some(v),
             Err(e) => b.1.error = Some(e),

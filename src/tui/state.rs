@@ -501,7 +501,10 @@ impl AppState {
             (_, Action::CycleSort) => {
                 self.browser.sort = self.browser.sort.next();
                 self.browser.ns_cursor = Cursor::default();
-                self.flash(format!("namespaces by {}", self.browser.sort.name()), Level::Info);
+                self.flash(
+                    format!("namespaces by {}", self.browser.sort.name()),
+                    Level::Info,
+                );
             }
             (_, Action::Reveal) => {
                 let fx = self.browser.reveal();
@@ -641,18 +644,17 @@ impl AppState {
             super::browser::CensusState::Done { census, .. } => Some(census),
             _ => None,
         };
-        let storage = self
-            .browser
-            .conn
-            .as_deref()
-            .and_then(|c| self.register.storages.iter().find(|s| s.connection_name() == Some(c)));
+        let storage = self.browser.conn.as_deref().and_then(|c| {
+            self.register
+                .storages
+                .iter()
+                .find(|s| s.connection_name() == Some(c))
+        });
         match (census, storage) {
             // A finished census says more, per namespace, than INFO can.
-            (Some(census), Some(storage)) => findings.extend(crate::redis::findings::census_findings(
-                &self.register,
-                storage,
-                census,
-            )),
+            (Some(census), Some(storage)) => findings.extend(
+                crate::redis::findings::census_findings(&self.register, storage, census),
+            ),
             _ => findings.extend(lint::lint_measured(&self.register, &measured)),
         }
         self.findings = findings;

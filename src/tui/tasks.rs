@@ -197,15 +197,27 @@ impl BrowserTasks {
         let (Some(conn), Some(opts)) = (self.conn.clone(), self.census_opts.clone()) else {
             return;
         };
-        let (token, tx, settings) = (self.census_token.clone(), self.tx.clone(), self.settings.clone());
+        let (token, tx, settings) = (
+            self.census_token.clone(),
+            self.tx.clone(),
+            self.settings.clone(),
+        );
         tokio::spawn(async move {
             let result = async {
                 let mut con = crate::redis::connect(&conn, &settings).await?;
                 let monitor = crate::redis::connect(&conn, &settings).await.ok();
                 let progress_tx = tx.clone();
-                let census = crate::redis::census::run(&mut con, monitor, &conn.url.redacted(), &opts, &token, |p| {
-                    let _receiver_may_be_gone = progress_tx.send(BgMsg::CensusProgress { gen, progress: p });
-                })
+                let census = crate::redis::census::run(
+                    &mut con,
+                    monitor,
+                    &conn.url.redacted(),
+                    &opts,
+                    &token,
+                    |p| {
+                        let _receiver_may_be_gone =
+                            progress_tx.send(BgMsg::CensusProgress { gen, progress: p });
+                    },
+                )
                 .await?;
                 Ok::<_, anyhow::Error>(census)
             }
@@ -241,14 +253,24 @@ impl BrowserTasks {
     }
 
     pub fn keys(&self, gen: u64, glob: Vec<u8>, cursor: u64) {
-        let Some(conn) = self.conn.clone() else { return };
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
         let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
         tokio::spawn(async move {
             let result = async {
                 let mut con = Self::connection(&shared, &conn, &settings).await?;
                 let delims: Vec<u8> = settings.delimiters.iter().flat_map(|d| d.bytes()).collect();
                 Ok::<_, anyhow::Error>(
-                    crate::redis::values::key_page(&mut con, &glob, cursor, 200, settings.scan_count, &delims).await?,
+                    crate::redis::values::key_page(
+                        &mut con,
+                        &glob,
+                        cursor,
+                        200,
+                        settings.scan_count,
+                        &delims,
+                    )
+                    .await?,
                 )
             }
             .await;
@@ -263,13 +285,20 @@ impl BrowserTasks {
     }
 
     pub fn value(&self, gen: u64, key: Vec<u8>) {
-        let Some(conn) = self.conn.clone() else { return };
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
         let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
         tokio::spawn(async move {
             let result = async {
                 let mut con = Self::connection(&shared, &conn, &settings).await?;
                 Ok::<_, anyhow::Error>(
-                    crate::redis::values::read_value(&mut con, &key, crate::redis::values::ReadLimits::default()).await?,
+                    crate::redis::values::read_value(
+                        &mut con,
+                        &key,
+                        crate::redis::values::ReadLimits::default(),
+                    )
+                    .await?,
                 )
             }
             .await;
@@ -291,7 +320,16 @@ impl Drop for BrowserTasks {
 }
 
 fn census_path(conn: &str) -> Option<std::path::PathBuf> {
-    let safe: String = conn.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let safe: String = conn
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     crate::logging::state_dir().map(|d| d.join(format!("census-{safe}.json")))
 }
 
@@ -309,7 +347,12 @@ pub fn save_census(conn: &str, c: &crate::redis::census::Census) -> anyhow::Resu
 }
 
 /// The census kept by the last run, if any, with when it was written.
-pub fn load_census(conn: &str) -> Option<(crate::redis::census::Census, chrono::DateTime<chrono::Local>)> {
+pub fn load_census(
+    conn: &str,
+) -> Option<(
+    crate::redis::census::Census,
+    chrono::DateTime<chrono::Local>,
+)> {
     let path = census_path(conn)?;
     let at = std::fs::metadata(&path).ok()?.modified().ok()?;
     let c = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;

@@ -67,7 +67,11 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         let Some((o, at)) = c.remote.data() else {
             continue;
         };
-        let text = if matches!(c.remote, Remote::Failed { .. }) { theme.muted } else { theme.text };
+        let text = if matches!(c.remote, Remote::Failed { .. }) {
+            theme.muted
+        } else {
+            theme.text
+        };
         head.push(Line::styled(
             fit(
                 &format!(
@@ -87,7 +91,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         for d in &o.dbs {
             let share = d.share_without_ttl();
             head.push(spread(
-                vec![Span::styled(format!("db{} {} keys", d.db, count(d.keys)), text)],
+                vec![Span::styled(
+                    format!("db{} {} keys", d.db, count(d.keys)),
+                    text,
+                )],
                 vec![Span::styled(
                     format!("{:.1}% no TTL", share * 100.0),
                     if share > 0.0 { theme.warn } else { theme.ok },
@@ -112,14 +119,24 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
     let text = match &b.census {
         CensusState::Idle => match &b.last {
             Some((c, at)) => (
-                format!("last census {}: {} keys · c to run again", at.format("%d/%m %H:%M"), count(c.scanned)),
+                format!(
+                    "last census {}: {} keys · c to run again",
+                    at.format("%d/%m %H:%M"),
+                    count(c.scanned)
+                ),
                 theme.muted,
             ),
             None => ("no census yet · c to count every key".into(), theme.muted),
         },
         CensusState::Running { progress } => {
-            let (done, total, paused) = progress.as_ref().map_or((0, 0, false), |p| (p.scanned, p.dbsize, p.paused));
-            let pct = if total == 0 { 0 } else { (done * 100 / total.max(1)).min(100) };
+            let (done, total, paused) = progress
+                .as_ref()
+                .map_or((0, 0, false), |p| (p.scanned, p.dbsize, p.paused));
+            let pct = if total == 0 {
+                0
+            } else {
+                (done * 100 / total.max(1)).min(100)
+            };
             let bar_w = 10usize;
             let filled = (pct as usize * bar_w / 100).min(bar_w);
             (
@@ -129,7 +146,11 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
                     "░".repeat(bar_w - filled),
                     count(done),
                     count(total),
-                    if paused { " · paused: server busy" } else { "" }
+                    if paused {
+                        " · paused: server busy"
+                    } else {
+                        ""
+                    }
                 ),
                 if paused { theme.warn } else { theme.key },
             )
@@ -141,11 +162,21 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
                 count(census.scanned),
                 census.elapsed_ms as f64 / 1000.0,
                 census.namespaces.len(),
-                if census.warnings.is_empty() { String::new() } else { format!(" · {}", census.warnings.join("; ")) }
+                if census.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", census.warnings.join("; "))
+                }
             ),
-            if census.warnings.is_empty() { theme.ok } else { theme.warn },
+            if census.warnings.is_empty() {
+                theme.ok
+            } else {
+                theme.warn
+            },
         ),
-        CensusState::Failed { error } => (format!("census failed: {error} · c to retry"), theme.error),
+        CensusState::Failed { error } => {
+            (format!("census failed: {error} · c to retry"), theme.error)
+        }
     };
     Line::styled(fit(&text.0, width), text.1)
 }
@@ -165,7 +196,11 @@ fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
             &format!(
                 "namespace · by {}{}",
                 b.sort.name(),
-                if b.filter.is_empty() { String::new() } else { format!(" · /{}", b.filter) }
+                if b.filter.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · /{}", b.filter)
+                }
             ),
             pat_w
         ),
@@ -178,8 +213,8 @@ fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
     let rows = list
         .iter()
         .map(|n| {
-            let no_ttl = if n.keys == 0 { 0 } else { n.no_ttl * 100 / n.keys };
-            let beyond = if n.keys == 0 { 0 } else { n.ttl_beyond_retention * 100 / n.keys };
+            let no_ttl = (n.no_ttl * 100).checked_div(n.keys).unwrap_or(0);
+            let beyond = (n.ttl_beyond_retention * 100).checked_div(n.keys).unwrap_or(0);
             let warn = |v: u64| if v > 0 { theme.warn } else { theme.muted };
             Line::from(vec![
                 Span::styled(format!("{:<pat_w$} ", fit(&n.pattern, pat_w)), theme.text),
@@ -191,7 +226,11 @@ fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
             ])
         })
         .collect();
-    (Line::styled(fit(&header, width), theme.title), rows, b.ns_cursor)
+    (
+        Line::styled(fit(&header, width), theme.title),
+        rows,
+        b.ns_cursor,
+    )
 }
 
 /// `12k`, `1.2M`: short counts for narrow columns.
@@ -211,11 +250,24 @@ fn keys(k: &KeysView, theme: &Theme, width: usize) -> View {
     } else if k.complete() {
         format!("{} keys", count(k.rows.len() as u64))
     } else {
-        format!("{} keys so far (more as you scroll)", count(k.rows.len() as u64))
+        format!(
+            "{} keys so far (more as you scroll)",
+            count(k.rows.len() as u64)
+        )
     };
     let title = spread(
-        vec![Span::styled(fit(&k.pattern, width.saturating_sub(status.len() + 1)), theme.title_focused)],
-        vec![Span::styled(status, if k.error.is_some() { theme.error } else { theme.muted })],
+        vec![Span::styled(
+            fit(&k.pattern, width.saturating_sub(status.len() + 1)),
+            theme.title_focused,
+        )],
+        vec![Span::styled(
+            status,
+            if k.error.is_some() {
+                theme.error
+            } else {
+                theme.muted
+            },
+        )],
         width,
     );
     let rows = k
@@ -225,8 +277,22 @@ fn keys(k: &KeysView, theme: &Theme, width: usize) -> View {
             let name = crate::redis::values::masked(&String::from_utf8_lossy(&r.key), &r.hits);
             let right = format!("{:>6} {:>8}", r.ty, ttl_text(r.pttl_ms));
             spread(
-                vec![Span::styled(fit(&name, width.saturating_sub(right.len() + 1)), if r.hits.is_empty() { theme.text } else { theme.masked })],
-                vec![Span::styled(right, if r.pttl_ms < 0 { theme.warn } else { theme.muted })],
+                vec![Span::styled(
+                    fit(&name, width.saturating_sub(right.len() + 1)),
+                    if r.hits.is_empty() {
+                        theme.text
+                    } else {
+                        theme.masked
+                    },
+                )],
+                vec![Span::styled(
+                    right,
+                    if r.pttl_ms < 0 {
+                        theme.warn
+                    } else {
+                        theme.muted
+                    },
+                )],
                 width,
             )
         })
@@ -242,25 +308,56 @@ fn value(
     width: usize,
     head: &mut Vec<Line<'static>>,
 ) -> View {
-    head.push(Line::styled(fit(&format!("key {}", v.key_masked), width), theme.title_focused));
+    head.push(Line::styled(
+        fit(&format!("key {}", v.key_masked), width),
+        theme.title_focused,
+    ));
     let Some(view) = &v.view else {
-        let msg = v.error.as_ref().map_or(("loading…".to_string(), theme.muted), |e| (format!("error: {e}"), theme.error));
+        let msg = v
+            .error
+            .as_ref()
+            .map_or(("loading…".to_string(), theme.muted), |e| {
+                (format!("error: {e}"), theme.error)
+            });
         return (Line::styled(msg.0, msg.1), vec![], v.scroll);
     };
     let expiry = if view.pttl_ms >= 0 {
         let at = chrono::Local::now() + chrono::Duration::milliseconds(view.pttl_ms);
-        format!("TTL {} (expires {})", ttl_text(view.pttl_ms), at.format("%Y-%m-%d %H:%M"))
+        format!(
+            "TTL {} (expires {})",
+            ttl_text(view.pttl_ms),
+            at.format("%Y-%m-%d %H:%M")
+        )
     } else {
         "no TTL: never expires".into()
     };
     let size = view.length.map_or(String::new(), |l| {
-        if view.ty == "string" { format!(" · {}", bytes(l)) } else { format!(" · {} elements", count(l)) }
+        if view.ty == "string" {
+            format!(" · {}", bytes(l))
+        } else {
+            format!(" · {} elements", count(l))
+        }
     });
     let title = Line::from(vec![
-        Span::styled(format!("{} · {}{size} · {expiry}", view.ty, view.encoding), if view.pttl_ms < 0 { theme.warn } else { theme.muted }),
         Span::styled(
-            if v.revealed { "  REVEALED (audited) · R to mask" } else { "  masked · R to reveal" },
-            if v.revealed { theme.dangerous } else { theme.muted },
+            format!("{} · {}{size} · {expiry}", view.ty, view.encoding),
+            if view.pttl_ms < 0 {
+                theme.warn
+            } else {
+                theme.muted
+            },
+        ),
+        Span::styled(
+            if v.revealed {
+                "  REVEALED (audited) · R to mask"
+            } else {
+                "  masked · R to reveal"
+            },
+            if v.revealed {
+                theme.dangerous
+            } else {
+                theme.muted
+            },
         ),
     ]);
     let _ = state;
@@ -284,21 +381,37 @@ fn value(
 
 /// The text with each personal span masked (or shown, when revealed) in
 /// the PII style.
-fn highlighted(text: &str, hits: &[(crate::pii::Kind, std::ops::Range<usize>)], revealed: bool, theme: &Theme) -> Vec<Span<'static>> {
+fn highlighted(
+    text: &str,
+    hits: &[(crate::pii::Kind, std::ops::Range<usize>)],
+    revealed: bool,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut at = 0;
     let mut sorted: Vec<_> = hits.iter().collect();
     sorted.sort_by_key(|(_, r)| r.start);
     for (kind, r) in sorted {
-        if r.start < at || r.end > text.len() || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end) {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
             continue;
         }
         spans.push(Span::styled(text[at..r.start].to_string(), theme.text));
-        let shown = if revealed { text[r.clone()].to_string() } else { crate::pii::mask(*kind, &text[r.clone()]) };
+        let shown = if revealed {
+            text[r.clone()].to_string()
+        } else {
+            crate::pii::mask(*kind, &text[r.clone()])
+        };
         spans.push(Span::styled(shown, theme.pii));
         at = r.end;
     }
-    spans.push(Span::styled(text.get(at..).unwrap_or("").to_string(), Style::default().patch(theme.text)));
+    spans.push(Span::styled(
+        text.get(at..).unwrap_or("").to_string(),
+        Style::default().patch(theme.text),
+    ));
     spans
 }
 
