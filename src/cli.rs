@@ -491,7 +491,7 @@ async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
                     n.no_ttl,
                     n.ttl_beyond_retention,
                     crate::tui::widgets::fit(&pii.join(","), 14),
-                    n.pattern
+                    crate::tui::widgets::fit(&n.pattern, 120)
                 );
             }
         }

@@ -394,3 +394,23 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn addresses_with_elided_articles_fold() {
+        for k in [
+            "cache:api-adresse:12 rue de l'Église 75002 Paris",
+            "cache:api-adresse:3 bis rue de l'Église 51100 Reims",
+            "cache:api-adresse:8 allée d'Orléans 69001 Lyon",
+        ] {
+            assert_eq!(
+                pattern(k.as_bytes(), b":"),
+                "cache:api-adresse:{address}",
+                "{k}"
+            );
+        }
+    }
+}

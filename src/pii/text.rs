@@ -51,7 +51,7 @@ const WORD: &str = r#"[^\s,;:"{}\[\]()<>|=&/\\]"#;
 impl TextDetector {
     pub(crate) fn new() -> TextDetector {
         let address = format!(
-            r"(?-u:\b)[0-9]{{1,4}}(?:[ ]?(?:bis|ter|quater|[A-Da-d])(?-u:\b))?,?[ ]+(?i:{STREET_TYPES})\.?[ ]+{WORD}+(?:[ ]+(?:de|du|des|la|le|les|l'|l’|d'|d’|à|au|aux|sur|en|et|[A-ZÀ-Ý0-9]{WORD}*)){{0,7}}(?:,?[ ]+[0-9]{{5}}(?:[ ]+[A-ZÀ-Ýa-zà-ÿ][A-Za-zÀ-ÿ'’\-]*){{1,4}})?"
+            r"(?-u:\b)[0-9]{{1,4}}(?:[ ]?(?:bis|ter|quater|[A-Da-d])(?-u:\b))?,?[ ]+(?i:{STREET_TYPES})\.?[ ]+{WORD}+(?:[ ]+(?:(?:l'|l’|d'|d’)[A-ZÀ-Ýa-zà-ÿ]{WORD}*|de|du|des|la|le|les|l'|l’|d'|d’|à|au|aux|sur|en|et|[A-ZÀ-Ý0-9]{WORD}*)){{0,7}}(?:,?[ ]+[0-9]{{5}}(?:[ ]+[A-ZÀ-Ýa-zà-ÿ][A-Za-zÀ-ÿ'’\-]*){{1,4}})?"
         );
         TextDetector {
             email: re(

@@ -214,7 +214,9 @@ fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
         .iter()
         .map(|n| {
             let no_ttl = (n.no_ttl * 100).checked_div(n.keys).unwrap_or(0);
-            let beyond = (n.ttl_beyond_retention * 100).checked_div(n.keys).unwrap_or(0);
+            let beyond = (n.ttl_beyond_retention * 100)
+                .checked_div(n.keys)
+                .unwrap_or(0);
             let warn = |v: u64| if v > 0 { theme.warn } else { theme.muted };
             Line::from(vec![
                 Span::styled(format!("{:<pat_w$} ", fit(&n.pattern, pat_w)), theme.text),
