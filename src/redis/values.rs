@@ -385,25 +385,38 @@ pub async fn read_value(
     Ok(view)
 }
 
+/// A span made safe to cut `text` with: clamped to its length and widened to
+/// char boundaries. Masking fails closed: a span that does not fit masks
+/// more, never less.
+pub fn safe_span(text: &str, r: &Range<usize>) -> Range<usize> {
+    let mut start = r.start.min(text.len());
+    let mut end = r.end.clamp(start, text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
 /// Text with the personal spans replaced by their masked form.
 pub fn masked(text: &str, hits: &[(Kind, Range<usize>)]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    let mut sorted: Vec<&(Kind, Range<usize>)> = hits.iter().collect();
+    let mut sorted: Vec<(Kind, Range<usize>)> =
+        hits.iter().map(|(k, r)| (*k, safe_span(text, r))).collect();
     sorted.sort_by_key(|(_, r)| r.start);
     for (kind, r) in sorted {
-        if r.start < at
-            || r.end > text.len()
-            || !text.is_char_boundary(r.start)
-            || !text.is_char_boundary(r.end)
-        {
+        let start = r.start.max(at);
+        if start >= r.end {
             continue;
         }
-        out.push_str(&text[at..r.start]);
-        out.push_str(&pii::mask(*kind, &text[r.clone()]));
+        out.push_str(&text[at..start]);
+        out.push_str(&pii::mask(kind, &text[start..r.end]));
         at = r.end;
     }
-    out.push_str(text.get(at..).unwrap_or(""));
+    out.push_str(&text[at..]);
     out
 }
 
@@ -460,6 +473,15 @@ mod tests {
         let m = masked(t, &hits);
         assert!(m.starts_with("mail ") && m.ends_with(" now"));
         assert!(!m.contains("jane.doe"));
+    }
+
+    #[test]
+    fn masking_fails_closed_on_spans_that_do_not_fit() {
+        let t = "user:jane@example.fr";
+        let m = masked(t, &[(Kind::Email, 5..99)]);
+        assert!(!m.contains("jane"), "{m}");
+        let t = "é@é.fr";
+        assert!(!masked(t, &[(Kind::Email, 1..3)]).contains("@é.fr"));
     }
 
     #[test]

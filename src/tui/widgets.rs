@@ -62,6 +62,28 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Cut `s` to at most `width` columns keeping its end, with `…` first:
+/// for keys, whose end tells them apart.
+pub fn fit_tail(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut w = 0;
+    for c in s.chars().rev() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw > width.saturating_sub(1) {
+            break;
+        }
+        tail.push(c);
+        w += cw;
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
+}
+
 /// Left text and right text on one line of `width` columns. When both do
 /// not fit, the right part goes (it is the detail) and the left is cut.
 pub fn spread<'a>(left: Vec<Span<'a>>, right: Vec<Span<'a>>, width: usize) -> Line<'a> {
@@ -180,6 +202,7 @@ mod tests {
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
+        assert_eq!(fit_tail("prefix:tail", 5), "…tail");
         assert_eq!(fit("日本語", 4), "日…");
         assert_eq!(
             wrap("error: connection refused by peer", 12),

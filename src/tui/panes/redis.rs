@@ -12,7 +12,7 @@ use crate::redis::census::Namespace;
 use crate::tui::browser::{CensusState, KeysView, RedisView, ValueState};
 use crate::tui::state::{AppState, Remote};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{bytes, count, fit, remote_status, spread};
+use crate::tui::widgets::{bytes, count, fit, fit_tail, remote_status, spread};
 
 /// `3d 4h`, `12m 5s`, `no TTL`.
 pub fn ttl_text(pttl_ms: i64) -> String {
@@ -280,7 +280,7 @@ fn keys(k: &KeysView, theme: &Theme, width: usize) -> View {
             let right = format!("{:>6} {:>8}", r.ty, ttl_text(r.pttl_ms));
             spread(
                 vec![Span::styled(
-                    fit(&name, width.saturating_sub(right.len() + 1)),
+                    fit_tail(&name, width.saturating_sub(right.len() + 1)),
                     if r.hits.is_empty() {
                         theme.text
                     } else {
@@ -391,21 +391,23 @@ fn highlighted(
 ) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut at = 0;
-    let mut sorted: Vec<_> = hits.iter().collect();
+    let mut sorted: Vec<(crate::pii::Kind, std::ops::Range<usize>)> = hits
+        .iter()
+        .map(|(k, r)| (*k, crate::redis::values::safe_span(text, r)))
+        .collect();
     sorted.sort_by_key(|(_, r)| r.start);
+    // Masking fails closed: overlapping or ill-fitting spans mask more.
     for (kind, r) in sorted {
-        if r.start < at
-            || r.end > text.len()
-            || !text.is_char_boundary(r.start)
-            || !text.is_char_boundary(r.end)
-        {
+        let start = r.start.max(at);
+        if start >= r.end {
             continue;
         }
-        spans.push(Span::styled(text[at..r.start].to_string(), theme.text));
+        spans.push(Span::styled(text[at..start].to_string(), theme.text));
+        let part = &text[start..r.end];
         let shown = if revealed {
-            text[r.clone()].to_string()
+            part.to_string()
         } else {
-            crate::pii::mask(*kind, &text[r.clone()])
+            crate::pii::mask(kind, part)
         };
         spans.push(Span::styled(shown, theme.pii));
         at = r.end;

@@ -1,0 +1,238 @@
+//! The keyspace browser rendered from fixed state: the namespace table, a
+//! namespace's keys with personal data masked in their names, and a value
+//! masked, then revealed. At 80x24 (zoomed) and 120x40.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::{Local, TimeZone};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use oubli::pii::Kind;
+use oubli::redis::census::{Census, Namespace};
+use oubli::redis::values::{KeyPage, KeyRow, ValueLine, ValueView};
+use oubli::tui::browser::{BrowserEffect, CensusState, RedisView};
+use oubli::tui::render::render;
+use oubli::tui::state::{AppState, BgMsg, Effect};
+use oubli::tui::theme::Theme;
+
+fn ns(
+    pattern: &str,
+    keys: u64,
+    bytes: u64,
+    no_ttl: u64,
+    beyond: u64,
+    key_pii: &[Kind],
+    value_pii: &[Kind],
+) -> Namespace {
+    Namespace {
+        pattern: pattern.into(),
+        keys,
+        bytes,
+        no_ttl,
+        ttl_beyond_retention: beyond,
+        key_pii: key_pii.iter().map(|k| (*k, keys)).collect(),
+        value_pii: value_pii
+            .iter()
+            .map(|k| (*k, 3))
+            .collect::<BTreeMap<_, _>>(),
+        ..Namespace::default()
+    }
+}
+
+fn state() -> AppState {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+    let loaded = oubli::register::load_file(&path).unwrap();
+    let mut s = AppState::new(&loaded, false, Instant::now());
+    s.register_path = "config/demo.toml".into();
+    let census = Census {
+        node: "redis://127.0.0.1:16379/0".into(),
+        dbsize: 46_516,
+        scanned: 46_516,
+        elapsed_ms: 2_700,
+        complete: true,
+        namespaces: vec![
+            ns(
+                "rdv:sessions:{hex}",
+                16_931,
+                3_900_000,
+                0,
+                0,
+                &[],
+                &[Kind::Email, Kind::IpAddress],
+            ),
+            ns(
+                "user:{int}:profile",
+                7_467,
+                1_700_000,
+                5_227,
+                0,
+                &[],
+                &[Kind::Email, Kind::Phone, Kind::PostalAddress],
+            ),
+            ns(
+                "cache:api-adresse:{address}",
+                3_982,
+                1_036_000,
+                0,
+                3_982,
+                &[Kind::PostalAddress],
+                &[],
+            ),
+            ns(
+                "app:production:user_session_domain:{email}",
+                2_987,
+                435_000,
+                2_987,
+                0,
+                &[Kind::Email],
+                &[],
+            ),
+            ns(
+                "rate_limit:{ip}",
+                1_991,
+                168_000,
+                1_991,
+                0,
+                &[Kind::IpAddress],
+                &[],
+            ),
+            ns("stat:processed", 1, 56, 1, 0, &[], &[]),
+        ],
+        ..Census::default()
+    };
+    s.browser.census = CensusState::Done {
+        census,
+        at: Local.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap(),
+    };
+    s.focus = oubli::tui::action::PaneId::Redis;
+    s
+}
+
+fn draw(s: &AppState, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(s, &Theme::builtin("dark").unwrap(), f))
+        .unwrap();
+    t.backend().to_string()
+}
+
+fn press(s: &mut AppState, code: KeyCode) -> Vec<Effect> {
+    s.on_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+        .1
+}
+
+#[test]
+fn namespaces_keys_and_a_masked_value() {
+    let mut s = state();
+    let screen = draw(&s, 120, 40);
+    assert!(
+        screen.contains("census 09:30:00: 46,516 keys in 2.7s · 6 namespaces"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("namespaces_120x40", screen);
+
+    // Sorted by personal data, filtered to sessions by e-mail, then opened.
+    press(&mut s, KeyCode::Char('s'));
+    press(&mut s, KeyCode::Char('/'));
+    for c in "domain".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.browser.namespaces().len(), 1);
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Browser(BrowserEffect::LoadKeys {
+            glob: b"app:production:user_session_domain:*".to_vec(),
+            cursor: 0
+        })]
+    );
+    let key = b"app:production:user_session_domain:jeanne.martin@example.fr".to_vec();
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Keys {
+        gen,
+        result: Ok(KeyPage {
+            rows: vec![KeyRow {
+                key: key.clone(),
+                ty: "string".into(),
+                pttl_ms: -1,
+                hits: vec![(Kind::Email, 35..59)],
+            }],
+            next_cursor: 0,
+        }),
+    });
+    let screen = draw(&s, 80, 24);
+    assert!(
+        !screen.contains("jeanne.martin"),
+        "a key name shown unmasked:\n{screen}"
+    );
+    assert!(screen.contains("j***@e***.fr"), "{screen}");
+    insta::assert_snapshot!("keys_80x24", screen);
+
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(fx, vec![Effect::Browser(BrowserEffect::LoadValue { key })]);
+    let text = r#"{"email": "jeanne.martin@example.fr", "phone": "06 12 34 56 78"}"#.to_string();
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Value {
+        gen,
+        result: Ok(ValueView {
+            ty: "hash".into(),
+            pttl_ms: -1,
+            length: Some(2),
+            encoding: "hash".into(),
+            lines: vec![
+                ValueLine {
+                    label: Some("email".into()),
+                    text: "jeanne.martin@example.fr".into(),
+                    hits: vec![(Kind::Email, 0..24)],
+                },
+                ValueLine {
+                    label: Some("profile".into()),
+                    text: text.clone(),
+                    hits: vec![(Kind::Email, 11..35), (Kind::Phone, 48..62)],
+                },
+            ],
+            truncated: false,
+        }),
+    });
+    let screen = draw(&s, 120, 40);
+    assert!(
+        !screen.contains("jeanne.martin") && !screen.contains("12 34 56"),
+        "{screen}"
+    );
+    assert!(screen.contains("masked · R to reveal"));
+    insta::assert_snapshot!("value_masked_120x40", screen);
+
+    let fx = press(&mut s, KeyCode::Char('R'));
+    assert_eq!(
+        fx,
+        vec![Effect::Browser(BrowserEffect::Revealed {
+            pattern: "app:production:user_session_domain:{email}".into()
+        })]
+    );
+    let screen = draw(&s, 120, 40);
+    assert!(screen.contains("jeanne.martin@example.fr") && screen.contains("REVEALED (audited)"));
+    // Back to the keys, then the namespaces.
+    press(&mut s, KeyCode::Esc);
+    assert!(matches!(s.browser.view, RedisView::Keys(_)));
+    press(&mut s, KeyCode::Esc);
+    assert!(matches!(s.browser.view, RedisView::Namespaces));
+}
+
+#[test]
+fn stale_key_pages_are_dropped() {
+    let mut s = state();
+    press(&mut s, KeyCode::Enter);
+    let old = s.browser.gen;
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Enter);
+    assert!(!s.on_bg(BgMsg::Keys {
+        gen: old,
+        result: Ok(KeyPage {
+            rows: vec![],
+            next_cursor: 0
+        })
+    }));
+}
