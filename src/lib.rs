@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod demo;
 pub mod logging;
+pub mod pii;
 pub mod postgres;
 pub mod redis;
 pub mod register;

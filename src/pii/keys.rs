@@ -1,0 +1,370 @@
+//! Redis key names: personal data in the name itself, and the key's
+//! *pattern*, where variable segments become typed placeholders so that a
+//! million keys fold into a few dozen namespaces:
+//!
+//! ```
+//! use oubli::pii::keys::pattern;
+//! assert_eq!(
+//!     pattern(b"app:production:user_session_domain:jane@x.fr", b":"),
+//!     "app:production:user_session_domain:{email}"
+//! );
+//! assert_eq!(
+//!     pattern(b"rack::attack:28541234:req/ip:203.0.113.7", b":"),
+//!     "rack::attack:{int}:req/ip:{ip}"
+//! );
+//! ```
+//!
+//! Placeholders: `{email}` `{phone}` `{ip}` `{address}` `{name}` `{uuid}`
+//! `{hex}` `{int}` `{ts}` `{date}` `{token}` `{bin}` (bytes that are not
+//! UTF-8 text). The pattern of a pattern is itself.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use super::text::looks_like_name;
+use super::{is_first_name, Detector, Hit, Kind};
+
+/// The default delimiter.
+pub const DEFAULT_DELIMITERS: &[u8] = b":";
+
+/// Splits `key` on any of `delimiters` (empty: `:`), keeping empty segments
+/// so `rack::attack` stays distinct. Byte ranges into `key`.
+pub fn segments(key: &[u8], delimiters: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let delims = if delimiters.is_empty() {
+        DEFAULT_DELIMITERS
+    } else {
+        delimiters
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in key.iter().enumerate() {
+        if delims.contains(b) {
+            out.push(start..i);
+            start = i + 1;
+        }
+    }
+    out.push(start..key.len());
+    // An IPv6 address split on ':' is put back together.
+    if delims.contains(&b':') {
+        merge_ipv6(key, &mut out);
+    }
+    out
+}
+
+fn merge_ipv6(key: &[u8], segs: &mut Vec<std::ops::Range<usize>>) {
+    for i in 0..segs.len() {
+        let first = &key[segs[i].clone()];
+        let hexish = |s: &[u8]| s.len() <= 4 && s.iter().all(u8::is_ascii_hexdigit);
+        if !hexish(first) {
+            continue;
+        }
+        // Longest run from i that parses as an IPv6 address.
+        for j in (i + 2..segs.len()).rev() {
+            let span = segs[i].start..segs[j].end;
+            let Ok(s) = std::str::from_utf8(&key[span.clone()]) else {
+                continue;
+            };
+            if s.contains(['.', '/', ' ']) && !s.contains("::ffff:") {
+                continue;
+            }
+            let groups = s.split(':').filter(|g| !g.is_empty()).count();
+            if groups >= 2 && s.parse::<Ipv6Addr>().is_ok() {
+                segs.splice(i..=j, [span]);
+                return;
+            }
+        }
+    }
+}
+
+/// The key's namespace pattern (see the module docs). Deterministic; never
+/// panics; `pattern(pattern(k)) == pattern(k)`.
+pub fn pattern(key: &[u8], delimiters: &[u8]) -> String {
+    let delims = if delimiters.is_empty() {
+        DEFAULT_DELIMITERS
+    } else {
+        delimiters
+    };
+    let segs = segments(key, delims);
+    let mut out = String::with_capacity(key.len());
+    let mut prev_end: Option<usize> = None;
+    for r in segs {
+        if let Some(pe) = prev_end {
+            // The delimiter(s) between segments, verbatim.
+            for &b in &key[pe..r.start] {
+                out.push(char::from(b));
+            }
+        }
+        prev_end = Some(r.end);
+        let seg = &key[r];
+        match std::str::from_utf8(seg) {
+            Ok(s) => out.push_str(&segment_pattern(s)),
+            Err(_) => out.push_str("{bin}"),
+        }
+    }
+    out
+}
+
+/// A whole segment's placeholder, or the segment with its parts folded.
+fn segment_pattern(s: &str) -> String {
+    if let Some(p) = whole_placeholder(s) {
+        return p.to_string();
+    }
+    if s.contains('/') {
+        return s
+            .split('/')
+            .map(|part| whole_placeholder(part).map_or_else(|| fold_parts(part), str::to_string))
+            .collect::<Vec<_>>()
+            .join("/");
+    }
+    fold_parts(s)
+}
+
+/// Inside a segment such as `export-rdv-3fa2b1.csv` or `page_12`: digit
+/// runs and long hex runs between `-`, `_`, `.` become placeholders.
+fn fold_parts(s: &str) -> String {
+    if s.bytes().any(|b| b.is_ascii_control()) {
+        return "{bin}".to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut part_start = 0;
+    let push_part = |out: &mut String, part: &str| {
+        let all_digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        let hexy = part.len() >= 6
+            && part.bytes().all(|b| b.is_ascii_hexdigit())
+            && part.bytes().any(|b| b.is_ascii_digit())
+            && part.bytes().any(|b| b.is_ascii_alphabetic());
+        if all_digits {
+            out.push_str("{int}");
+        } else if hexy {
+            out.push_str("{hex}");
+        } else {
+            out.push_str(part);
+        }
+    };
+    for (i, c) in s.char_indices() {
+        if matches!(c, '-' | '_' | '.' | ' ' | ',' | '=' | '@' | '#' | '|') {
+            push_part(&mut out, &s[part_start..i]);
+            out.push(c);
+            part_start = i + c.len_utf8();
+        }
+    }
+    push_part(&mut out, &s[part_start..]);
+    out
+}
+
+fn whole_placeholder(s: &str) -> Option<&'static str> {
+    if s.is_empty() || (s.starts_with('{') && s.ends_with('}')) {
+        return None;
+    }
+    let b = s.as_bytes();
+    if b.iter().all(u8::is_ascii_digit) {
+        return Some(if is_epoch(s) { "{ts}" } else if is_bare_fr_phone(s) { "{phone}" } else { "{int}" });
+    }
+    if is_uuid(b) {
+        return Some("{uuid}");
+    }
+    if b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit) {
+        return Some("{hex}");
+    }
+    if s.parse::<IpAddr>().is_ok() && (s.contains('.') || s.matches(':').count() >= 2) {
+        return Some("{ip}");
+    }
+    if is_iso_date(b) {
+        return Some(if b.len() > 10 { "{ts}" } else { "{date}" });
+    }
+    let det = Detector::global();
+    let hits = det.scan_text(s, None);
+    let whole = |h: &Hit| h.span.start <= 2 && h.span.end + 2 >= s.len();
+    if let Some(h) = hits.iter().find(|h| whole(h)) {
+        match h.kind {
+            Kind::Email => return Some("{email}"),
+            Kind::Phone => return Some("{phone}"),
+            Kind::IpAddress => return Some("{ip}"),
+            Kind::PostalAddress => return Some("{address}"),
+            Kind::PersonName => return Some("{name}"),
+            _ => {}
+        }
+    }
+    // "12 rue de la Paix 75002 Paris appartement 4": an address covering
+    // most of the segment.
+    if let Some(h) = hits.iter().find(|h| h.kind == Kind::PostalAddress) {
+        if h.span.start <= 2 && (h.span.end - h.span.start) * 2 >= s.len() {
+            return Some("{address}");
+        }
+    }
+    if is_dotted_name(s) {
+        return Some("{name}");
+    }
+    if is_token(b) {
+        return Some("{token}");
+    }
+    None
+}
+
+fn is_epoch(s: &str) -> bool {
+    let Ok(v) = s.parse::<u64>() else {
+        return false;
+    };
+    (s.len() == 10 && (946_684_800..=4_102_444_800).contains(&v))
+        || (s.len() == 13 && (946_684_800_000..=4_102_444_800_000).contains(&v))
+}
+
+fn is_bare_fr_phone(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[0] == b'0' && b[1] != b'0'
+}
+
+fn is_uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn is_iso_date(b: &[u8]) -> bool {
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (b.len() == 10 || matches!(b[10], b'T' | b' ' | b'_'))
+}
+
+/// `jean.dupont`, `marie-claire.martin`: a first name, a dot or dash, a
+/// surname (letters only).
+fn is_dotted_name(s: &str) -> bool {
+    let Some((given, family)) = s.split_once(['.', '_']) else {
+        return false;
+    };
+    is_first_name(given.split('-').next().unwrap_or(""))
+        && family.len() >= 2
+        && family.chars().all(|c| c.is_alphabetic() || c == '-')
+}
+
+/// Random-looking tokens (sessions, API keys): ≥ 20 URL-safe characters
+/// mixing digits and letters of both cases, or ≥ 24 of digits and letters.
+fn is_token(b: &[u8]) -> bool {
+    if b.len() < 20
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'=' | b'+'))
+    {
+        return false;
+    }
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = b.iter().filter(|c| c.is_ascii_lowercase()).count();
+    digits >= 2 && ((upper >= 2 && lower >= 2) || (b.len() >= 24 && upper + lower >= 2))
+}
+
+/// Personal data in the key name: e-mails, phones, IPs, addresses, names
+/// (and anything else the text detector finds in a segment). The name of
+/// the previous segment is the context. Spans are byte ranges into `key`.
+pub fn key_hits(key: &[u8], delimiters: &[u8]) -> Vec<Hit> {
+    let det = Detector::global();
+    let mut out = Vec::new();
+    let mut context: Option<&str> = None;
+    for r in segments(key, delimiters) {
+        let Ok(seg) = std::str::from_utf8(&key[r.clone()]) else {
+            context = None;
+            continue;
+        };
+        // "req/ip" → sub-segments "req" and "ip": the last one is context.
+        let mut found = false;
+        for h in det.scan_text(seg, context) {
+            if h.kind == Kind::FreeText {
+                continue;
+            }
+            found = true;
+            out.push(Hit::new(
+                h.kind,
+                h.confidence,
+                r.start + h.span.start..r.start + h.span.end,
+            ));
+        }
+        if !found && (is_dotted_name(seg) || is_first_last(seg)) {
+            out.push(Hit::new(Kind::PersonName, 0.7, r.clone()));
+        }
+        context = seg.rsplit('/').next().filter(|s| !s.is_empty());
+    }
+    out
+}
+
+/// "Jean Dupont" as a whole segment.
+fn is_first_last(s: &str) -> bool {
+    let mut words = s.split(' ');
+    let (Some(a), Some(b), None) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    looks_like_name(s) && is_first_name(a) && b.chars().next().is_some_and(char::is_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(k: &str) -> String {
+        pattern(k.as_bytes(), b":")
+    }
+
+    #[test]
+    fn patterns() {
+        assert_eq!(
+            p("app:production:user_session_domain:jane@x.fr"),
+            "app:production:user_session_domain:{email}"
+        );
+        assert_eq!(
+            p("rack::attack:28541234:req/ip:203.0.113.7"),
+            "rack::attack:{int}:req/ip:{ip}"
+        );
+        assert_eq!(
+            p("cache:api-adresse:12 rue de la Paix 75002 Paris"),
+            "cache:api-adresse:{address}"
+        );
+        assert_eq!(
+            p("rdv:sessions:0123456789abcdef0123456789abcdef"),
+            "rdv:sessions:{hex}"
+        );
+        assert_eq!(
+            p("exports:550e8400-e29b-41d4-a716-446655440000"),
+            "exports:{uuid}"
+        );
+        assert_eq!(p("rate_limit:2001:db8::1"), "rate_limit:{ip}");
+        assert_eq!(p("otp:0612345678"), "otp:{phone}");
+        assert_eq!(p("user:42:notifications"), "user:{int}:notifications");
+        assert_eq!(p("stats:1700000000"), "stats:{ts}");
+        assert_eq!(p("daily:2024-01-15"), "daily:{date}");
+        assert_eq!(
+            p("cache:views/organisations/12/agenda/3fa2b1c4d5e6"),
+            "cache:views/organisations/{int}/agenda/{hex}"
+        );
+        assert_eq!(p("export-rdv-3fa2b1.csv"), "export-rdv-{hex}.csv");
+        assert_eq!(p("contact:jean.dupont"), "contact:{name}");
+        assert_eq!(pattern(b"bin:\xff\xfe:x", b":"), "bin:{bin}:x");
+        assert_eq!(p(""), "");
+        for k in [
+            "app:production:user_session_domain:jane@x.fr",
+            "rack::attack:28541234:req/ip:203.0.113.7",
+            "cache:api-adresse:12 rue de la Paix 75002 Paris",
+        ] {
+            let once = p(k);
+            assert_eq!(p(&once), once);
+        }
+    }
+
+    #[test]
+    fn hits_in_keys() {
+        let k = b"rack::attack:28541234:req/ip:203.0.113.7";
+        let h = key_hits(k, b":");
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].kind, Kind::IpAddress);
+        assert_eq!(&k[h[0].span.clone()], b"203.0.113.7");
+        let k = b"app:production:user_session_domain:jane@x.fr";
+        assert_eq!(key_hits(k, b":")[0].kind, Kind::Email);
+        let k = b"cache:api-adresse:12 rue de la Paix 75002 Paris";
+        assert_eq!(key_hits(k, b":")[0].kind, Kind::PostalAddress);
+        assert!(key_hits(b"rdv:sessions:0123456789abcdef", b":").is_empty());
+        assert_eq!(key_hits(b"contact:jean.dupont", b":")[0].kind, Kind::PersonName);
+    }
+}

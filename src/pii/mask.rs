@@ -1,0 +1,253 @@
+//! The one masking function, used on screen and in reports.
+
+use super::Kind;
+
+/// The masked form of `text`, the matched text of a hit of `kind`:
+/// `j***@e***.fr`, `+33 6 ** ** ** 78`, `203.0.113.*`, `FR76 **** … 1234`,
+/// `**** **** **** 1234`, `J*** D***`. Never panics; never returns `text`
+/// itself for a non-empty input.
+pub fn mask(kind: Kind, text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return String::new();
+    }
+    let masked = mask_kind(kind, text);
+    // Text that is not of the expected shape (no digits for a phone…)
+    // would come out unchanged: never show it.
+    if masked == text {
+        "***".to_string()
+    } else {
+        masked
+    }
+}
+
+fn mask_kind(kind: Kind, text: &str) -> String {
+    match kind {
+        Kind::Email => mask_email(text),
+        Kind::Phone => mask_phone(text),
+        Kind::IpAddress => mask_ip(text),
+        Kind::Iban => mask_iban(text),
+        Kind::PaymentCard => {
+            let d: Vec<char> = text.chars().filter(char::is_ascii_digit).collect();
+            let last: String = d[d.len().saturating_sub(4)..].iter().collect();
+            format!("**** **** **** {last}")
+        }
+        Kind::Nir => {
+            let first = text.chars().next().unwrap_or('*');
+            format!("{first} ** ** ** *** *** **")
+        }
+        Kind::Siren | Kind::Siret => keep_digits(text, 3, 0),
+        Kind::PostalAddress => mask_address(text),
+        Kind::DateOfBirth => text
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '*' } else { c })
+            .collect(),
+        Kind::PersonName => mask_words(text),
+        Kind::Secret => {
+            let chars: Vec<char> = text.chars().collect();
+            if chars.len() >= 16 {
+                let head: String = chars[..4].iter().collect();
+                format!("{head}***")
+            } else {
+                "***".to_string()
+            }
+        }
+        Kind::FreeText => format!("[text, {} chars]", text.chars().count()),
+        Kind::OnlineId => {
+            let head: String = text.chars().take(2).collect();
+            if text.chars().count() > 4 {
+                format!("{head}***")
+            } else {
+                "***".to_string()
+            }
+        }
+        Kind::Geolocation => match text.split_once('.') {
+            Some((int, frac)) => {
+                let keep: String = frac.chars().take(1).collect();
+                format!("{int}.{keep}***")
+            }
+            None => "***".to_string(),
+        },
+    }
+}
+
+fn initial(s: &str) -> String {
+    match s.chars().next() {
+        Some(c) => format!("{c}***"),
+        None => "***".to_string(),
+    }
+}
+
+fn mask_email(text: &str) -> String {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return initial(text);
+    };
+    let (name, tld) = match domain.rsplit_once('.') {
+        Some((name, tld)) => (name, Some(tld)),
+        None => (domain, None),
+    };
+    match tld {
+        Some(tld) => format!("{}@{}.{tld}", initial(local), initial(name)),
+        None => format!("{}@{}", initial(local), initial(name)),
+    }
+}
+
+/// Keeps the country code, the first national digit and the last two
+/// digits; every other digit becomes '*', separators stay.
+fn mask_phone(text: &str) -> String {
+    // Digits inside "(0)" are shown and not counted.
+    let digits = text.chars().filter(char::is_ascii_digit).count()
+        - text.matches("(0)").count();
+    let prefix_digits = if text.starts_with("+33") || text.starts_with("0033") {
+        let cc = if text.starts_with('+') { 2 } else { 4 };
+        cc + 1
+    } else if text.starts_with('0') {
+        2
+    } else if text.starts_with('+') {
+        3.min(digits.saturating_sub(4))
+    } else {
+        2
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut seen = 0usize;
+    let mut in_paren_zero = false;
+    for c in text.chars() {
+        if c == '(' {
+            in_paren_zero = true;
+        } else if c == ')' {
+            in_paren_zero = false;
+        }
+        if c.is_ascii_digit() && in_paren_zero {
+            out.push(c);
+        } else if c.is_ascii_digit() {
+            seen += 1;
+            let keep = seen <= prefix_digits || seen + 2 > digits;
+            out.push(if keep { c } else { '*' });
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn mask_ip(text: &str) -> String {
+    if text.contains(':') {
+        let groups: Vec<&str> = text.split(':').filter(|g| !g.is_empty()).collect();
+        let head: Vec<&str> = groups.iter().take(2).copied().collect();
+        return format!("{}:*", head.join(":"));
+    }
+    match text.rsplit_once('.') {
+        Some((net, _)) => format!("{net}.*"),
+        None => "*".to_string(),
+    }
+}
+
+fn mask_iban(text: &str) -> String {
+    let compact: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() < 8 {
+        return "****".to_string();
+    }
+    let head: String = compact[..4].iter().collect();
+    let tail: String = compact[compact.len() - 4..].iter().collect();
+    format!("{head} **** … {tail}")
+}
+
+fn keep_digits(text: &str, head: usize, tail: usize) -> String {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_digit() {
+                seen += 1;
+                if seen <= head || seen + tail > digits {
+                    c
+                } else {
+                    '*'
+                }
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn mask_words(text: &str) -> String {
+    text.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            w.split('-')
+                .map(|part| {
+                    let mut cs = part.chars();
+                    match cs.next() {
+                        Some(c) if c.is_alphabetic() => format!("{c}***"),
+                        Some(_) | None => part.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Street number and names hidden; street type kept; postcode reduced to its
+/// département.
+fn mask_address(text: &str) -> String {
+    const KEEP: &[&str] = &[
+        "rue", "avenue", "av", "bd", "boulevard", "place", "chemin", "allée", "impasse", "route",
+        "quai", "cours", "square", "passage", "de", "du", "des", "la", "le", "les", "cedex",
+        "CEDEX",
+    ];
+    text.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let bare = lower.trim_end_matches([',', '.']);
+            if KEEP.contains(&bare) {
+                w.to_string()
+            } else if w.len() == 5 && w.bytes().all(|b| b.is_ascii_digit()) {
+                format!("{}***", &w[..2])
+            } else if w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                "**".to_string()
+            } else {
+                initial(w)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask(Kind::Email, "jane@example.fr"), "j***@e***.fr");
+        assert_eq!(mask(Kind::Email, "jean.dupont@mail.example.com"), "j***@m***.com");
+        assert_eq!(mask(Kind::Phone, "+33 6 12 34 56 78"), "+33 6 ** ** ** 78");
+        assert_eq!(mask(Kind::Phone, "06 12 34 56 78"), "06 ** ** ** 78");
+        assert_eq!(mask(Kind::Phone, "0612345678"), "06******78");
+        assert_eq!(mask(Kind::Phone, "+33 (0)6 12 34 56 78"), "+33 (0)6 ** ** ** 78");
+        assert_eq!(mask(Kind::IpAddress, "203.0.113.7"), "203.0.113.*");
+        assert_eq!(mask(Kind::IpAddress, "2001:db8::1"), "2001:db8:*");
+        assert_eq!(
+            mask(Kind::Iban, "FR76 3000 6000 0112 3456 7890 189"),
+            "FR76 **** … 0189"
+        );
+        assert_eq!(mask(Kind::PaymentCard, "4970 1000 0000 0063"), "**** **** **** 0063");
+        assert_eq!(mask(Kind::PersonName, "Jean Dupont"), "J*** D***");
+        assert_eq!(mask(Kind::PersonName, "Marie-Claire"), "M***-C***");
+        assert_eq!(mask(Kind::Nir, "1 85 05 78 006 084 91"), "1 ** ** ** *** *** **");
+        assert_eq!(mask(Kind::Siret, "732 829 320 00074"), "732 *** *** *****");
+        assert_eq!(
+            mask(Kind::PostalAddress, "12 rue de la Paix 75002 Paris"),
+            "** rue de la P*** 75*** P***"
+        );
+        assert_eq!(mask(Kind::DateOfBirth, "1985-05-12"), "****-**-**");
+        assert_eq!(mask(Kind::Secret, "ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "ghp_***");
+        assert_eq!(mask(Kind::FreeText, "Appelle-moi demain"), "[text, 18 chars]");
+        assert_eq!(mask(Kind::Email, ""), "");
+        assert_eq!(mask(Kind::PaymentCard, "é"), "**** **** **** ");
+    }
+}

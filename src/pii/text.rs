@@ -1,0 +1,856 @@
+//! Detectors on text: linear-time regexes find candidates, validators and
+//! context decide. Spans are byte ranges into the scanned text.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use regex::{Regex, RegexBuilder};
+
+use super::names::{classify_name, is_first_name, is_negative_context, tokens, NameClass};
+use super::validate::{iban_valid, luhn_valid, nir_valid, siren_valid, siret_valid};
+use super::{Hit, Kind, MIN_CONFIDENCE};
+
+/// Texts longer than this are scanned in their first `MAX_SCAN` bytes only
+/// (callers already bound value reads; this keeps one call bounded too).
+pub const MAX_SCAN: usize = 16 << 20;
+
+pub(crate) struct TextDetector {
+    email: Regex,
+    phone: Regex,
+    numeric: Regex,
+    nir: Regex,
+    iban: Regex,
+    ipv4: Regex,
+    ipv6: Regex,
+    secret: Regex,
+    address: Regex,
+    postcode_city: Regex,
+    date: Regex,
+    person: Regex,
+}
+
+fn re(pattern: &str) -> Regex {
+    // The patterns are constants of this file: a failure is a programming
+    // error caught by every test run.
+    #[allow(clippy::expect_used)]
+    RegexBuilder::new(pattern)
+        .size_limit(32 << 20)
+        .dfa_size_limit(16 << 20)
+        .build()
+        .expect("built-in PII pattern compiles")
+}
+
+const STREET_TYPES: &str = "rue|avenue|av|bd|boulevard|blvd|place|pl|chemin|allée|allee|impasse|route|rte|quai|cours|square|passage|faubourg|fg|voie|villa|cité|cite|hameau|résidence|residence|sentier|esplanade|promenade|chaussée|chaussee|lotissement|lieu-dit|rond-point|parvis|montée|montee|traverse|ruelle|mail|street|st|road|rd|lane|drive";
+
+/// A word of a street or city name: no separators of structured text.
+const WORD: &str = r#"[^\s,;:"{}\[\]()<>|=&/\\]"#;
+
+impl TextDetector {
+    pub(crate) fn new() -> TextDetector {
+        let address = format!(
+            r"(?-u:\b)[0-9]{{1,4}}(?:[ ]?(?:bis|ter|quater|[A-Da-d])(?-u:\b))?,?[ ]+(?i:{STREET_TYPES})\.?[ ]+{WORD}+(?:[ ]+(?:de|du|des|la|le|les|l'|l’|d'|d’|à|au|aux|sur|en|et|[A-ZÀ-Ý0-9]{WORD}*)){{0,7}}(?:,?[ ]+[0-9]{{5}}(?:[ ]+[A-ZÀ-Ýa-zà-ÿ][A-Za-zÀ-ÿ'’\-]*){{1,4}})?"
+        );
+        TextDetector {
+            email: re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}(?-u:\b)"),
+            phone: re(
+                r"(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9](?:[ .\-]?[0-9]{2}){4}|\+[1-9][0-9]{0,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
+            ),
+            numeric: re(r"(?-u:\b)[0-9]{2,}(?:[ \-][0-9]{2,}){0,5}(?-u:\b)"),
+            nir: re(
+                r"(?-u:\b)[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?(?:[0-9]{2}|2[ABab])[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}(?-u:\b)",
+            ),
+            iban: re(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?-u:\b)"),
+            ipv4: re(r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)"),
+            ipv6: re(r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})?"),
+            secret: re(concat!(
+                r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}",
+                r"|\$argon2(?:id|i|d)\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+",
+                r"|pbkdf2_sha(?:1|256|512)\$[0-9]+\$[A-Za-z0-9./+]+\$[A-Za-z0-9+/=]+",
+                r"|\$pbkdf2(?:-sha(?:1|256|512))?\$[0-9]+\$[A-Za-z0-9./+]+\$[A-Za-z0-9./+=]+",
+                r"|\$[56]\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}",
+                r"|\$scrypt\$[^\s$]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+",
+                r"|(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_\-]{20,}|xox[abpros]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|sk-(?:proj-)?[A-Za-z0-9_\-]{32,}|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}|npm_[A-Za-z0-9]{36})",
+                r"|(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*",
+                r"|(?-u:\b)(?:Bearer|bearer|BEARER|Token|token)[ ]+[A-Za-z0-9\-._~+/]{16,}=*",
+            )),
+            address: re(&address),
+            postcode_city: re(
+                r"(?-u:\b)(?:0[1-9]|[1-8][0-9]|9[0-5]|97[1-6]|98[0-9])[0-9]{3}[ ]+[A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+(?:[ ][A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+){0,3}(?:[ ]+(?i:cedex)(?:[ ]+[0-9]{1,2})?)?",
+            ),
+            date: re(
+                r"(?-u:\b)(?:(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:19|20)[0-9]{2})(?-u:\b)",
+            ),
+            person: re(concat!(
+                r"(?-u:\b)(?:M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Madame|Monsieur|Mademoiselle|Bonjour|Bonsoir|Cher|Chère|Hello|Hi|Dear)[ ]+[A-ZÀ-Ý][A-Za-zà-ÿ'’\-]+(?:[ ]+[A-ZÀ-Ý][A-Za-zà-ÿ'’\-]+)?",
+                r"|(?-u:\b)[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?[ ]+[A-ZÀ-Ý][A-Za-zà-ÿ'’\-]+",
+                r"|(?-u:\b)[A-Z]{2,}[ ]+[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?",
+            )),
+        }
+    }
+
+    pub(crate) fn scan(&self, text: &str, context: Option<&str>) -> Vec<Hit> {
+        let text = truncate(text, MAX_SCAN);
+        let ctx_class = context.and_then(classify_name);
+        let ctx_negative = context.is_some_and(is_negative_context);
+        let mut hits: Vec<Hit> = Vec::new();
+        let bytes = text.as_bytes();
+
+        if memchr::memchr(b'@', bytes).is_some() {
+            self.emails(text, &mut hits);
+        }
+        let has_digit = bytes.iter().any(u8::is_ascii_digit);
+        if has_digit {
+            self.phones(text, &mut hits);
+            self.numbers(text, &mut hits);
+            self.nirs(text, &mut hits);
+            self.ibans(text, &mut hits);
+            if memchr::memchr(b'.', bytes).is_some() {
+                self.ipv4s(text, &mut hits);
+            }
+            self.addresses(text, &mut hits);
+            self.dates(text, ctx_class, &mut hits);
+        }
+        if memchr::memchr(b':', bytes).is_some() {
+            self.ipv6s(text, &mut hits);
+        }
+        self.secrets(text, &mut hits);
+        self.persons(text, &mut hits);
+        whole_value(text, ctx_class, &mut hits);
+
+        for h in &mut hits {
+            if let Some(c) = ctx_class {
+                if c.kind == h.kind {
+                    h.confidence = (h.confidence.max(c.confidence) + 0.1).min(1.0);
+                }
+            }
+            if ctx_negative && weak_kind(h.kind) {
+                h.confidence -= 0.4;
+            }
+        }
+        hits.retain(|h| h.confidence >= MIN_CONFIDENCE);
+        resolve(hits)
+    }
+
+    fn emails(&self, text: &str, hits: &mut Vec<Hit>) {
+        for m in self.email.find_iter(text) {
+            let s = m.as_str();
+            let (mut start, end) = (m.start(), m.end());
+            // Trim leading dots of the local part ("...jane@x.fr").
+            let lead = s.bytes().take_while(|b| *b == b'.').count();
+            start += lead;
+            let s = &s[lead..];
+            let Some((local, domain)) = s.split_once('@') else {
+                continue;
+            };
+            if local.is_empty()
+                || local.ends_with('.')
+                || local.contains("..")
+                || domain.split('.').any(|l| l.starts_with('-') || l.ends_with('-'))
+            {
+                continue;
+            }
+            let tld = domain.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+            if matches!(
+                tld.as_str(),
+                "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "ico" | "css" | "js" | "map"
+            ) {
+                continue;
+            }
+            hits.push(Hit::new(Kind::Email, 0.95, start..end));
+        }
+    }
+
+    fn phones(&self, text: &str, hits: &mut Vec<Hit>) {
+        let b = text.as_bytes();
+        for m in self.phone.find_iter(text) {
+            let (start, mut end) = (m.start(), m.end());
+            // The international alternative may swallow a trailing separator.
+            while end > start && matches!(b[end - 1], b' ' | b'.' | b'-' | b'(') {
+                end -= 1;
+            }
+            let s = &text[start..end];
+            if !clean_boundaries(b, start, end) {
+                continue;
+            }
+            // More digit groups follow: a longer reference, not a phone.
+            if end + 2 < b.len()
+                && matches!(b[end], b' ' | b'.' | b'-')
+                && b[end + 1].is_ascii_digit()
+                && b[end + 2].is_ascii_digit()
+            {
+                continue;
+            }
+            let conf = if let Some(conf) = french_phone(s) {
+                conf
+            } else if let Some(conf) = intl_phone(s) {
+                conf
+            } else {
+                continue;
+            };
+            let conf = conf + inline_adjust(text, start, Kind::Phone);
+            hits.push(Hit::new(Kind::Phone, conf, start..end));
+        }
+    }
+
+    fn numbers(&self, text: &str, hits: &mut Vec<Hit>) {
+        let b = text.as_bytes();
+        for m in self.numeric.find_iter(text) {
+            if !clean_boundaries(b, m.start(), m.end()) {
+                continue;
+            }
+            // Groups of digits with their offsets; try every contiguous run of
+            // groups, longest first, for a card, a SIRET or a SIREN.
+            let groups: Vec<(usize, usize)> = group_offsets(m.as_str(), m.start());
+            // An IBAN's digits ("FR76 3000 …") are the IBAN detector's.
+            if m.start() >= 5 && looks_like_iban_head(&b[m.start() - 5..m.start()]) {
+                continue;
+            }
+            // A run shaped like one identifier (SIRET 3-3-3-5, card 4-4-4-…)
+            // is judged whole: a SIRET with a bad key is not a SIREN.
+            let sizes: Vec<usize> = groups.iter().map(|(a, z)| z - a).collect();
+            let whole_only = sizes == [3, 3, 3, 5]
+                || (sizes.len() >= 3 && sizes[..sizes.len() - 1].iter().all(|g| *g == 4));
+            let shortest = if whole_only { groups.len() } else { 1 };
+            'outer: for len in (shortest..=groups.len()).rev() {
+                for first in 0..=groups.len() - len {
+                    let run = &groups[first..first + len];
+                    let (s, e) = (run[0].0, run[len - 1].1);
+                    if first > 0 || first + len < groups.len() {
+                        // A sub-run must itself sit between clean separators.
+                        if !clean_boundaries(b, s, e) {
+                            continue;
+                        }
+                    }
+                    let sizes: Vec<usize> = run.iter().map(|(a, z)| z - a).collect();
+                    let slice = &text[s..e];
+                    if let Some((kind, conf)) = classify_number(slice, &sizes) {
+                        let conf = conf + inline_adjust(text, s, kind);
+                        hits.push(Hit::new(kind, conf, s..e));
+                        break 'outer;
+                    }
+                }
+            }
+        }
+    }
+
+    fn nirs(&self, text: &str, hits: &mut Vec<Hit>) {
+        for m in self.nir.find_iter(text) {
+            if nir_valid(m.as_str()) && clean_boundaries(text.as_bytes(), m.start(), m.end()) {
+                hits.push(Hit::new(Kind::Nir, 0.97, m.range()));
+            }
+        }
+    }
+
+    fn ibans(&self, text: &str, hits: &mut Vec<Hit>) {
+        for m in self.iban.find_iter(text) {
+            // Greedy matching may take one group too many: shrink until valid.
+            let s = m.as_str();
+            let mut end = s.len();
+            loop {
+                let cand = s[..end].trim_end();
+                if cand.len() < 15 {
+                    break;
+                }
+                if iban_valid(cand) {
+                    hits.push(Hit::new(Kind::Iban, 0.97, m.start()..m.start() + cand.len()));
+                    break;
+                }
+                match cand.rfind(' ') {
+                    Some(i) => end = i,
+                    None => break,
+                }
+            }
+        }
+    }
+
+    fn ipv4s(&self, text: &str, hits: &mut Vec<Hit>) {
+        let b = text.as_bytes();
+        for m in self.ipv4.find_iter(text) {
+            let (start, end) = (m.start(), m.end());
+            // Part of a longer dotted run (version 1.2.3.4.5, an OID)?
+            if (start >= 2 && b[start - 1] == b'.' && b[start - 2].is_ascii_digit())
+                || (end + 1 < b.len() && b[end] == b'.' && b[end + 1].is_ascii_digit())
+                || (start >= 1 && matches!(b[start - 1], b'-' | b'_' | b'+' | b'~'))
+            {
+                continue;
+            }
+            let Ok(ip) = m.as_str().parse::<Ipv4Addr>() else {
+                continue;
+            };
+            if ip.is_loopback() || ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() {
+                continue;
+            }
+            let mut conf = if ip.is_private() || ip.is_link_local() {
+                0.7
+            } else {
+                0.85
+            };
+            if ip.octets().iter().all(|o| *o < 10) {
+                conf = 0.45; // 1.2.3.4: likely a version number
+            }
+            let before = preceding_words(text, start);
+            if before.last().is_some_and(|w| {
+                matches!(w.as_str(), "v" | "version" | "ver" | "release" | "build")
+            }) {
+                continue;
+            }
+            let conf = conf + inline_adjust(text, start, Kind::IpAddress);
+            hits.push(Hit::new(Kind::IpAddress, conf, start..end));
+        }
+    }
+
+    fn ipv6s(&self, text: &str, hits: &mut Vec<Hit>) {
+        let b = text.as_bytes();
+        for m in self.ipv6.find_iter(text) {
+            let (start, mut end) = (m.start(), m.end());
+            // A trailing single ':' is a separator ("…::1: error").
+            while end > start + 2 && b[end - 1] == b':' && b[end - 2] != b':' {
+                end -= 1;
+            }
+            if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_')
+                || end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_')
+            {
+                // "rack::attack", "user::12": glued to a word.
+                if !(start > 0 && matches!(b[start - 1], b'[')) {
+                    continue;
+                }
+            }
+            if start > 0 && b[start - 1] == b':' {
+                continue;
+            }
+            let s = &text[start..end];
+            let groups = s.split(':').filter(|g| !g.is_empty()).count();
+            if groups < 2 {
+                continue;
+            }
+            let Ok(ip) = s.parse::<Ipv6Addr>() else {
+                continue;
+            };
+            if ip.is_loopback() || ip.is_unspecified() {
+                continue;
+            }
+            // Clock times and ratios parse as IPv6 only with "::"; require a
+            // hex letter, "::" with ≥ 2 groups, or the full 8 groups.
+            let has_hex_letter = s.bytes().any(|c| c.is_ascii_alphabetic());
+            if !has_hex_letter && !s.contains("::") && groups < 8 {
+                continue;
+            }
+            if !has_hex_letter && groups <= 3 {
+                continue;
+            }
+            hits.push(Hit::new(Kind::IpAddress, 0.85, start..end));
+        }
+    }
+
+    fn secrets(&self, text: &str, hits: &mut Vec<Hit>) {
+        for m in self.secret.find_iter(text) {
+            hits.push(Hit::new(Kind::Secret, 0.95, m.range()));
+        }
+    }
+
+    fn addresses(&self, text: &str, hits: &mut Vec<Hit>) {
+        for m in self.address.find_iter(text) {
+            let s = m.as_str();
+            let end = m.start() + s.trim_end_matches([' ', ',', '.', '-']).len();
+            // "3 pl" or "12 st" with no real name after: too weak.
+            let words = s.split_whitespace().count();
+            if words < 3 {
+                continue;
+            }
+            let conf = 0.85 + inline_adjust(text, m.start(), Kind::PostalAddress);
+            hits.push(Hit::new(Kind::PostalAddress, conf, m.start()..end));
+        }
+        for m in self.postcode_city.find_iter(text) {
+            if !clean_boundaries(text.as_bytes(), m.start(), m.end()) {
+                continue;
+            }
+            let conf = 0.6 + inline_adjust(text, m.start(), Kind::PostalAddress);
+            hits.push(Hit::new(Kind::PostalAddress, conf, m.range()));
+        }
+    }
+
+    fn dates(&self, text: &str, ctx: Option<NameClass>, hits: &mut Vec<Hit>) {
+        let field_says = ctx.is_some_and(|c| c.kind == Kind::DateOfBirth);
+        for m in self.date.find_iter(text) {
+            let says = field_says || birth_cue(text, m.start());
+            if !says || !plausible_date(m.as_str()) {
+                continue;
+            }
+            hits.push(Hit::new(Kind::DateOfBirth, 0.85, m.range()));
+        }
+    }
+
+    fn persons(&self, text: &str, hits: &mut Vec<Hit>) {
+        let mut pos = 0;
+        while let Some(m) = self.person.find_at(text, pos) {
+            pos = m.end();
+            let s = m.as_str();
+            let mut words = s.split(' ').filter(|w| !w.is_empty());
+            let Some(first) = words.next() else { continue };
+            let rest_start = m.start() + first.len();
+            let civility = matches!(
+                first,
+                "M." | "Mme"
+                    | "Mlle"
+                    | "Mr"
+                    | "Mr."
+                    | "Mrs"
+                    | "Mrs."
+                    | "Ms"
+                    | "Ms."
+                    | "Dr"
+                    | "Dr."
+                    | "Madame"
+                    | "Monsieur"
+                    | "Mademoiselle"
+            );
+            let greeting = matches!(
+                first,
+                "Bonjour" | "Bonsoir" | "Cher" | "Chère" | "Hello" | "Hi" | "Dear"
+            );
+            if civility || greeting {
+                let name = text[rest_start..m.end()].trim_start();
+                let name_start = m.end() - name.len();
+                let given = name.split(' ').next().unwrap_or("");
+                let conf = if civility {
+                    0.8
+                } else if is_first_name(given) {
+                    0.75
+                } else {
+                    continue;
+                };
+                hits.push(Hit::new(Kind::PersonName, conf, name_start..m.end()));
+                continue;
+            }
+            let second = words.next().unwrap_or("");
+            // "Jean Dupont", "Marie-Claire Martin", or "DUPONT Jean".
+            let given_first = first.split('-').next().is_some_and(is_first_name);
+            let upper_then_given = first.bytes().all(|c| c.is_ascii_uppercase())
+                && second.split('-').next().is_some_and(is_first_name);
+            if (given_first && !is_stop_word(second)) || upper_then_given {
+                hits.push(Hit::new(Kind::PersonName, 0.7, m.range()));
+            } else {
+                // "Joindre Mme Petit": the second word may start a name.
+                pos = rest_start;
+            }
+        }
+    }
+}
+
+fn is_stop_word(w: &str) -> bool {
+    matches!(
+        w.to_lowercase().as_str(),
+        "le" | "la" | "les" | "de" | "du" | "des" | "et" | "the" | "and" | "of" | "a" | "à"
+    )
+}
+
+/// Kinds whose bare forms are easily confused with ids and counters.
+fn weak_kind(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::Phone
+            | Kind::PaymentCard
+            | Kind::Siren
+            | Kind::Siret
+            | Kind::IpAddress
+            | Kind::PostalAddress
+            | Kind::DateOfBirth
+            | Kind::PersonName
+    )
+}
+
+/// Hits derived from the field's name applying to the whole value: person
+/// names, free text, credentials, user ids, coordinates.
+fn whole_value(text: &str, ctx: Option<NameClass>, hits: &mut Vec<Hit>) {
+    let Some(c) = ctx else { return };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return;
+    }
+    let start = text.len() - text.trim_start().len();
+    let span = start..start + trimmed.len();
+    let covered = |hits: &Vec<Hit>, k: Kind| hits.iter().any(|h| h.kind == k);
+    match c.kind {
+        Kind::PersonName => {
+            if !looks_like_name(trimmed) || covered(hits, Kind::PersonName) {
+                return;
+            }
+            let any_given = trimmed
+                .split([' ', '-'])
+                .any(|w| is_first_name(w.trim_matches(|ch: char| !ch.is_alphabetic())));
+            let conf = if c.confidence >= 0.8 {
+                0.9
+            } else if any_given {
+                0.8
+            } else {
+                return;
+            };
+            hits.push(Hit::new(Kind::PersonName, conf, span));
+        }
+        Kind::FreeText => {
+            let words = trimmed.split_whitespace().count();
+            let letters = trimmed.chars().filter(|ch| ch.is_alphabetic()).count();
+            let chars = trimmed.chars().count();
+            if words >= 4 && chars >= 20 && letters * 2 >= chars {
+                hits.push(Hit::new(Kind::FreeText, 0.7, span));
+            }
+        }
+        Kind::Secret => {
+            if !covered(hits, Kind::Secret) && trimmed.len() >= 6 && trimmed.len() <= 4096 {
+                hits.push(Hit::new(Kind::Secret, 0.85, span));
+            }
+        }
+        Kind::PostalAddress => {
+            let has_digit = trimmed.bytes().any(|b| b.is_ascii_digit());
+            let has_alpha = trimmed.chars().any(char::is_alphabetic);
+            if !covered(hits, Kind::PostalAddress)
+                && has_digit
+                && has_alpha
+                && trimmed.len() <= 200
+                && c.confidence >= 0.8
+            {
+                hits.push(Hit::new(Kind::PostalAddress, 0.75, span));
+            }
+        }
+        Kind::OnlineId => {
+            if trimmed.len() <= 128 && !trimmed.contains(char::is_whitespace) {
+                hits.push(Hit::new(Kind::OnlineId, 0.6, span));
+            }
+        }
+        Kind::Geolocation => {
+            if trimmed.parse::<f64>().is_ok_and(|v| (-180.0..=180.0).contains(&v))
+                && trimmed.contains('.')
+            {
+                hits.push(Hit::new(Kind::Geolocation, 0.7, span));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// 1–5 words of letters (with ' - .), no digits, no '@'.
+pub(crate) fn looks_like_name(s: &str) -> bool {
+    let words = s.split_whitespace().count();
+    (1..=5).contains(&words)
+        && s.chars().count() <= 64
+        && s.chars().any(char::is_alphabetic)
+        && s
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'))
+}
+
+/// Keeps the best hit where hits overlap (confidence, then length, then
+/// position, then kind: deterministic), except free text, which may
+/// enclose other hits. Returns hits sorted by start.
+fn resolve(mut hits: Vec<Hit>) -> Vec<Hit> {
+    hits.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then((b.span.end - b.span.start).cmp(&(a.span.end - a.span.start)))
+            .then(a.span.start.cmp(&b.span.start))
+            .then(a.kind.cmp(&b.kind))
+    });
+    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
+    for h in hits {
+        let clash = h.kind != Kind::FreeText
+            && kept.iter().any(|k| {
+                k.kind != Kind::FreeText && k.span.start < h.span.end && h.span.start < k.span.end
+            });
+        if !clash {
+            kept.push(h);
+        }
+    }
+    kept.sort_by(|a, b| {
+        a.span
+            .start
+            .cmp(&b.span.start)
+            .then(a.span.end.cmp(&b.span.end))
+            .then(a.kind.cmp(&b.kind))
+    });
+    kept
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut i = max;
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    &text[..i]
+}
+
+/// A candidate must not be glued to other word characters or to a longer
+/// run of digits (UUID fragments, timestamps, versions, hex).
+fn clean_boundaries(b: &[u8], start: usize, end: usize) -> bool {
+    let glued = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    if start > 0 {
+        let p = b[start - 1];
+        if glued(p) {
+            return false;
+        }
+        if matches!(p, b'-' | b'.' | b'/' | b':' | b'+')
+            && start >= 2
+            && (b[start - 2].is_ascii_alphanumeric())
+        {
+            return false;
+        }
+    }
+    if end < b.len() {
+        let n = b[end];
+        if glued(n) {
+            return false;
+        }
+        if matches!(n, b'-' | b'.' | b'/' | b':' | b',')
+            && end + 1 < b.len()
+            && b[end + 1].is_ascii_digit()
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// "FR76 ": two capitals, two digits, a space.
+fn looks_like_iban_head(b: &[u8]) -> bool {
+    b.len() == 5
+        && b[0].is_ascii_uppercase()
+        && b[1].is_ascii_uppercase()
+        && b[2].is_ascii_digit()
+        && b[3].is_ascii_digit()
+        && b[4] == b' '
+}
+
+fn group_offsets(s: &str, base: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut cur: Option<usize> = None;
+    for (i, c) in s.bytes().enumerate() {
+        if c.is_ascii_digit() {
+            if cur.is_none() {
+                cur = Some(i);
+            }
+        } else if let Some(st) = cur.take() {
+            out.push((base + st, base + i));
+        }
+    }
+    if let Some(st) = cur {
+        out.push((base + st, base + s.len()));
+    }
+    out
+}
+
+/// Cards, SIRET and SIREN from a run of digit groups.
+fn classify_number(s: &str, sizes: &[usize]) -> Option<(Kind, f32)> {
+    let n: usize = sizes.iter().sum();
+    let bare = sizes.len() == 1;
+    let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_digit).collect();
+    if n == 14 && (bare || sizes == [3, 3, 3, 5]) && siret_valid(s) {
+        return Some((Kind::Siret, if bare { 0.6 } else { 0.85 }));
+    }
+    if n == 9 && (bare || sizes == [3, 3, 3]) && siren_valid(s) {
+        return Some((Kind::Siren, if bare { 0.45 } else { 0.6 }));
+    }
+    if (13..=19).contains(&n) && luhn_valid(s) {
+        let shape_ok = bare
+            || sizes.iter().all(|g| *g == 4)
+            || (sizes.len() > 1 && sizes[..sizes.len() - 1].iter().all(|g| *g == 4))
+            || sizes == [4, 6, 5]
+            || sizes == [4, 6, 4];
+        if shape_ok && plausible_iin(&digits) {
+            return Some((Kind::PaymentCard, if bare { 0.75 } else { 0.95 }));
+        }
+    }
+    None
+}
+
+fn plausible_iin(d: &[u8]) -> bool {
+    let n = d.len();
+    let p = |k: usize| -> u32 {
+        d.iter()
+            .take(k)
+            .fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0'))
+    };
+    match d.first() {
+        Some(b'4') => matches!(n, 13 | 16 | 19),
+        Some(b'5') => (51..=55).contains(&p(2)) && n == 16 || (p(2) == 50 || p(2) >= 56) && n >= 12,
+        Some(b'2') => (2221..=2720).contains(&p(4)) && n == 16,
+        Some(b'3') => {
+            (matches!(p(2), 34 | 37) && n == 15)
+                || (matches!(p(2), 36 | 38) && n == 14)
+                || ((300..=305).contains(&p(3)) && n == 14)
+                || ((3528..=3589).contains(&p(4)) && (16..=19).contains(&n))
+        }
+        Some(b'6') => {
+            (p(4) == 6011 || p(2) == 65 || (644..=649).contains(&p(3)) || p(2) == 62)
+                && (16..=19).contains(&n)
+        }
+        _ => false,
+    }
+}
+
+/// French numbers: "06 12 34 56 78", "06.12.34.56.78", "0612345678",
+/// "+33 6 12 34 56 78", "0033 (0)6…". Separators must be consistent.
+fn french_phone(s: &str) -> Option<f32> {
+    let (rest, intl) = if let Some(r) = s.strip_prefix("+33") {
+        (r, true)
+    } else if let Some(r) = s.strip_prefix("0033") {
+        (r, true)
+    } else if s.starts_with('0') {
+        (s, false)
+    } else {
+        return None;
+    };
+    let rest = rest.trim_start_matches([' ', '.', '-']);
+    let rest = rest.strip_prefix("(0)").unwrap_or(rest);
+    let rest = rest.trim_start_matches([' ', '.', '-']);
+    let digits: Vec<u8> = rest.bytes().filter(u8::is_ascii_digit).collect();
+    let seps: Vec<u8> = rest.bytes().filter(|b| !b.is_ascii_digit()).collect();
+    let expected = if intl { 9 } else { 10 };
+    if digits.len() != expected {
+        return None;
+    }
+    if !seps.windows(2).all(|w| w[0] == w[1]) {
+        return None;
+    }
+    // National form: the first pair must be separated like the others.
+    let national_digit = if intl { digits[0] } else { digits[1] };
+    if !intl && (digits[0] != b'0' || national_digit == b'0') {
+        return None;
+    }
+    let formatted = !seps.is_empty();
+    Some(match (intl, formatted, national_digit) {
+        (true, _, _) => 0.95,
+        (false, true, _) => 0.9,
+        (false, false, b'6' | b'7') => 0.8,
+        (false, false, b'8') => 0.55,
+        (false, false, _) => 0.7,
+    })
+}
+
+/// E.164 in general: '+', 8 to 15 digits, not a date.
+fn intl_phone(s: &str) -> Option<f32> {
+    let body = s.strip_prefix('+')?;
+    let digits = body.bytes().filter(u8::is_ascii_digit).count();
+    if !(8..=15).contains(&digits) {
+        return None;
+    }
+    let b = body.as_bytes();
+    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
+        return None; // +2024-01-15…
+    }
+    Some(if body.bytes().any(|c| !c.is_ascii_digit()) {
+        0.85
+    } else {
+        0.8
+    })
+}
+
+/// Up to the last three lowercase words before `at` on the same line.
+fn preceding_words(text: &str, at: usize) -> Vec<String> {
+    let mut from = at.saturating_sub(32);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &text[from..at];
+    let window = window.rsplit('\n').next().unwrap_or(window);
+    let t = tokens(window);
+    let skip = t.len().saturating_sub(3);
+    t.into_iter().skip(skip).collect()
+}
+
+/// Confidence change from the words just before a hit ("Tél : …",
+/// "SIRET …", "commande n° …").
+fn inline_adjust(text: &str, at: usize, kind: Kind) -> f32 {
+    let words = preceding_words(text, at);
+    if words.is_empty() {
+        return 0.0;
+    }
+    let joined = words.join("_");
+    let last = words.last().map(String::as_str).unwrap_or("");
+    let positive = classify_name(last).or_else(|| classify_name(&joined));
+    if positive.is_some_and(|c| c.kind == kind) {
+        return 0.15;
+    }
+    if weak_kind(kind) && (is_negative_context(last) || matches!(last, "n" | "no" | "num" | "numero"))
+    {
+        // "commande n° …", "order id …": unless a phone word is there too.
+        if words.iter().any(|w| is_negative_context(w)) {
+            return -0.35;
+        }
+    }
+    0.0
+}
+
+fn birth_cue(text: &str, at: usize) -> bool {
+    let mut from = at.saturating_sub(40);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let w = text[from..at].to_lowercase();
+    w.contains("né le")
+        || w.contains("née le")
+        || w.contains("ne le ")
+        || w.contains("naissance")
+        || w.contains("birth")
+        || w.contains("dob")
+        || w.contains("ddn")
+        || w.contains("born")
+}
+
+fn plausible_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+    if parts.len() != 3 {
+        return false;
+    }
+    let num = |p: &str| p.parse::<u32>().ok();
+    let (y, m, d) = if parts[0].len() == 4 {
+        (num(parts[0]), num(parts[1]), num(parts[2]))
+    } else {
+        (num(parts[2]), num(parts[1]), num(parts[0]))
+    };
+    matches!((y, m, d), (Some(y), Some(m), Some(d)) if (1900..=2030).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Detector;
+    use super::*;
+
+    fn kinds(text: &str, ctx: Option<&str>) -> Vec<Kind> {
+        Detector::global()
+            .scan_text(text, ctx)
+            .into_iter()
+            .map(|h| h.kind)
+            .collect()
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(kinds("appelez le 06 12 34 56 78.", None), [Kind::Phone]);
+        assert_eq!(kinds("+33 6 12 34 56 78", None), [Kind::Phone]);
+        assert_eq!(kinds("0033 1.23.45.67.89", None), [Kind::Phone]);
+        assert_eq!(kinds("+44 20 7946 0958", None), [Kind::Phone]);
+        assert_eq!(kinds("550e8400-e29b-41d4-a716-446655440000", None), []);
+        assert_eq!(kinds("2024-01-15 10:23:45", None), []);
+        assert_eq!(kinds("0612345678", Some("order_id")), []);
+        assert_eq!(kinds("06-12.34 56-78", None), []);
+    }
+
+    #[test]
+    fn spans_are_exact() {
+        let t = "mail: jane.doe@example.fr, ip 203.0.113.7";
+        let hits = Detector::global().scan_text(t, None);
+        let got: Vec<&str> = hits.iter().map(|h| &t[h.span.clone()]).collect();
+        assert_eq!(got, ["jane.doe@example.fr", "203.0.113.7"]);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(kinds("CB 4970 1000 0000 0063", None), [Kind::PaymentCard]);
+        assert_eq!(kinds("4970 1000 0000 0064", None), []);
+        assert_eq!(kinds("SIRET 732 829 320 00074", None), [Kind::Siret]);
+        assert_eq!(kinds("siren 732829320", None), [Kind::Siren]);
+        assert_eq!(kinds("1 85 05 78 006 084 91", None), [Kind::Nir]);
+        assert_eq!(kinds("FR76 3000 6000 0112 3456 7890 189", None), [Kind::Iban]);
+    }
+}

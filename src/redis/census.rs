@@ -1,0 +1,697 @@
+//! The keyspace census: every key of a logical database accounted for, safely.
+//!
+//! `SCAN … COUNT n` (never `KEYS`), then for each batch one pipeline of
+//! `TYPE`, `PTTL` and `MEMORY USAGE`; key names folded into namespace
+//! patterns and searched for personal data by the detector; optional,
+//! bounded value sampling per namespace. Results are aggregated per pattern
+//! in bounded memory and streamed as progress. A load budget caps the
+//! commands per second and pauses while other clients keep the server busy.
+//! Cancellable between batches. What the server refuses (e.g. `MEMORY
+//! USAGE` for an ACL user) becomes a warning, not a failure.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::Value;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::pii::{self, Detector, Kind};
+
+/// How a census runs.
+#[derive(Debug, Clone)]
+pub struct CensusOptions {
+    pub scan_count: u32,
+    /// Commands per second at most (the load budget); 0 for none.
+    pub max_ops_per_sec: u32,
+    /// Pause while the server reports more operations per second than this
+    /// from other clients; 0 never pauses.
+    pub pause_above_ops_per_sec: u32,
+    pub delimiters: Vec<u8>,
+    /// The storage's declared retention, to count TTLs beyond it.
+    pub retention: Option<Duration>,
+    /// Ask `MEMORY USAGE` for every key.
+    pub memory: bool,
+    /// Read a bounded sample of values and search them.
+    pub sample: Option<SampleOptions>,
+    /// At most this many namespaces are kept; the rest fold into `{other}`.
+    pub max_namespaces: usize,
+}
+
+impl CensusOptions {
+    pub fn from_settings(s: &crate::register::settings::RedisSettings, retention: Option<Duration>) -> Self {
+        CensusOptions {
+            scan_count: s.scan_count.max(10),
+            max_ops_per_sec: s.max_ops_per_sec,
+            pause_above_ops_per_sec: s.pause_above_ops_per_sec,
+            delimiters: s.delimiters.iter().flat_map(|d| d.bytes()).collect(),
+            retention,
+            memory: true,
+            sample: None,
+            max_namespaces: 5_000,
+        }
+    }
+}
+
+/// Bounded value sampling: the first keys of each namespace, then a share
+/// of the rest chosen by a hash of the key (the same keys every run).
+#[derive(Debug, Clone, Copy)]
+pub struct SampleOptions {
+    pub first_per_namespace: u32,
+    /// Share of the other keys, per thousand.
+    pub per_mille: u32,
+    /// Bytes read from a string value at most (`GETRANGE`).
+    pub max_bytes: usize,
+    /// Elements read from a hash, list, set, sorted set or stream at most.
+    pub max_elements: usize,
+}
+
+impl Default for SampleOptions {
+    fn default() -> Self {
+        SampleOptions {
+            first_per_namespace: 3,
+            per_mille: 10,
+            max_bytes: 4096,
+            max_elements: 32,
+        }
+    }
+}
+
+/// TTL buckets: none, < 1 h, < 1 day, < 7 days, < 30 days, < 1 year, ≥ 1 year.
+pub const TTL_BUCKETS: [&str; 7] = ["no TTL", "<1h", "<1d", "<7d", "<30d", "<1y", "≥1y"];
+
+fn ttl_bucket(pttl_ms: i64) -> usize {
+    if pttl_ms < 0 {
+        return 0;
+    }
+    let s = pttl_ms / 1000;
+    match s {
+        s if s < 3_600 => 1,
+        s if s < 86_400 => 2,
+        s if s < 7 * 86_400 => 3,
+        s if s < 30 * 86_400 => 4,
+        s if s < 365 * 86_400 => 5,
+        _ => 6,
+    }
+}
+
+/// One namespace: every key whose name folds into `pattern`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Namespace {
+    pub pattern: String,
+    pub keys: u64,
+    /// Sum of `MEMORY USAGE`, when the server answered it.
+    pub bytes: u64,
+    pub no_ttl: u64,
+    pub ttl_beyond_retention: u64,
+    pub ttl_histogram: [u64; 7],
+    /// Longest TTL seen, in ms.
+    pub max_ttl_ms: i64,
+    pub types: BTreeMap<String, u64>,
+    /// Keys whose *name* holds personal data, by kind.
+    pub key_pii: BTreeMap<Kind, u64>,
+    /// Sampled values holding personal data, by kind.
+    pub value_pii: BTreeMap<Kind, u64>,
+    /// One masked example per kind (key names and values).
+    pub examples: BTreeMap<Kind, String>,
+    /// Where value hits were found (hash fields, JSON paths), a few.
+    pub value_fields: Vec<String>,
+    pub sampled: u64,
+    /// A real key of this namespace, to test coverage by the person model.
+    /// Never serialised, never shown.
+    #[serde(skip)]
+    pub sample_key: Vec<u8>,
+}
+
+impl Namespace {
+    pub fn has_pii(&self) -> bool {
+        !self.key_pii.is_empty() || !self.value_pii.is_empty()
+    }
+}
+
+/// The result of a census of one logical database of one server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Census {
+    /// Redacted address of the node, and the logical database.
+    pub node: String,
+    pub db: u32,
+    /// `DBSIZE` when the census started, and keys seen by SCAN.
+    pub dbsize: u64,
+    pub scanned: u64,
+    /// Keys that expired between SCAN and TYPE.
+    pub vanished: u64,
+    pub namespaces: Vec<Namespace>,
+    pub warnings: Vec<String>,
+    pub elapsed_ms: u64,
+    pub started_at: String,
+    pub complete: bool,
+    /// Commands sent and time spent paused by the load budget.
+    pub commands: u64,
+    pub paused_ms: u64,
+}
+
+impl Census {
+    pub fn total(&self, f: impl Fn(&Namespace) -> u64) -> u64 {
+        self.namespaces.iter().map(f).sum()
+    }
+}
+
+/// What the census reports while it runs.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub scanned: u64,
+    pub dbsize: u64,
+    pub paused: bool,
+    /// A snapshot of the namespaces so far (sorted by keys, descending).
+    pub partial: Census,
+}
+
+/// A token bucket for the commands a census sends.
+struct Budget {
+    per_sec: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Budget {
+    fn new(per_sec: u32) -> Budget {
+        Budget {
+            per_sec: f64::from(per_sec),
+            tokens: f64::from(per_sec) / 10.0,
+            last: Instant::now(),
+        }
+    }
+
+    /// How long to wait before sending `n` commands.
+    fn take(&mut self, n: usize) -> Duration {
+        if self.per_sec <= 0.0 {
+            return Duration::ZERO;
+        }
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.per_sec)
+            .min(self.per_sec / 10.0 + n as f64);
+        self.last = now;
+        self.tokens -= n as f64;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.per_sec)
+        }
+    }
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::BulkString(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+        Value::SimpleString(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::SimpleString(s) => Some(s.clone()),
+        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        Value::Okay => Some("OK".into()),
+        _ => None,
+    }
+}
+
+/// A Redis glob (`*`, `?`, `\\x`) matched against a key, in O(len²) at worst
+/// (the classic two-pointer walk with one backtrack point).
+pub fn glob_match(pattern: &[u8], key: &[u8]) -> bool {
+    let (mut p, mut k) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while k < key.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, k));
+                p += 1;
+                continue;
+            }
+            Some(b'?') => {
+                p += 1;
+                k += 1;
+                continue;
+            }
+            Some(b'\\') if pattern.get(p + 1) == Some(&key[k]) => {
+                p += 2;
+                k += 1;
+                continue;
+            }
+            Some(&c) if c != b'\\' && c == key[k] => {
+                p += 1;
+                k += 1;
+                continue;
+            }
+            _ => {}
+        }
+        match star {
+            Some((sp, sk)) => {
+                p = sp + 1;
+                k = sk + 1;
+                star = Some((sp, sk + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern[p.min(pattern.len())..].iter().all(|&c| c == b'*')
+}
+
+/// A person-model pattern (`user:{user_id}:*`) as a glob (`user:*:*`).
+pub fn person_glob(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut in_brace = false;
+    for c in pattern.chars() {
+        match (c, in_brace) {
+            ('{', false) => {
+                in_brace = true;
+                out.push('*');
+            }
+            ('}', true) => in_brace = false,
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+/// Deterministic per-key choice for sampling (FNV-1a).
+fn key_hash(key: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in key {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// Run a census of the connection's current database.
+pub async fn run(
+    con: &mut MultiplexedConnection,
+    monitor: Option<MultiplexedConnection>,
+    node: &str,
+    opts: &CensusOptions,
+    cancel: &CancellationToken,
+    mut progress: impl FnMut(Progress),
+) -> redis::RedisResult<Census> {
+    let started = Instant::now();
+    let detector = Detector::global();
+    let dbsize: u64 = redis::cmd("DBSIZE").query_async(con).await?;
+    let db = current_db(con).await.unwrap_or(0);
+    let mut census = Census {
+        node: node.to_string(),
+        db,
+        dbsize,
+        started_at: chrono::Utc::now().to_rfc3339(),
+        ..Census::default()
+    };
+    let mut spaces: HashMap<String, Namespace> = HashMap::new();
+    let mut budget = Budget::new(opts.max_ops_per_sec);
+    let mut memory = opts.memory;
+    let mut cursor: u64 = 0;
+    let mut last_report = Instant::now();
+    let mut busy = BusyWatch::new(monitor, opts.pause_above_ops_per_sec);
+    let retention_ms = opts.retention.map(|d| d.as_millis() as i64);
+
+    loop {
+        // Pause while others keep the server busy; stop when asked.
+        while busy.should_pause(census.commands, started).await {
+            let t = Instant::now();
+            progress(Progress {
+                scanned: census.scanned,
+                dbsize,
+                paused: true,
+                partial: snapshot(&census, &spaces),
+            });
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(finish(census, spaces, started, false)),
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+            census.paused_ms += t.elapsed().as_millis() as u64;
+        }
+        if cancel.is_cancelled() {
+            return Ok(finish(census, spaces, started, false));
+        }
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(opts.scan_count)
+            .query_async(con)
+            .await?;
+        census.commands += 1;
+        cursor = next;
+
+        if !keys.is_empty() {
+            let per_key = if memory { 3 } else { 2 };
+            let wait = budget.take(keys.len() * per_key);
+            if !wait.is_zero() {
+                let t = Instant::now();
+                tokio::select! {
+                    _ = cancel.cancelled() => return Ok(finish(census, spaces, started, false)),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                census.paused_ms += t.elapsed().as_millis() as u64;
+            }
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors();
+            for k in &keys {
+                pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
+                if memory {
+                    pipe.cmd("MEMORY").arg("USAGE").arg(k);
+                }
+            }
+            let replies: Vec<Value> = pipe.query_async(con).await?;
+            census.commands += (keys.len() * per_key) as u64;
+            let mut to_sample: Vec<(String, Vec<u8>, String)> = Vec::new();
+            for (i, key) in keys.iter().enumerate() {
+                let base = i * per_key;
+                let ty = replies.get(base).and_then(as_text).unwrap_or_default();
+                if ty == "none" || ty.is_empty() {
+                    census.vanished += 1;
+                    continue;
+                }
+                let pttl = replies.get(base + 1).and_then(as_i64).unwrap_or(-1);
+                let bytes = if memory {
+                    match replies.get(base + 2) {
+                        Some(Value::ServerError(e)) => {
+                            memory = false;
+                            census.warnings.push(format!(
+                                "MEMORY USAGE refused by the server ({}): sizes are not measured",
+                                e.code()
+                            ));
+                            0
+                        }
+                        Some(v) => as_i64(v).unwrap_or(0).max(0) as u64,
+                        None => 0,
+                    }
+                } else {
+                    0
+                };
+                census.scanned += 1;
+                let mut pattern = pii::keys::pattern(key, &opts.delimiters);
+                if !spaces.contains_key(&pattern) && spaces.len() >= opts.max_namespaces {
+                    pattern = "{other}".to_string();
+                }
+                let ns = spaces.entry(pattern.clone()).or_insert_with(|| Namespace {
+                    pattern: pattern.clone(),
+                    sample_key: key.clone(),
+                    ..Namespace::default()
+                });
+                ns.keys += 1;
+                ns.bytes += bytes;
+                *ns.types.entry(ty.clone()).or_default() += 1;
+                ns.ttl_histogram[ttl_bucket(pttl)] += 1;
+                if pttl < 0 {
+                    ns.no_ttl += 1;
+                } else {
+                    ns.max_ttl_ms = ns.max_ttl_ms.max(pttl);
+                    if retention_ms.is_some_and(|r| pttl > r) {
+                        ns.ttl_beyond_retention += 1;
+                    }
+                }
+                let hits = pii::keys::key_hits(key, &opts.delimiters);
+                if !hits.is_empty() {
+                    let text = String::from_utf8_lossy(key);
+                    let mut kinds: Vec<Kind> = hits.iter().map(|h| h.kind).collect();
+                    kinds.dedup();
+                    for h in &hits {
+                        ns.examples
+                            .entry(h.kind)
+                            .or_insert_with(|| masked_key(&text, &hits));
+                    }
+                    for k in kinds {
+                        *ns.key_pii.entry(k).or_default() += 1;
+                    }
+                }
+                if let Some(s) = &opts.sample {
+                    let first = ns.keys <= u64::from(s.first_per_namespace);
+                    if first || key_hash(key) % 1000 < s.per_mille {
+                        to_sample.push((pattern, key.clone(), ty));
+                    }
+                }
+            }
+            if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
+                let wait = budget.take(to_sample.len());
+                tokio::time::sleep(wait).await;
+                sample_values(con, detector, s, &to_sample, &mut spaces, &mut census).await?;
+            }
+        }
+        if last_report.elapsed() >= Duration::from_millis(200) {
+            last_report = Instant::now();
+            progress(Progress {
+                scanned: census.scanned,
+                dbsize,
+                paused: false,
+                partial: snapshot(&census, &spaces),
+            });
+        }
+        if cursor == 0 {
+            break;
+        }
+    }
+    let done = finish(census, spaces, started, true);
+    progress(Progress {
+        scanned: done.scanned,
+        dbsize,
+        paused: false,
+        partial: done.clone(),
+    });
+    Ok(done)
+}
+
+/// The key with its personal parts masked, for an example.
+fn masked_key(text: &str, hits: &[pii::Hit]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for h in hits {
+        if h.span.start < at || h.span.end > text.len() || !text.is_char_boundary(h.span.start) || !text.is_char_boundary(h.span.end) {
+            continue;
+        }
+        out.push_str(&text[at..h.span.start]);
+        out.push_str(&h.masked(text));
+        at = h.span.end;
+    }
+    out.push_str(text.get(at..).unwrap_or(""));
+    out
+}
+
+async fn current_db(con: &mut MultiplexedConnection) -> Option<u32> {
+    let info: String = redis::cmd("CLIENT").arg("INFO").query_async(con).await.ok()?;
+    info.split_whitespace()
+        .find_map(|kv| kv.strip_prefix("db="))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Read a bounded part of each sampled value and search it.
+async fn sample_values(
+    con: &mut MultiplexedConnection,
+    detector: &Detector,
+    s: &SampleOptions,
+    keys: &[(String, Vec<u8>, String)],
+    spaces: &mut HashMap<String, Namespace>,
+    census: &mut Census,
+) -> redis::RedisResult<()> {
+    let n = s.max_elements as i64;
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    for (_, key, ty) in keys {
+        match ty.as_str() {
+            "string" => pipe.cmd("GETRANGE").arg(key).arg(0).arg(s.max_bytes.saturating_sub(1)),
+            "hash" => pipe.cmd("HSCAN").arg(key).arg(0).arg("COUNT").arg(n),
+            "list" => pipe.cmd("LRANGE").arg(key).arg(0).arg(n - 1),
+            "set" => pipe.cmd("SSCAN").arg(key).arg(0).arg("COUNT").arg(n),
+            "zset" => pipe.cmd("ZRANGE").arg(key).arg(0).arg(n - 1),
+            "stream" => pipe.cmd("XRANGE").arg(key).arg("-").arg("+").arg("COUNT").arg(n),
+            _ => pipe.cmd("TYPE").arg(key),
+        };
+    }
+    let replies: Vec<Value> = pipe.query_async(con).await?;
+    census.commands += keys.len() as u64;
+    for ((pattern, _, ty), reply) in keys.iter().zip(replies) {
+        let Some(ns) = spaces.get_mut(pattern) else { continue };
+        ns.sampled += 1;
+        let mut fields: Vec<(Option<String>, Vec<u8>)> = Vec::new();
+        collect_fields(ty, reply, s, &mut fields);
+        let mut kinds_here: Vec<Kind> = Vec::new();
+        for (field, bytes) in fields {
+            let scan = detector.scan_value(&bytes, field.as_deref());
+            for fh in scan.hits {
+                if !kinds_here.contains(&fh.hit.kind) {
+                    kinds_here.push(fh.hit.kind);
+                }
+                if !ns.examples.contains_key(&fh.hit.kind) {
+                    ns.examples.insert(fh.hit.kind, pii::mask(fh.hit.kind, "x"));
+                }
+                let place = match (&field, fh.path.is_empty()) {
+                    (Some(f), true) => f.clone(),
+                    (Some(f), false) => format!("{f}{}", fh.path.trim_start_matches('$')),
+                    (None, false) => fh.path.clone(),
+                    (None, true) => String::new(),
+                };
+                if !place.is_empty() && ns.value_fields.len() < 8 && !ns.value_fields.contains(&place) {
+                    ns.value_fields.push(place);
+                }
+            }
+        }
+        for k in kinds_here {
+            *ns.value_pii.entry(k).or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Turn a sampled reply into (field name, bytes) pairs for the detector.
+fn collect_fields(ty: &str, reply: Value, s: &SampleOptions, out: &mut Vec<(Option<String>, Vec<u8>)>) {
+    let bulk = |v: Value| match v {
+        Value::BulkString(b) => Some(b),
+        Value::SimpleString(t) => Some(t.into_bytes()),
+        _ => None,
+    };
+    match (ty, reply) {
+        ("string", Value::BulkString(b)) => out.push((None, b)),
+        ("hash", Value::Array(mut parts)) if parts.len() == 2 => {
+            if let Some(Value::Array(items)) = parts.pop() {
+                let mut it = items.into_iter();
+                while let (Some(f), Some(v)) = (it.next(), it.next()) {
+                    if let (Some(f), Some(v)) = (bulk(f), bulk(v)) {
+                        out.push((Some(String::from_utf8_lossy(&f).into_owned()), truncate(v, s.max_bytes)));
+                    }
+                }
+            }
+        }
+        ("set", Value::Array(mut parts)) if parts.len() == 2 => {
+            if let Some(Value::Array(items)) = parts.pop() {
+                out.extend(items.into_iter().filter_map(bulk).map(|b| (None, truncate(b, s.max_bytes))));
+            }
+        }
+        ("list" | "zset", Value::Array(items)) => {
+            out.extend(items.into_iter().filter_map(bulk).map(|b| (None, truncate(b, s.max_bytes))));
+        }
+        ("stream", Value::Array(entries)) => {
+            for e in entries {
+                if let Value::Array(mut idf) = e {
+                    if let Some(Value::Array(kv)) = idf.pop() {
+                        let mut it = kv.into_iter();
+                        while let (Some(f), Some(v)) = (it.next(), it.next()) {
+                            if let (Some(f), Some(v)) = (bulk(f), bulk(v)) {
+                                out.push((Some(String::from_utf8_lossy(&f).into_owned()), truncate(v, s.max_bytes)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn truncate(mut b: Vec<u8>, max: usize) -> Vec<u8> {
+    b.truncate(max);
+    b
+}
+
+fn sorted(spaces: &HashMap<String, Namespace>) -> Vec<Namespace> {
+    let mut v: Vec<Namespace> = spaces.values().cloned().collect();
+    v.sort_by(|a, b| b.keys.cmp(&a.keys).then_with(|| a.pattern.cmp(&b.pattern)));
+    v
+}
+
+fn snapshot(census: &Census, spaces: &HashMap<String, Namespace>) -> Census {
+    Census {
+        namespaces: sorted(spaces),
+        ..census.clone()
+    }
+}
+
+fn finish(mut census: Census, spaces: HashMap<String, Namespace>, started: Instant, complete: bool) -> Census {
+    census.namespaces = sorted(&spaces);
+    census.elapsed_ms = started.elapsed().as_millis() as u64;
+    census.complete = complete;
+    census
+}
+
+/// Watches the server's load from another connection: a census pauses
+/// while other clients send more than the threshold.
+struct BusyWatch {
+    con: Option<MultiplexedConnection>,
+    threshold: u32,
+    last_check: Option<Instant>,
+    paused: bool,
+}
+
+impl BusyWatch {
+    fn new(con: Option<MultiplexedConnection>, threshold: u32) -> BusyWatch {
+        BusyWatch {
+            con,
+            threshold,
+            last_check: None,
+            paused: false,
+        }
+    }
+
+    async fn should_pause(&mut self, our_commands: u64, started: Instant) -> bool {
+        let Some(con) = self.con.as_mut() else { return false };
+        if self.threshold == 0 {
+            return false;
+        }
+        if self.last_check.is_some_and(|t| t.elapsed() < Duration::from_millis(500)) && !self.paused {
+            return false;
+        }
+        self.last_check = Some(Instant::now());
+        let info: String = match redis::cmd("INFO").arg("stats").query_async(con).await {
+            Ok(i) => i,
+            Err(_) => return false,
+        };
+        let ops: f64 = info
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("instantaneous_ops_per_sec:"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        let ours = our_commands as f64 / started.elapsed().as_secs_f64().max(0.001);
+        self.paused = ops - ours > f64::from(self.threshold);
+        self.paused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_like_redis() {
+        assert!(glob_match(b"app:*:user_session_domain:*", b"app:production:user_session_domain:a@b.fr"));
+        assert!(glob_match(b"otp:*", b"otp:0612345678"));
+        assert!(!glob_match(b"otp:*", b"xotp:1"));
+        assert!(glob_match(b"u?er", b"user"));
+        assert!(glob_match(b"a\\*b", b"a*b"));
+        assert!(!glob_match(b"a\\*b", b"axb"));
+        assert!(glob_match(b"**********x", b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax"));
+    }
+
+    #[test]
+    fn person_patterns_become_globs() {
+        assert_eq!(person_glob("user:{user_id}:*"), "user:*:*");
+        assert_eq!(person_glob("app:*:user_session_domain:{email}"), "app:*:user_session_domain:*");
+    }
+
+    #[test]
+    fn ttl_buckets() {
+        assert_eq!(ttl_bucket(-1), 0);
+        assert_eq!(ttl_bucket(59_000), 1);
+        assert_eq!(ttl_bucket(2 * 86_400_000), 3);
+        assert_eq!(ttl_bucket(8 * 86_400_000), 4);
+        assert_eq!(ttl_bucket(400 * 86_400_000), 6);
+    }
+
+    #[test]
+    fn the_budget_spreads_commands_over_time() {
+        let mut b = Budget::new(1000);
+        assert!(b.take(100).is_zero());
+        let w = b.take(1000);
+        assert!(w >= Duration::from_millis(900) && w <= Duration::from_millis(1100), "{w:?}");
+        assert!(Budget::new(0).take(1_000_000).is_zero());
+    }
+}
