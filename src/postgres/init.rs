@@ -1,0 +1,1 @@
+//! `oubli init`: a starter register from an introspected database.
