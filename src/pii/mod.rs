@@ -28,7 +28,7 @@ mod value;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use mask::mask;
 pub use names::{classify_name, is_first_name, NameClass};
@@ -39,7 +39,7 @@ pub use value::{Encoding, FieldHit, ValueScan, MAX_DECOMPRESSED};
 pub const MIN_CONFIDENCE: f32 = 0.5;
 
 /// What was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Email,
@@ -65,7 +65,7 @@ pub enum Kind {
 }
 
 /// The GDPR-facing family of a [`Kind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Contact,

@@ -39,6 +39,8 @@ pub struct FieldHit {
     pub in_key: bool,
     /// Span into the decoded text of that field (or key).
     pub hit: Hit,
+    /// The hit, masked ([`crate::pii::mask`]): safe to show and to keep.
+    pub masked: String,
 }
 
 /// The result of [`Detector::scan_value`].
@@ -166,10 +168,12 @@ fn push_hits(
     out: &mut Vec<FieldHit>,
 ) {
     for hit in det.scan_text(text, context) {
+        let masked = hit.masked(text);
         out.push(FieldHit {
             path: path.to_string(),
             in_key,
             hit,
+            masked,
         });
     }
 }

@@ -522,9 +522,7 @@ async fn sample_values(
                 if !kinds_here.contains(&fh.hit.kind) {
                     kinds_here.push(fh.hit.kind);
                 }
-                if !ns.examples.contains_key(&fh.hit.kind) {
-                    ns.examples.insert(fh.hit.kind, pii::mask(fh.hit.kind, "x"));
-                }
+                ns.examples.entry(fh.hit.kind).or_insert_with(|| fh.masked.clone());
                 let place = match (&field, fh.path.is_empty()) {
                     (Some(f), true) => f.clone(),
                     (Some(f), false) => format!("{f}{}", fh.path.trim_start_matches('$')),
