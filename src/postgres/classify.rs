@@ -240,8 +240,7 @@ fn observe(det: &Detector, c: &Column, v: &str, obs: &mut Observed) {
                 continue;
             }
             let path = normalise_path(&fh.path);
-            // The masked form needs the decoded field text: re-read it from the JSON.
-            let example = json_field(v, &fh.path).map(|s| fh.hit.masked(&s));
+            let example = Some(fh.masked.clone());
             if seen_paths.insert((path.clone(), fh.hit.kind)) {
                 let e = obs
                     .paths
@@ -298,32 +297,6 @@ fn normalise_path(p: &str) -> String {
     } else {
         out
     }
-}
-
-/// The text of one field of a JSON document by a detector path (`$.a.b[2]`).
-fn json_field(doc: &str, path: &str) -> Option<String> {
-    let root: serde_json::Value = serde_json::from_str(doc).ok()?;
-    let mut cur = &root;
-    let rest = path.strip_prefix('$').unwrap_or(path);
-    for seg in rest.split('.').filter(|s| !s.is_empty()) {
-        let (name, idx) = match seg.split_once('[') {
-            Some((n, i)) => (n, Some(i)),
-            None => (seg, None),
-        };
-        if !name.is_empty() {
-            cur = cur.get(name)?;
-        }
-        if let Some(i) = idx {
-            for part in i.split('[') {
-                let n: usize = part.trim_end_matches(']').parse().ok()?;
-                cur = cur.get(n)?;
-            }
-        }
-    }
-    Some(match cur {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
 }
 
 /// Kinds whose values the detector recognises reliably: a name claiming one
@@ -402,9 +375,15 @@ fn decide(
     }
     for t in &catalog.tables {
         let tq = t.qualified();
+        // A dedicated column: not JSON, not free text (a phone number quoted
+        // in a note does not make the table a table of people).
         let has = |k: Kind| {
             columns.iter().any(|c| {
-                c.table == tq && c.personal && c.kinds.iter().any(|x| x == k.as_str())
+                c.table == tq
+                    && c.personal
+                    && c.kinds.iter().any(|x| x == k.as_str())
+                    && !c.kinds.iter().any(|x| x == Kind::FreeText.as_str())
+                    && t.column(&c.column).is_some_and(|col| !col.is_json())
             })
         };
         if (has(Kind::Email) || has(Kind::Phone)) && has(Kind::PersonName) {
@@ -678,12 +657,5 @@ mod tests {
     fn paths_fold_indexes() {
         assert_eq!(normalise_path("$.items[3].phone"), "$.items[*].phone");
         assert_eq!(normalise_path(""), "$");
-    }
-
-    #[test]
-    fn json_fields_are_found_by_path() {
-        let doc = r#"{"a":{"b":[{"c":"x"},{"c":"y"}]}}"#;
-        assert_eq!(json_field(doc, "$.a.b[1].c").as_deref(), Some("y"));
-        assert_eq!(json_field(doc, "$.nope"), None);
     }
 }
