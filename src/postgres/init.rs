@@ -230,19 +230,27 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         EdgeKind::Through => 2,
         EdgeKind::SelfReference => 3,
     };
-    let mut reached: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
+    // Edges per table, and per (table, person): one entry for each person
+    // the table's rows are about (appointments: an agent's, a citizen's).
+    let mut per_table: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
+    let mut reached: BTreeMap<(&str, &str), Vec<&Edge>> = BTreeMap::new();
     for e in &s.graph.edges {
         if e.kind != EdgeKind::SelfReference && !class.person_tables.contains(&e.table) {
-            reached.entry(e.table.as_str()).or_default().push(e);
+            per_table.entry(e.table.as_str()).or_default().push(e);
+            reached
+                .entry((e.table.as_str(), e.person.as_str()))
+                .or_default()
+                .push(e);
         }
     }
     // Link targets must be in the model: direct links first, then the rest.
-    let mut order: Vec<(&str, Vec<&Edge>)> = reached.into_iter().collect();
+    let mut order: Vec<(&str, Vec<&Edge>)> = reached.into_iter().map(|((t, _), v)| (t, v)).collect();
     for v in order.iter_mut() {
         v.1.sort_by_key(|e| rank(e));
     }
     order.sort_by_key(|(t, v)| (rank(v[0]), t.to_string()));
     for (table, edges) in order {
+        let all = per_table.get(table).cloned().unwrap_or_default();
         let Some(t) = s.catalog.table(table) else {
             continue;
         };
@@ -257,7 +265,7 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         let mut e = String::new();
         let personal: Vec<&ColumnClass> = class.personal().filter(|c| c.table == table).collect();
         let _ = writeln!(e, "# {table} (~{} rows):", t.estimated_rows.max(0));
-        for x in &edges {
+        for x in &all {
             let how = match x.kind {
                 EdgeKind::ForeignKey => "foreign key".to_string(),
                 EdgeKind::Polymorphic => {
@@ -282,8 +290,15 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         if let Some(col) = super::retention::age_column(t, None) {
             let _ = writeln!(e, "retention_column = {}", q(col));
         }
-        let persons: BTreeSet<&str> = edges.iter().map(|x| x.person.as_str()).collect();
-        let shared = persons.len() > 1 || edges.iter().any(|x| x.kind == EdgeKind::Through);
+        // Rows shared by several people (a link table leads to them, or
+        // foreign keys from several person tables) are cleared, not deleted;
+        // a polymorphic row is about the one item it names.
+        let persons: BTreeSet<&str> = all
+            .iter()
+            .filter(|x| x.kind != EdgeKind::Polymorphic)
+            .map(|x| x.person.as_str())
+            .collect();
+        let shared = persons.len() > 1 || all.iter().any(|x| x.kind == EdgeKind::Through);
         if shared {
             // Shared with other people: clear what is personal, keep the row.
             let cols: Vec<String> = personal
