@@ -51,8 +51,10 @@ CREATE TABLE audits (
 "#;
 
 fn load_sql(people: i64) -> String {
-    let first = "(ARRAY['Marie','Jean','Camille','Lucas','Chloé','Hugo','Léa','Louis','Emma','Nathan'])";
-    let last = "(ARRAY['Martin','Bernard','Dubois','Thomas','Robert','Petit','Durand','Leroy','Moreau'])";
+    let first =
+        "(ARRAY['Marie','Jean','Camille','Lucas','Chloé','Hugo','Léa','Louis','Emma','Nathan'])";
+    let last =
+        "(ARRAY['Martin','Bernard','Dubois','Thomas','Robert','Petit','Durand','Leroy','Moreau'])";
     format!(
         r#"
 INSERT INTO people
@@ -168,7 +170,9 @@ async fn run(url: &str, people: i64) {
 
     let t = Instant::now();
     let reg = register::load::ad_hoc().register;
-    let f = postgres::findings(&client, &reg, "bench").await.expect("findings");
+    let f = postgres::findings(&client, &reg, "bench")
+        .await
+        .expect("findings");
     println!(
         "findings (survey + coverage + indexes): {:.1} ms, {} findings",
         t.elapsed().as_secs_f64() * 1e3,

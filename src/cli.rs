@@ -684,9 +684,18 @@ async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) -> ExitCode {
         Format::Text => {
             for t in &s.catalog.tables {
                 let tq = t.qualified();
-                let cols: Vec<_> = s.classification.columns.iter().filter(|c| c.table == tq).collect();
+                let cols: Vec<_> = s
+                    .classification
+                    .columns
+                    .iter()
+                    .filter(|c| c.table == tq)
+                    .collect();
                 let n = cols.iter().filter(|c| c.personal).count();
-                println!("{tq}  (~{} rows, {n} personal of {} columns)", t.estimated_rows.max(0), cols.len());
+                println!(
+                    "{tq}  (~{} rows, {n} personal of {} columns)",
+                    t.estimated_rows.max(0),
+                    cols.len()
+                );
                 for c in cols {
                     let mark = if c.personal { "*" } else { " " };
                     println!(

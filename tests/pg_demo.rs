@@ -18,8 +18,12 @@ fn demo_register(url: &str) -> Loaded {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"))
         .expect("config/demo.toml");
     let text = text.replace("postgresql://postgres@127.0.0.1:5432/oubli_demo", url);
-    register::load_str(&text, Path::new("demo.toml"), &HashMap::<String, String>::new())
-        .expect("the demo register loads")
+    register::load_str(
+        &text,
+        Path::new("demo.toml"),
+        &HashMap::<String, String>::new(),
+    )
+    .expect("the demo register loads")
 }
 
 async fn seeded() -> (TestPg, Loaded, tokio_postgres::Client) {
@@ -98,14 +102,28 @@ async fn demo_columns_and_graph() {
         .iter()
         .map(|p| p.path.as_str())
         .collect();
-    for p in ["$.email", "$.phone_number", "$.first_name", "$.address", "$.context"] {
+    for p in [
+        "$.email",
+        "$.phone_number",
+        "$.first_name",
+        "$.address",
+        "$.context",
+    ] {
         assert!(paths.contains(&p), "{p} in {paths:?}");
     }
     let edges: Vec<String> = s
         .graph
         .edges
         .iter()
-        .map(|e| format!("{} ← {} {} {}", e.person, e.table, e.kind.as_str(), e.link()))
+        .map(|e| {
+            format!(
+                "{} ← {} {} {}",
+                e.person,
+                e.table,
+                e.kind.as_str(),
+                e.link()
+            )
+        })
         .collect();
     assert_eq!(
         edges,
@@ -130,7 +148,9 @@ async fn demo_findings_count_old_rows_exactly() {
         .unwrap();
     let old = |table: &str| -> String {
         f.iter()
-            .find(|x| x.kind == "rows_past_retention" && x.message.starts_with(&format!("{table}:")))
+            .find(|x| {
+                x.kind == "rows_past_retention" && x.message.starts_with(&format!("{table}:"))
+            })
             .unwrap_or_else(|| panic!("no rows_past_retention for {table}"))
             .message
             .clone()
@@ -188,13 +208,17 @@ async fn declared_tables_and_columns_that_vanished_are_findings() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml"))
         .unwrap()
         .replace("postgresql://postgres@127.0.0.1:5432/oubli_demo", &pg.url)
+        .replace("table = \"versions\"", "table = \"paper_trail_versions\"")
         .replace(
-            "table = \"versions\"",
-            "table = \"paper_trail_versions\"",
-        )
-        .replace("retention_column = \"created_at\"", "retention_column = \"inserted_at\"");
-    let loaded = register::load_str(&text, Path::new("t.toml"), &HashMap::<String, String>::new())
-        .unwrap();
+            "retention_column = \"created_at\"",
+            "retention_column = \"inserted_at\"",
+        );
+    let loaded = register::load_str(
+        &text,
+        Path::new("t.toml"),
+        &HashMap::<String, String>::new(),
+    )
+    .unwrap();
     let f = postgres::findings(&client, &loaded.register, "main-db")
         .await
         .unwrap();
@@ -224,7 +248,11 @@ async fn init_writes_a_register_that_config_check_accepts() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     for needle in [
         "url_env = \"OUBLI_PG_URL\"",
@@ -259,7 +287,12 @@ async fn init_writes_a_register_that_config_check_accepts() {
         .env("OUBLI_PG_URL", &pg.url)
         .output()
         .unwrap();
-    assert_eq!(live.status.code(), Some(1), "{}", String::from_utf8_lossy(&live.stderr));
+    assert_eq!(
+        live.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&live.stdout).unwrap();
     let kinds: Vec<&str> = v["findings"]
         .as_array()
@@ -275,12 +308,18 @@ async fn init_writes_a_register_that_config_check_accepts() {
 async fn classify_postgres_prints_json() {
     let (pg, _, _client) = seeded().await;
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_oubli"))
-        .args(["classify", "postgres", "--format", "json", "--graph", "--pg", &pg.url])
+        .args([
+            "classify", "postgres", "--format", "json", "--graph", "--pg", &pg.url,
+        ])
         .env_remove("OUBLI_CONFIG")
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let email = v["columns"]
         .as_array()
@@ -288,12 +327,23 @@ async fn classify_postgres_prints_json() {
         .iter()
         .find(|c| c["table"] == "users" && c["column"] == "email")
         .unwrap();
-    for k in ["table", "column", "type", "personal", "categories", "confidence", "evidence"] {
+    for k in [
+        "table",
+        "column",
+        "type",
+        "personal",
+        "categories",
+        "confidence",
+        "evidence",
+    ] {
         assert!(email.get(k).is_some(), "{k}");
     }
     assert_eq!(email["personal"], true);
     assert_eq!(email["type"], "text");
     assert!(v["graph"]["edges"].as_array().unwrap().len() >= 8);
     let raw = String::from_utf8_lossy(&run.stdout);
-    assert!(!raw.contains("@example.fr\""), "no raw address in the output");
+    assert!(
+        !raw.contains("@example.fr\""),
+        "no raw address in the output"
+    );
 }

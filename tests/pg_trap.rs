@@ -13,7 +13,11 @@ const TRAP: &str = include_str!("fixtures/pg/trap.sql");
 
 async fn trap() -> (TestPg, tokio_postgres::Client) {
     let pg = TestPg::create().await;
-    pg.client().await.batch_execute(TRAP).await.expect("trap schema");
+    pg.client()
+        .await
+        .batch_execute(TRAP)
+        .await
+        .expect("trap schema");
     let conn = ResolvedConnection {
         name: "db".into(),
         kind: register::ConnectionKind::Postgres,
@@ -61,7 +65,11 @@ async fn the_classifier_sees_through_the_traps() {
     // A column named email that holds no e-mail address.
     let email = c.column("mailing_lists", "email").unwrap();
     assert!(!email.personal);
-    assert!(email.evidence[0].contains("none of 40 sampled values"), "{:?}", email.evidence);
+    assert!(
+        email.evidence[0].contains("none of 40 sampled values"),
+        "{:?}",
+        email.evidence
+    );
     // JSONB: per path, and only the personal paths.
     let paths: Vec<(&str, &[String])> = c
         .column("accounts", "profile")
@@ -92,10 +100,17 @@ async fn the_classifier_sees_through_the_traps() {
         Some("accounts.id")
     );
     // Nothing personal in settings, the enum column or the lists' titles.
-    for (t, col) in [("settings", "value"), ("accounts", "plan"), ("mailing_lists", "title")] {
+    for (t, col) in [
+        ("settings", "value"),
+        ("accounts", "plan"),
+        ("mailing_lists", "title"),
+    ] {
         assert!(!c.column(t, col).unwrap().personal, "{t}.{col}");
     }
-    assert_eq!(s.catalog.enums["plan"], vec!["free", "pro", "public_service"]);
+    assert_eq!(
+        s.catalog.enums["plan"],
+        vec!["free", "pro", "public_service"]
+    );
 }
 
 #[tokio::test]
@@ -180,9 +195,15 @@ async fn missing_link_indexes_are_found() {
         .map(|f| f.message.split(' ').next().unwrap_or(""))
         .collect();
     idx.sort();
-    assert_eq!(idx, vec!["accounts.sponsor_id", "ticket_watchers.account_id"]);
+    assert_eq!(
+        idx,
+        vec!["accounts.sponsor_id", "ticket_watchers.account_id"]
+    );
     // No person model at all: every personal column is uncovered.
-    assert_eq!(f.iter().filter(|f| f.kind == "unclassified_column").count(), 11);
+    assert_eq!(
+        f.iter().filter(|f| f.kind == "unclassified_column").count(),
+        11
+    );
     // No storage for this connection: no retention to check against.
     assert!(!f.iter().any(|f| f.kind == "rows_past_retention"));
 }

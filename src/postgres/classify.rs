@@ -240,7 +240,7 @@ fn observe(det: &Detector, c: &Column, v: &str, obs: &mut Observed) {
                 continue;
             }
             let path = normalise_path(&fh.path);
-            let example = Some(fh.masked.clone());
+            let example = fh.masked.clone();
             if seen_paths.insert((path.clone(), fh.hit.kind)) {
                 let e = obs
                     .paths
@@ -250,12 +250,10 @@ fn observe(det: &Detector, c: &Column, v: &str, obs: &mut Observed) {
                     .or_insert((0, None));
                 e.0 += 1;
                 if e.1.is_none() {
-                    e.1 = example.clone();
+                    e.1 = Some(example.clone());
                 }
             }
-            let s = seen
-                .entry(fh.hit.kind)
-                .or_insert((0.0, example.unwrap_or_default()));
+            let s = seen.entry(fh.hit.kind).or_insert((0.0, example.clone()));
             s.0 = s.0.max(fh.hit.confidence);
         }
     } else {
@@ -332,11 +330,7 @@ fn table_for_type<'a>(catalog: &'a Catalog, value: &str) -> Option<&'a Table> {
         }
         snake.extend(ch.to_lowercase());
     }
-    let mut candidates = vec![
-        format!("{snake}s"),
-        format!("{snake}es"),
-        snake.clone(),
-    ];
+    let mut candidates = vec![format!("{snake}s"), format!("{snake}es"), snake.clone()];
     if let Some(stem) = snake.strip_suffix('y') {
         candidates.insert(0, format!("{stem}ies"));
     }
@@ -577,8 +571,10 @@ fn judge(table: &str, c: &Column, obs: Option<&Observed>) -> ColumnClass {
         };
         let confirmed = value_kinds.contains(&nc.kind);
         if !type_fits {
-            out.evidence
-                .push(format!("name suggests {}, but the type is {}", nc.kind, c.data_type));
+            out.evidence.push(format!(
+                "name suggests {}, but the type is {}",
+                nc.kind, c.data_type
+            ));
         } else if textual && sampled >= MIN_SAMPLE && checkable && !confirmed {
             if value_kinds.is_empty() {
                 out.evidence.push(format!(
@@ -590,17 +586,17 @@ fn judge(table: &str, c: &Column, obs: Option<&Observed>) -> ColumnClass {
         } else if nc.confidence >= 0.8 || confirmed {
             kinds.insert(nc.kind);
             conf = conf.max(nc.confidence);
-            out.evidence.insert(
-                0,
-                format!("name: {} ({:.2})", nc.kind, nc.confidence),
-            );
+            out.evidence
+                .insert(0, format!("name: {} ({:.2})", nc.kind, nc.confidence));
         } else if textual && sampled >= MIN_SAMPLE {
             // A weak name (`name`, `notes`, `context`): the values decide.
             if !value_kinds.is_empty() {
                 kinds.insert(nc.kind);
                 conf = conf.max(nc.confidence);
-                out.evidence
-                    .insert(0, format!("name: {} ({:.2}), values agree", nc.kind, nc.confidence));
+                out.evidence.insert(
+                    0,
+                    format!("name: {} ({:.2}), values agree", nc.kind, nc.confidence),
+                );
             } else {
                 out.evidence.push(format!(
                     "name suggests {} ({:.2}), but no personal data in {sampled} sampled values",
@@ -614,7 +610,10 @@ fn judge(table: &str, c: &Column, obs: Option<&Observed>) -> ColumnClass {
             conf = conf.max(nc.confidence);
             out.evidence.insert(
                 0,
-                format!("name: {} ({:.2}), no value to confirm", nc.kind, nc.confidence),
+                format!(
+                    "name: {} ({:.2}), no value to confirm",
+                    nc.kind, nc.confidence
+                ),
             );
         }
     }

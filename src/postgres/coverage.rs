@@ -70,7 +70,12 @@ pub async fn findings(
     Ok(out)
 }
 
-fn finding(kind: &'static str, severity: Severity, storage: &Option<String>, message: String) -> Finding {
+fn finding(
+    kind: &'static str,
+    severity: Severity,
+    storage: &Option<String>,
+    message: String,
+) -> Finding {
     Finding {
         kind,
         severity,
@@ -157,7 +162,11 @@ async fn rows_past_retention(
         };
         let r = retention::past_retention(client, t, col, cutoff, retention::HUGE_ROWS).await?;
         if r.rows > 0 {
-            let how = if r.exact { "exact count" } else { "planner estimate" };
+            let how = if r.exact {
+                "exact count"
+            } else {
+                "planner estimate"
+            };
             let oldest = match &r.oldest {
                 Some(d) if r.exact => format!("; oldest {d}"),
                 Some(d) => format!("; oldest about {d}"),
@@ -196,12 +205,16 @@ fn covered(reg: &Register, table: &str, column: &str, is_link: bool) -> bool {
 
 fn unclassified(s: &Survey, reg: &Register, storage: &Option<String>, out: &mut Vec<Finding>) {
     for c in s.classification.personal() {
-        let is_link = c.categories.iter().any(|x| x == PERSON_LINK) || c.kinds.iter().any(|k| k == "person_id");
+        let is_link = c.categories.iter().any(|x| x == PERSON_LINK)
+            || c.kinds.iter().any(|k| k == "person_id");
         if covered(reg, &c.table, &c.column, is_link) {
             continue;
         }
         let what = if is_link {
-            format!("links rows to a person ({})", c.link.as_deref().unwrap_or("person key"))
+            format!(
+                "links rows to a person ({})",
+                c.link.as_deref().unwrap_or("person key")
+            )
         } else {
             format!("looks personal ({})", c.kinds.join(", "))
         };
@@ -217,7 +230,12 @@ fn unclassified(s: &Survey, reg: &Register, storage: &Option<String>, out: &mut 
     }
 }
 
-fn missing_link_indexes(s: &Survey, reg: &Register, storage: &Option<String>, out: &mut Vec<Finding>) {
+fn missing_link_indexes(
+    s: &Survey,
+    reg: &Register,
+    storage: &Option<String>,
+    out: &mut Vec<Finding>,
+) {
     let mut reached: BTreeSet<String> = s.graph.tables().into_iter().collect();
     if let Some(p) = &reg.person {
         reached.extend(p.postgres.iter().map(|t| t.table.get_ref().clone()));
@@ -228,19 +246,31 @@ fn missing_link_indexes(s: &Survey, reg: &Register, storage: &Option<String>, ou
         let tq = t.qualified();
         for fk in &t.foreign_keys {
             if fk.columns.len() == 1 && (reached.contains(&tq) && reached.contains(&fk.target)) {
-                links.push((tq.clone(), fk.columns[0].clone(), format!("{}.{}", fk.target, fk.target_columns[0])));
+                links.push((
+                    tq.clone(),
+                    fk.columns[0].clone(),
+                    format!("{}.{}", fk.target, fk.target_columns[0]),
+                ));
             }
         }
     }
     for e in &s.graph.edges {
         if e.kind == graph::EdgeKind::Polymorphic {
-            links.push((e.table.clone(), e.column.clone(), format!("{}.{}", e.target, e.target_column)));
+            links.push((
+                e.table.clone(),
+                e.column.clone(),
+                format!("{}.{}", e.target, e.target_column),
+            ));
         }
     }
     if let Some(p) = &reg.person {
         for pt in &p.postgres {
             if let Some(l) = pt.parsed_link() {
-                links.push((pt.table.get_ref().clone(), l.column.clone(), format!("{}.{}", l.table, l.target_column)));
+                links.push((
+                    pt.table.get_ref().clone(),
+                    l.column.clone(),
+                    format!("{}.{}", l.table, l.target_column),
+                ));
             }
         }
     }
@@ -249,7 +279,9 @@ fn missing_link_indexes(s: &Survey, reg: &Register, storage: &Option<String>, ou
         if !seen.insert((table.clone(), column.clone())) {
             continue;
         }
-        let Some(t) = s.catalog.table(&table) else { continue };
+        let Some(t) = s.catalog.table(&table) else {
+            continue;
+        };
         if t.column(&column).is_none() || t.has_index_on(&[&column]) {
             continue;
         }
@@ -257,7 +289,9 @@ fn missing_link_indexes(s: &Survey, reg: &Register, storage: &Option<String>, ou
         let poly_indexed = s.graph.edges.iter().any(|e| {
             e.table == table
                 && e.column == column
-                && e.condition.as_ref().is_some_and(|(tc, _)| t.has_index_on(&[tc, &column]))
+                && e.condition
+                    .as_ref()
+                    .is_some_and(|(tc, _)| t.has_index_on(&[tc, &column]))
         });
         if poly_indexed {
             continue;

@@ -155,7 +155,11 @@ pub fn build(catalog: &Catalog, class: &Classification) -> PersonGraph {
                     table: poly.table.clone(),
                     column: poly.id_column.clone(),
                     target: p.to_string(),
-                    target_column: pt.primary_key.first().cloned().unwrap_or_else(|| "id".into()),
+                    target_column: pt
+                        .primary_key
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "id".into()),
                     kind: EdgeKind::Polymorphic,
                     condition: Some((poly.type_column.clone(), value.clone())),
                     indexed: t.has_index_on(&[&poly.id_column])

@@ -39,8 +39,7 @@ fn q(s: &str) -> String {
 /// A TOML key: bare when it can be.
 fn key(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         s.to_string()
@@ -85,7 +84,10 @@ fn strategy(c: &ColumnClass, t: &Table, pk: &str) -> (String, &'static str) {
     if textual {
         return ("redact".into(), "NOT NULL: replaced by a fixed mark");
     }
-    ("hash".into(), "NOT NULL and not text: a keyed hash keeps it unique")
+    (
+        "hash".into(),
+        "NOT NULL and not text: a keyed hash keeps it unique",
+    )
 }
 
 /// The starter register, as TOML with comments.
@@ -140,7 +142,11 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         q(&opts.pg_url_env)
     );
     if let Some(env) = &opts.redis_url_env {
-        let _ = writeln!(w, "[connection.cache]\nkind = \"redis\"\nurl_env = {}\n", q(env));
+        let _ = writeln!(
+            w,
+            "[connection.cache]\nkind = \"redis\"\nurl_env = {}\n",
+            q(env)
+        );
     }
 
     // The person model.
@@ -159,7 +165,11 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         let Some(t) = s.catalog.table(p) else {
             continue;
         };
-        let pk = t.primary_key.first().cloned().unwrap_or_else(|| "id".into());
+        let pk = t
+            .primary_key
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "id".into());
         let mut matches: BTreeMap<String, String> = BTreeMap::new();
         let mut erase: Vec<(String, String, &'static str)> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
@@ -194,7 +204,11 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         for n in &notes {
             let _ = writeln!(e, "{n}");
         }
-        for edge in s.graph.edges_from(p).filter(|x| x.kind == EdgeKind::SelfReference) {
+        for edge in s
+            .graph
+            .edges_from(p)
+            .filter(|x| x.kind == EdgeKind::SelfReference)
+        {
             let _ = writeln!(
                 e,
                 "#   {}.{} points to another {p} row (a relative, a responsible person): erasing\n\
@@ -244,7 +258,8 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         }
     }
     // Link targets must be in the model: direct links first, then the rest.
-    let mut order: Vec<(&str, Vec<&Edge>)> = reached.into_iter().map(|((t, _), v)| (t, v)).collect();
+    let mut order: Vec<(&str, Vec<&Edge>)> =
+        reached.into_iter().map(|((t, _), v)| (t, v)).collect();
     for v in order.iter_mut() {
         v.1.sort_by_key(|e| rank(e));
     }
@@ -283,7 +298,13 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
             );
         }
         for c in &personal {
-            let _ = writeln!(e, "#   {:<20} {} ({:.2})", c.column, c.kinds.join(", "), c.confidence);
+            let _ = writeln!(
+                e,
+                "#   {:<20} {} ({:.2})",
+                c.column,
+                c.kinds.join(", "),
+                c.confidence
+            );
         }
         let _ = writeln!(e, "[[person.postgres]]\ntable = {}", q(table));
         let _ = writeln!(e, "link = {}", q(&best.link()));
@@ -306,11 +327,20 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
                 .filter(|c| c.link.is_none())
                 .filter_map(|c| {
                     let col = t.column(&c.column)?;
-                    let st = if col.nullable { "null" } else if col.is_textual() { "redact" } else { "keep" };
+                    let st = if col.nullable {
+                        "null"
+                    } else if col.is_textual() {
+                        "redact"
+                    } else {
+                        "keep"
+                    };
                     Some(format!("{} = {}", key(&c.column), q(st)))
                 })
                 .collect();
-            let _ = writeln!(e, "# shared by several people: its personal columns are cleared, the row stays");
+            let _ = writeln!(
+                e,
+                "# shared by several people: its personal columns are cleared, the row stays"
+            );
             if cols.is_empty() {
                 let _ = writeln!(e, "erase = \"keep\"\n");
             } else {
