@@ -70,6 +70,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Write the data-flow map as Mermaid, DOT or JSON.
     Map(MapArgs),
+    /// Census of a store: every Redis key by namespace, TTL health, memory, personal data.
+    #[command(subcommand)]
+    Scan(ScanCmd),
     /// Write the record of processing activities (Art. 30) as CSV or Markdown.
     Register(RegisterArgs),
     /// Demo data for an appointment-booking service.
@@ -115,6 +118,27 @@ pub struct CheckArgs {
     /// register (exit 2 if a store cannot be reached).
     #[arg(long)]
     pub live: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCmd {
+    /// Count every key of the register's Redis (SCAN, never KEYS), by namespace.
+    Redis(ScanRedisArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanRedisArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also read a bounded sample of values per namespace and search them.
+    #[arg(long)]
+    pub sample: bool,
+    /// Do not ask MEMORY USAGE (cheaper; sizes unknown).
+    #[arg(long)]
+    pub no_memory: bool,
+    /// Override the load budget (commands per second, 0 = none).
+    #[arg(long)]
+    pub max_ops: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -274,6 +298,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Status(args)) => status(&cli.global, args.format).await,
         Some(Command::Check(args)) => check(&cli.global, &args).await,
         Some(Command::Map(args)) => map(&cli.global, &args),
+        Some(Command::Scan(ScanCmd::Redis(args))) => scan_redis(&cli.global, &args).await,
         Some(Command::Register(args)) => record(&cli.global, &args),
         Some(Command::Demo(DemoCmd::Seed(args))) => seed(&cli.global, &args).await,
         Some(Command::Screenshot(args)) => screenshot(&cli.global, &args).await,
@@ -320,27 +345,41 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
     let reg = &loaded.register;
     let mut findings = lint::lint(reg);
     if args.live {
-        let mut measured = std::collections::BTreeMap::new();
+        // A census of every Redis connection that a storage carries.
         for c in loaded.connections_of(ConnectionKind::Redis) {
+            let Some(storage) = reg
+                .storages
+                .iter()
+                .find(|s| s.connection_name() == Some(c.name.as_str()))
+            else {
+                continue;
+            };
+            let mut opts = census_options(&loaded, &c.name);
+            opts.sample = Some(crate::redis::census::SampleOptions::default());
             let result = async {
                 let mut con = crate::redis::connect(c, &reg.redis).await?;
-                Ok::<_, anyhow::Error>(crate::redis::overview::fetch(&mut con).await?)
+                let monitor = crate::redis::connect(c, &reg.redis).await.ok();
+                let token = tokio_util::sync::CancellationToken::new();
+                Ok::<_, anyhow::Error>(
+                    crate::redis::census::run(
+                        &mut con,
+                        monitor,
+                        &c.url.redacted(),
+                        &opts,
+                        &token,
+                        |_| {},
+                    )
+                    .await?,
+                )
             }
             .await;
             match result {
-                Ok(o) => {
-                    measured.insert(
-                        c.name.clone(),
-                        lint::Measured {
-                            keys: Some(o.total_keys()),
-                            keys_without_ttl: Some(o.total_without_ttl()),
-                        },
-                    );
-                }
-                Err(e) => return fail(format!("check --live: {e:#}")),
+                Ok(census) => findings.extend(crate::redis::findings::census_findings(
+                    reg, storage, &census,
+                )),
+                Err(e) => return fail(format!("check --live: Redis {}: {e:#}", c.name)),
             }
         }
-        findings.extend(lint::lint_measured(reg, &measured));
         match pg_findings(&loaded).await {
             Ok(f) => findings.extend(f),
             Err(e) => return fail(format!("check --live: {e:#}")),
@@ -362,6 +401,115 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
     } else {
         EXIT_FINDINGS
     })
+}
+
+/// Census options for a Redis connection: the register's settings and the
+/// retention of the storage that carries the connection.
+pub fn census_options(loaded: &Loaded, conn: &str) -> crate::redis::census::CensusOptions {
+    let retention = loaded
+        .register
+        .storages
+        .iter()
+        .find(|s| s.connection_name() == Some(conn))
+        .and_then(|s| s.effective_retention())
+        .and_then(|r| r.period().map(|p| p.as_duration()));
+    crate::redis::census::CensusOptions::from_settings(&loaded.register.redis, retention)
+}
+
+/// `oubli scan redis`: the census, as a namespace table or JSON.
+async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
+    use crate::redis::census;
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() else {
+        return fail(
+            "scan redis: no Redis connection (add one to the register or pass --redis URL)",
+        );
+    };
+    let mut opts = census_options(&loaded, &conn.name);
+    opts.memory = !args.no_memory;
+    if args.sample {
+        opts.sample = Some(census::SampleOptions::default());
+    }
+    if let Some(m) = args.max_ops {
+        opts.max_ops_per_sec = m;
+    }
+    let result = async {
+        let mut con = crate::redis::connect(conn, &loaded.register.redis).await?;
+        let monitor = crate::redis::connect(conn, &loaded.register.redis)
+            .await
+            .ok();
+        let token = tokio_util::sync::CancellationToken::new();
+        let ctrl_c = token.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                ctrl_c.cancel();
+            }
+        });
+        Ok::<_, anyhow::Error>(
+            census::run(
+                &mut con,
+                monitor,
+                &conn.url.redacted(),
+                &opts,
+                &token,
+                |_| {},
+            )
+            .await?,
+        )
+    }
+    .await;
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => return fail(format!("scan redis: {e:#}")),
+    };
+    match args.format {
+        Format::Json => match serde_json::to_string(&c) {
+            Ok(j) => println!("{j}"),
+            Err(e) => return fail(format!("scan redis: {e}")),
+        },
+        Format::Text => {
+            println!(
+                "{} db{}: {} keys scanned of {} (DBSIZE) in {:.1}s, {} namespaces{}",
+                c.node,
+                c.db,
+                c.scanned,
+                c.dbsize,
+                c.elapsed_ms as f64 / 1000.0,
+                c.namespaces.len(),
+                if c.complete { "" } else { " (interrupted)" }
+            );
+            for w in &c.warnings {
+                println!("warning: {w}");
+            }
+            println!(
+                "{:>9} {:>10} {:>8} {:>8}  {:<14} pattern",
+                "keys", "memory", "no TTL", ">retent", "pii"
+            );
+            for n in &c.namespaces {
+                let pii: Vec<&str> = n
+                    .key_pii
+                    .keys()
+                    .chain(n.value_pii.keys())
+                    .map(|k| k.as_str())
+                    .collect();
+                let mut pii = pii;
+                pii.dedup();
+                println!(
+                    "{:>9} {:>10} {:>8} {:>8}  {:<14} {}",
+                    n.keys,
+                    crate::tui::widgets::bytes(n.bytes),
+                    n.no_ttl,
+                    n.ttl_beyond_retention,
+                    crate::tui::widgets::fit(&pii.join(","), 14),
+                    crate::tui::widgets::fit(&n.pattern, 120)
+                );
+            }
+        }
+    }
+    ExitCode::from(EXIT_OK)
 }
 
 /// `oubli map`: the diagram in a format other tools draw.

@@ -7,6 +7,15 @@ use std::path::PathBuf;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
+/// Where oubli keeps what must outlive a run (the last census):
+/// `OUBLI_STATE_DIR`, else `$XDG_STATE_HOME/oubli`.
+pub fn state_dir() -> Option<PathBuf> {
+    std::env::var_os("OUBLI_STATE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::state_dir().map(|d| d.join("oubli")))
+        .or_else(|| dirs::cache_dir().map(|d| d.join("oubli")))
+}
+
 /// Where the log file goes.
 pub fn log_dir() -> Option<PathBuf> {
     std::env::var_os("OUBLI_LOG_DIR")

@@ -22,8 +22,7 @@ fn corpus_precision_and_recall() {
             continue;
         }
         let mut parts = line.splitn(3, '\t');
-        let (Some(kind), Some(ctx), Some(text)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(kind), Some(ctx), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
             panic!("corpus line {}: expected kind<TAB>context<TAB>text", no + 1);
         };
         lines += 1;
@@ -39,7 +38,11 @@ fn corpus_precision_and_recall() {
                 .collect()
         };
         let ctx = (ctx != "-").then_some(ctx);
-        let got: BTreeSet<Kind> = det.scan_text(text, ctx).into_iter().map(|h| h.kind).collect();
+        let got: BTreeSet<Kind> = det
+            .scan_text(text, ctx)
+            .into_iter()
+            .map(|h| h.kind)
+            .collect();
         for k in &expected {
             if got.contains(k) {
                 tp += 1;

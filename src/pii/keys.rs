@@ -157,7 +157,13 @@ fn whole_placeholder(s: &str) -> Option<&'static str> {
     }
     let b = s.as_bytes();
     if b.iter().all(u8::is_ascii_digit) {
-        return Some(if is_epoch(s) { "{ts}" } else if is_bare_fr_phone(s) { "{phone}" } else { "{int}" });
+        return Some(if is_epoch(s) {
+            "{ts}"
+        } else if is_bare_fr_phone(s) {
+            "{phone}"
+        } else {
+            "{int}"
+        });
     }
     if is_uuid(b) {
         return Some("{uuid}");
@@ -270,6 +276,23 @@ pub fn key_hits(key: &[u8], delimiters: &[u8]) -> Vec<Hit> {
             context = None;
             continue;
         };
+        // What the pattern folds into a personal placeholder is that kind
+        // of hit, whatever the context suggests (`otp:{phone}` is a phone,
+        // not a one-time code), so the census's counts agree with its
+        // namespaces.
+        let placeholder = match whole_placeholder(seg) {
+            Some("{phone}") => Some(Kind::Phone),
+            Some("{email}") => Some(Kind::Email),
+            Some("{ip}") => Some(Kind::IpAddress),
+            Some("{address}") => Some(Kind::PostalAddress),
+            Some("{name}") => Some(Kind::PersonName),
+            _ => None,
+        };
+        if let Some(kind) = placeholder {
+            out.push(Hit::new(kind, 0.8, r.clone()));
+            context = seg.rsplit('/').next().filter(|s| !s.is_empty());
+            continue;
+        }
         // "req/ip" → sub-segments "req" and "ip": the last one is context.
         let mut found = false;
         for h in det.scan_text(seg, context) {
@@ -365,6 +388,29 @@ mod tests {
         let k = b"cache:api-adresse:12 rue de la Paix 75002 Paris";
         assert_eq!(key_hits(k, b":")[0].kind, Kind::PostalAddress);
         assert!(key_hits(b"rdv:sessions:0123456789abcdef", b":").is_empty());
-        assert_eq!(key_hits(b"contact:jean.dupont", b":")[0].kind, Kind::PersonName);
+        assert_eq!(
+            key_hits(b"contact:jean.dupont", b":")[0].kind,
+            Kind::PersonName
+        );
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn addresses_with_elided_articles_fold() {
+        for k in [
+            "cache:api-adresse:12 rue de l'Église 75002 Paris",
+            "cache:api-adresse:3 bis rue de l'Église 51100 Reims",
+            "cache:api-adresse:8 allée d'Orléans 69001 Lyon",
+        ] {
+            assert_eq!(
+                pattern(k.as_bytes(), b":"),
+                "cache:api-adresse:{address}",
+                "{k}"
+            );
+        }
     }
 }

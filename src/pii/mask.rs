@@ -96,8 +96,7 @@ fn mask_email(text: &str) -> String {
 /// digits; every other digit becomes '*', separators stay.
 fn mask_phone(text: &str) -> String {
     // Digits inside "(0)" are shown and not counted.
-    let digits = text.chars().filter(char::is_ascii_digit).count()
-        - text.matches("(0)").count();
+    let digits = text.chars().filter(char::is_ascii_digit).count() - text.matches("(0)").count();
     let prefix_digits = if text.starts_with("+33") || text.starts_with("0033") {
         let cc = if text.starts_with('+') { 2 } else { 4 };
         cc + 1
@@ -194,8 +193,27 @@ fn mask_words(text: &str) -> String {
 /// département.
 fn mask_address(text: &str) -> String {
     const KEEP: &[&str] = &[
-        "rue", "avenue", "av", "bd", "boulevard", "place", "chemin", "allée", "impasse", "route",
-        "quai", "cours", "square", "passage", "de", "du", "des", "la", "le", "les", "cedex",
+        "rue",
+        "avenue",
+        "av",
+        "bd",
+        "boulevard",
+        "place",
+        "chemin",
+        "allée",
+        "impasse",
+        "route",
+        "quai",
+        "cours",
+        "square",
+        "passage",
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "cedex",
         "CEDEX",
     ];
     text.split(' ')
@@ -224,29 +242,47 @@ mod tests {
     #[test]
     fn masks() {
         assert_eq!(mask(Kind::Email, "jane@example.fr"), "j***@e***.fr");
-        assert_eq!(mask(Kind::Email, "jean.dupont@mail.example.com"), "j***@m***.com");
+        assert_eq!(
+            mask(Kind::Email, "jean.dupont@mail.example.com"),
+            "j***@m***.com"
+        );
         assert_eq!(mask(Kind::Phone, "+33 6 12 34 56 78"), "+33 6 ** ** ** 78");
         assert_eq!(mask(Kind::Phone, "06 12 34 56 78"), "06 ** ** ** 78");
         assert_eq!(mask(Kind::Phone, "0612345678"), "06******78");
-        assert_eq!(mask(Kind::Phone, "+33 (0)6 12 34 56 78"), "+33 (0)6 ** ** ** 78");
+        assert_eq!(
+            mask(Kind::Phone, "+33 (0)6 12 34 56 78"),
+            "+33 (0)6 ** ** ** 78"
+        );
         assert_eq!(mask(Kind::IpAddress, "203.0.113.7"), "203.0.113.*");
         assert_eq!(mask(Kind::IpAddress, "2001:db8::1"), "2001:db8:*");
         assert_eq!(
             mask(Kind::Iban, "FR76 3000 6000 0112 3456 7890 189"),
             "FR76 **** … 0189"
         );
-        assert_eq!(mask(Kind::PaymentCard, "4970 1000 0000 0063"), "**** **** **** 0063");
+        assert_eq!(
+            mask(Kind::PaymentCard, "4970 1000 0000 0063"),
+            "**** **** **** 0063"
+        );
         assert_eq!(mask(Kind::PersonName, "Jean Dupont"), "J*** D***");
         assert_eq!(mask(Kind::PersonName, "Marie-Claire"), "M***-C***");
-        assert_eq!(mask(Kind::Nir, "1 85 05 78 006 084 91"), "1 ** ** ** *** *** **");
+        assert_eq!(
+            mask(Kind::Nir, "1 85 05 78 006 084 91"),
+            "1 ** ** ** *** *** **"
+        );
         assert_eq!(mask(Kind::Siret, "732 829 320 00074"), "732 *** *** *****");
         assert_eq!(
             mask(Kind::PostalAddress, "12 rue de la Paix 75002 Paris"),
             "** rue de la P*** 75*** P***"
         );
         assert_eq!(mask(Kind::DateOfBirth, "1985-05-12"), "****-**-**");
-        assert_eq!(mask(Kind::Secret, "ghp_abcdefghijklmnopqrstuvwxyz0123456789"), "ghp_***");
-        assert_eq!(mask(Kind::FreeText, "Appelle-moi demain"), "[text, 18 chars]");
+        assert_eq!(
+            mask(Kind::Secret, "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            "ghp_***"
+        );
+        assert_eq!(
+            mask(Kind::FreeText, "Appelle-moi demain"),
+            "[text, 18 chars]"
+        );
         assert_eq!(mask(Kind::Email, ""), "");
         assert_eq!(mask(Kind::PaymentCard, "é"), "**** **** **** ");
     }

@@ -146,201 +146,101 @@ const NOT_A_PERSON: &[&str] = &[
 /// `classify_name("phone_number")` → phone, `classify_name("prenom")` →
 /// person name, `classify_name("id")` → `None`.
 pub fn classify_name(name: &str) -> Option<NameClass> {
-    let toks = tokens(name);
-    if toks.is_empty() {
+    classify_tokens(&tokens(name))
+}
+
+/// Rank (lower wins), kind and confidence a single token gives.
+fn token_class(t: &str) -> Option<(u8, Kind, f32)> {
+    Some(match t {
+        "password" | "passwd" | "pwd" | "secret" | "apikey" | "jwt" | "bearer"
+        | "authorization" | "otp" | "credentials" => (0, Kind::Secret, 0.85),
+        "token" => (1, Kind::Secret, 0.75),
+        "email" | "mail" | "courriel" | "emails" => (2, Kind::Email, 0.9),
+        "phone" | "tel" | "telephone" | "mobile" | "portable" | "msisdn" | "gsm" | "fax"
+        | "cellphone" | "phones" => (3, Kind::Phone, 0.9),
+        "iban" | "rib" => (4, Kind::Iban, 0.9),
+        "nir" | "ssn" | "insee" | "secu" => (5, Kind::Nir, 0.9),
+        "siret" => (6, Kind::Siret, 0.8),
+        "siren" => (7, Kind::Siren, 0.8),
+        "pan" | "cb" => (8, Kind::PaymentCard, 0.8),
+        "birth" | "birthdate" | "birthday" | "naissance" | "dob" | "ddn" => {
+            (9, Kind::DateOfBirth, 0.9)
+        }
+        "ip" | "ipv4" | "ipv6" => (10, Kind::IpAddress, 0.85),
+        "lat" | "lng" | "lon" | "latitude" | "longitude" | "geo" => (11, Kind::Geolocation, 0.7),
+        "address" | "adresse" | "addr" | "street" | "rue" | "zip" | "zipcode" | "postcode" => {
+            (12, Kind::PostalAddress, 0.8)
+        }
+        "city" | "ville" | "commune" | "town" => (13, Kind::PostalAddress, 0.6),
+        "prenom" | "prenoms" | "firstname" | "lastname" | "surname" | "fullname" | "nom"
+        | "patronyme" | "forename" => (14, Kind::PersonName, 0.85),
+        "name" | "author" | "contact" | "beneficiary" | "holder" => (15, Kind::PersonName, 0.6),
+        "notes" | "note" | "comment" | "comments" | "commentaire" | "commentaires" | "message"
+        | "messages" | "msg" | "description" | "context" | "contexte" | "remarque"
+        | "remarques" | "observation" | "observations" | "body" | "text" | "texte" | "content"
+        | "details" | "bio" | "about" | "memo" => (16, Kind::FreeText, 0.6),
+        "userid" | "uid" | "username" | "login" | "cookie" => (17, Kind::OnlineId, 0.6),
+        _ => return None,
+    })
+}
+
+/// Rank, kind and confidence of a two-token compound ("first_name").
+fn pair_class(a: &str, b: &str) -> Option<(u8, Kind, f32)> {
+    Some(match (a, b) {
+        ("api", "key") | ("private", "key") => (0, Kind::Secret, 0.85),
+        ("e", "mail") => (2, Kind::Email, 0.9),
+        ("securite", "sociale") | ("social", "security") => (5, Kind::Nir, 0.9),
+        ("card", "number") | ("credit", "card") => (8, Kind::PaymentCard, 0.8),
+        ("remote", "addr") | ("forwarded", "for") => (10, Kind::IpAddress, 0.85),
+        ("postal", "code") | ("code", "postal") => (12, Kind::PostalAddress, 0.8),
+        (
+            "first" | "last" | "given" | "family" | "full" | "maiden" | "display" | "birth",
+            "name",
+        ) => (14, Kind::PersonName, 0.85),
+        ("user" | "customer" | "account" | "session" | "device", "id") => (17, Kind::OnlineId, 0.6),
+        _ => return None,
+    })
+}
+
+pub(crate) fn classify_tokens(toks: &[String]) -> Option<NameClass> {
+    let mut best: Option<(u8, Kind, f32)> = None;
+    let mut consider = |c: Option<(u8, Kind, f32)>| {
+        if let Some(c) = c {
+            if best.is_none_or(|b| c.0 < b.0) {
+                best = Some(c);
+            }
+        }
+    };
+    for (i, t) in toks.iter().enumerate() {
+        consider(token_class(t));
+        if let Some(next) = toks.get(i + 1) {
+            consider(pair_class(t, next));
+        }
+        if t == "mot" && toks.get(i + 1).is_some_and(|x| x == "de") {
+            consider(Some((0, Kind::Secret, 0.85)));
+        }
+    }
+    let (_, kind, confidence) = best?;
+    if kind == Kind::PersonName && toks.iter().any(|t| NOT_A_PERSON.contains(&t.as_str())) {
         return None;
     }
-    let has = |w: &str| toks.iter().any(|t| t == w);
-    let joined = toks.join("_");
-    let class = |kind: Kind, confidence: f32| {
-        Some(NameClass {
-            kind,
-            category: kind.category(),
-            confidence,
-        })
-    };
-
-    // Credentials first: "password_digest", "api_key", "reset_token".
-    if has("password")
-        || has("passwd")
-        || has("pwd")
-        || joined.contains("mot_de_passe")
-        || has("secret")
-        || has("apikey")
-        || joined.contains("api_key")
-        || has("jwt")
-        || has("bearer")
-        || has("authorization")
-        || has("otp")
-        || joined.contains("private_key")
-        || has("credentials")
-    {
-        return class(Kind::Secret, 0.85);
-    }
-    if has("token") {
-        return class(Kind::Secret, 0.75);
-    }
-    if has("email") || has("mail") || has("courriel") || joined.contains("e_mail") || has("emails")
-    {
-        return class(Kind::Email, 0.9);
-    }
-    if has("phone")
-        || has("tel")
-        || has("telephone")
-        || has("mobile")
-        || has("portable")
-        || has("msisdn")
-        || has("gsm")
-        || has("fax")
-        || has("cellphone")
-        || has("phones")
-    {
-        return class(Kind::Phone, 0.9);
-    }
-    if has("iban") || has("rib") || has("bic_iban") {
-        return class(Kind::Iban, 0.9);
-    }
-    if has("nir")
-        || has("ssn")
-        || has("insee")
-        || has("secu")
-        || joined.contains("securite_sociale")
-        || joined.contains("social_security")
-    {
-        return class(Kind::Nir, 0.9);
-    }
-    if has("siret") {
-        return class(Kind::Siret, 0.8);
-    }
-    if has("siren") {
-        return class(Kind::Siren, 0.8);
-    }
-    if has("pan") || joined.contains("card_number") || has("cb") || joined.contains("credit_card")
-    {
-        return class(Kind::PaymentCard, 0.8);
-    }
-    if has("birth")
-        || has("birthdate")
-        || has("birthday")
-        || has("naissance")
-        || has("dob")
-        || has("ddn")
-        || has("birthdate")
-    {
-        return class(Kind::DateOfBirth, 0.9);
-    }
-    if has("ip")
-        || has("ipv4")
-        || has("ipv6")
-        || joined.contains("remote_addr")
-        || joined.contains("forwarded_for")
-    {
-        return class(Kind::IpAddress, 0.85);
-    }
-    if has("lat") || has("lng") || has("lon") || has("latitude") || has("longitude") || has("geo")
-    {
-        return class(Kind::Geolocation, 0.7);
-    }
-    if has("address")
-        || has("adresse")
-        || has("addr")
-        || has("street")
-        || has("rue")
-        || has("zip")
-        || has("zipcode")
-        || joined.contains("postal_code")
-        || joined.contains("code_postal")
-        || has("postcode")
-    {
-        return class(Kind::PostalAddress, 0.8);
-    }
-    if has("city") || has("ville") || has("commune") || has("town") {
-        return class(Kind::PostalAddress, 0.6);
-    }
-    let person = [
-        "prenom",
-        "prenoms",
-        "firstname",
-        "lastname",
-        "surname",
-        "fullname",
-        "nom",
-        "patronyme",
-        "forename",
-    ];
-    if person.iter().any(|w| has(w))
-        || joined.contains("first_name")
-        || joined.contains("last_name")
-        || joined.contains("given_name")
-        || joined.contains("family_name")
-        || joined.contains("full_name")
-        || joined.contains("maiden_name")
-        || joined.contains("display_name")
-        || joined.contains("birth_name")
-    {
-        if toks.iter().any(|t| NOT_A_PERSON.contains(&t.as_str())) {
-            return None;
-        }
-        return class(Kind::PersonName, 0.85);
-    }
-    if has("name") || has("author") || has("contact") || has("beneficiary") || has("holder") {
-        if toks.iter().any(|t| NOT_A_PERSON.contains(&t.as_str())) {
-            return None;
-        }
-        return class(Kind::PersonName, 0.6);
-    }
-    let free = [
-        "notes",
-        "note",
-        "comment",
-        "comments",
-        "commentaire",
-        "commentaires",
-        "message",
-        "messages",
-        "msg",
-        "description",
-        "context",
-        "contexte",
-        "remarque",
-        "remarques",
-        "observation",
-        "observations",
-        "body",
-        "text",
-        "texte",
-        "content",
-        "details",
-        "bio",
-        "about",
-        "memo",
-    ];
-    if free.iter().any(|w| has(w)) {
-        return class(Kind::FreeText, 0.6);
-    }
-    if joined.contains("user_id")
-        || joined.contains("customer_id")
-        || joined.contains("account_id")
-        || joined.contains("session_id")
-        || joined.contains("device_id")
-        || has("userid")
-        || has("uid")
-        || has("username")
-        || has("login")
-        || has("cookie")
-    {
-        return class(Kind::OnlineId, 0.6);
-    }
-    None
+    Some(NameClass {
+        kind,
+        category: kind.category(),
+        confidence,
+    })
 }
 
 /// Names that make a value *less* likely to be personal data: ids, order
 /// numbers, versions, timestamps, hashes, counters.
+#[cfg(test)]
 pub(crate) fn is_negative_context(name: &str) -> bool {
-    if classify_name(name).is_some() {
-        return false;
-    }
-    tokens(name).iter().any(|t| {
+    let toks = tokens(name);
+    classify_tokens(&toks).is_none() && negative_tokens(&toks)
+}
+
+pub(crate) fn negative_tokens(toks: &[String]) -> bool {
+    toks.iter().any(|t| {
         matches!(
             t.as_str(),
             "id" | "ids"
@@ -352,7 +252,6 @@ pub(crate) fn is_negative_context(name: &str) -> bool {
                 | "dossier"
                 | "rdv"
                 | "ticket"
-                | "ticket_id"
                 | "transaction"
                 | "reference"
                 | "invoice"

@@ -30,7 +30,7 @@ fn luhn_digits(d: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Luhn (mod 10) check over the digits of `s` (spaces, dots, dashes ignored).
@@ -54,7 +54,7 @@ pub fn siret_valid(s: &str) -> bool {
     }
     if d[..9] == [3, 5, 6, 0, 0, 0, 0, 0, 0] {
         let sum: u32 = d.iter().map(|&x| u32::from(x)).sum();
-        return sum % 5 == 0 || luhn_digits(&d);
+        return sum.is_multiple_of(5) || luhn_digits(&d);
     }
     luhn_digits(&d)
 }

@@ -238,7 +238,11 @@ mod tests {
         let v = br#"{"user":{"email":"jane@example.fr","prenom":"Jane"},"items":[{"tel":"06 12 34 56 78"}]}"#;
         let s = scan(v);
         assert_eq!(s.encoding, Encoding::Json);
-        let got: Vec<(&str, Kind)> = s.hits.iter().map(|h| (h.path.as_str(), h.hit.kind)).collect();
+        let got: Vec<(&str, Kind)> = s
+            .hits
+            .iter()
+            .map(|h| (h.path.as_str(), h.hit.kind))
+            .collect();
         assert_eq!(
             got,
             [
@@ -286,7 +290,11 @@ mod tests {
     fn urlencoded() {
         let s = scan(b"email=jane%40example.fr&phone=%2B33612345678&page=2");
         assert_eq!(s.encoding, Encoding::UrlEncoded);
-        let got: Vec<(&str, Kind)> = s.hits.iter().map(|h| (h.path.as_str(), h.hit.kind)).collect();
+        let got: Vec<(&str, Kind)> = s
+            .hits
+            .iter()
+            .map(|h| (h.path.as_str(), h.hit.kind))
+            .collect();
         assert_eq!(got, [("email", Kind::Email), ("phone", Kind::Phone)]);
     }
 }

@@ -81,6 +81,7 @@ fn finding(
         severity,
         storage: storage.clone(),
         flow: None,
+        namespace: None,
         message,
     }
 }

@@ -40,7 +40,10 @@ pub struct CensusOptions {
 }
 
 impl CensusOptions {
-    pub fn from_settings(s: &crate::register::settings::RedisSettings, retention: Option<Duration>) -> Self {
+    pub fn from_settings(
+        s: &crate::register::settings::RedisSettings,
+        retention: Option<Duration>,
+    ) -> Self {
         CensusOptions {
             scan_count: s.scan_count.max(10),
             max_ops_per_sec: s.max_ops_per_sec,
@@ -467,7 +470,11 @@ fn masked_key(text: &str, hits: &[pii::Hit]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for h in hits {
-        if h.span.start < at || h.span.end > text.len() || !text.is_char_boundary(h.span.start) || !text.is_char_boundary(h.span.end) {
+        if h.span.start < at
+            || h.span.end > text.len()
+            || !text.is_char_boundary(h.span.start)
+            || !text.is_char_boundary(h.span.end)
+        {
             continue;
         }
         out.push_str(&text[at..h.span.start]);
@@ -479,7 +486,11 @@ fn masked_key(text: &str, hits: &[pii::Hit]) -> String {
 }
 
 async fn current_db(con: &mut MultiplexedConnection) -> Option<u32> {
-    let info: String = redis::cmd("CLIENT").arg("INFO").query_async(con).await.ok()?;
+    let info: String = redis::cmd("CLIENT")
+        .arg("INFO")
+        .query_async(con)
+        .await
+        .ok()?;
     info.split_whitespace()
         .find_map(|kv| kv.strip_prefix("db="))
         .and_then(|v| v.parse().ok())
@@ -499,19 +510,31 @@ async fn sample_values(
     pipe.ignore_errors();
     for (_, key, ty) in keys {
         match ty.as_str() {
-            "string" => pipe.cmd("GETRANGE").arg(key).arg(0).arg(s.max_bytes.saturating_sub(1)),
+            "string" => pipe
+                .cmd("GETRANGE")
+                .arg(key)
+                .arg(0)
+                .arg(s.max_bytes.saturating_sub(1)),
             "hash" => pipe.cmd("HSCAN").arg(key).arg(0).arg("COUNT").arg(n),
             "list" => pipe.cmd("LRANGE").arg(key).arg(0).arg(n - 1),
             "set" => pipe.cmd("SSCAN").arg(key).arg(0).arg("COUNT").arg(n),
             "zset" => pipe.cmd("ZRANGE").arg(key).arg(0).arg(n - 1),
-            "stream" => pipe.cmd("XRANGE").arg(key).arg("-").arg("+").arg("COUNT").arg(n),
+            "stream" => pipe
+                .cmd("XRANGE")
+                .arg(key)
+                .arg("-")
+                .arg("+")
+                .arg("COUNT")
+                .arg(n),
             _ => pipe.cmd("TYPE").arg(key),
         };
     }
     let replies: Vec<Value> = pipe.query_async(con).await?;
     census.commands += keys.len() as u64;
     for ((pattern, _, ty), reply) in keys.iter().zip(replies) {
-        let Some(ns) = spaces.get_mut(pattern) else { continue };
+        let Some(ns) = spaces.get_mut(pattern) else {
+            continue;
+        };
         ns.sampled += 1;
         let mut fields: Vec<(Option<String>, Vec<u8>)> = Vec::new();
         collect_fields(ty, reply, s, &mut fields);
@@ -522,14 +545,19 @@ async fn sample_values(
                 if !kinds_here.contains(&fh.hit.kind) {
                     kinds_here.push(fh.hit.kind);
                 }
-                ns.examples.entry(fh.hit.kind).or_insert_with(|| fh.masked.clone());
+                ns.examples
+                    .entry(fh.hit.kind)
+                    .or_insert_with(|| fh.masked.clone());
                 let place = match (&field, fh.path.is_empty()) {
                     (Some(f), true) => f.clone(),
                     (Some(f), false) => format!("{f}{}", fh.path.trim_start_matches('$')),
                     (None, false) => fh.path.clone(),
                     (None, true) => String::new(),
                 };
-                if !place.is_empty() && ns.value_fields.len() < 8 && !ns.value_fields.contains(&place) {
+                if !place.is_empty()
+                    && ns.value_fields.len() < 8
+                    && !ns.value_fields.contains(&place)
+                {
                     ns.value_fields.push(place);
                 }
             }
@@ -542,7 +570,12 @@ async fn sample_values(
 }
 
 /// Turn a sampled reply into (field name, bytes) pairs for the detector.
-fn collect_fields(ty: &str, reply: Value, s: &SampleOptions, out: &mut Vec<(Option<String>, Vec<u8>)>) {
+fn collect_fields(
+    ty: &str,
+    reply: Value,
+    s: &SampleOptions,
+    out: &mut Vec<(Option<String>, Vec<u8>)>,
+) {
     let bulk = |v: Value| match v {
         Value::BulkString(b) => Some(b),
         Value::SimpleString(t) => Some(t.into_bytes()),
@@ -555,18 +588,31 @@ fn collect_fields(ty: &str, reply: Value, s: &SampleOptions, out: &mut Vec<(Opti
                 let mut it = items.into_iter();
                 while let (Some(f), Some(v)) = (it.next(), it.next()) {
                     if let (Some(f), Some(v)) = (bulk(f), bulk(v)) {
-                        out.push((Some(String::from_utf8_lossy(&f).into_owned()), truncate(v, s.max_bytes)));
+                        out.push((
+                            Some(String::from_utf8_lossy(&f).into_owned()),
+                            truncate(v, s.max_bytes),
+                        ));
                     }
                 }
             }
         }
         ("set", Value::Array(mut parts)) if parts.len() == 2 => {
             if let Some(Value::Array(items)) = parts.pop() {
-                out.extend(items.into_iter().filter_map(bulk).map(|b| (None, truncate(b, s.max_bytes))));
+                out.extend(
+                    items
+                        .into_iter()
+                        .filter_map(bulk)
+                        .map(|b| (None, truncate(b, s.max_bytes))),
+                );
             }
         }
         ("list" | "zset", Value::Array(items)) => {
-            out.extend(items.into_iter().filter_map(bulk).map(|b| (None, truncate(b, s.max_bytes))));
+            out.extend(
+                items
+                    .into_iter()
+                    .filter_map(bulk)
+                    .map(|b| (None, truncate(b, s.max_bytes))),
+            );
         }
         ("stream", Value::Array(entries)) => {
             for e in entries {
@@ -575,7 +621,10 @@ fn collect_fields(ty: &str, reply: Value, s: &SampleOptions, out: &mut Vec<(Opti
                         let mut it = kv.into_iter();
                         while let (Some(f), Some(v)) = (it.next(), it.next()) {
                             if let (Some(f), Some(v)) = (bulk(f), bulk(v)) {
-                                out.push((Some(String::from_utf8_lossy(&f).into_owned()), truncate(v, s.max_bytes)));
+                                out.push((
+                                    Some(String::from_utf8_lossy(&f).into_owned()),
+                                    truncate(v, s.max_bytes),
+                                ));
                             }
                         }
                     }
@@ -604,7 +653,12 @@ fn snapshot(census: &Census, spaces: &HashMap<String, Namespace>) -> Census {
     }
 }
 
-fn finish(mut census: Census, spaces: HashMap<String, Namespace>, started: Instant, complete: bool) -> Census {
+fn finish(
+    mut census: Census,
+    spaces: HashMap<String, Namespace>,
+    started: Instant,
+    complete: bool,
+) -> Census {
     census.namespaces = sorted(&spaces);
     census.elapsed_ms = started.elapsed().as_millis() as u64;
     census.complete = complete;
@@ -631,11 +685,17 @@ impl BusyWatch {
     }
 
     async fn should_pause(&mut self, our_commands: u64, started: Instant) -> bool {
-        let Some(con) = self.con.as_mut() else { return false };
+        let Some(con) = self.con.as_mut() else {
+            return false;
+        };
         if self.threshold == 0 {
             return false;
         }
-        if self.last_check.is_some_and(|t| t.elapsed() < Duration::from_millis(500)) && !self.paused {
+        if self
+            .last_check
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(500))
+            && !self.paused
+        {
             return false;
         }
         self.last_check = Some(Instant::now());
@@ -660,19 +720,28 @@ mod tests {
 
     #[test]
     fn globs_match_like_redis() {
-        assert!(glob_match(b"app:*:user_session_domain:*", b"app:production:user_session_domain:a@b.fr"));
+        assert!(glob_match(
+            b"app:*:user_session_domain:*",
+            b"app:production:user_session_domain:a@b.fr"
+        ));
         assert!(glob_match(b"otp:*", b"otp:0612345678"));
         assert!(!glob_match(b"otp:*", b"xotp:1"));
         assert!(glob_match(b"u?er", b"user"));
         assert!(glob_match(b"a\\*b", b"a*b"));
         assert!(!glob_match(b"a\\*b", b"axb"));
-        assert!(glob_match(b"**********x", b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax"));
+        assert!(glob_match(
+            b"**********x",
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax"
+        ));
     }
 
     #[test]
     fn person_patterns_become_globs() {
         assert_eq!(person_glob("user:{user_id}:*"), "user:*:*");
-        assert_eq!(person_glob("app:*:user_session_domain:{email}"), "app:*:user_session_domain:*");
+        assert_eq!(
+            person_glob("app:*:user_session_domain:{email}"),
+            "app:*:user_session_domain:*"
+        );
     }
 
     #[test]
@@ -689,7 +758,10 @@ mod tests {
         let mut b = Budget::new(1000);
         assert!(b.take(100).is_zero());
         let w = b.take(1000);
-        assert!(w >= Duration::from_millis(900) && w <= Duration::from_millis(1100), "{w:?}");
+        assert!(
+            w >= Duration::from_millis(900) && w <= Duration::from_millis(1100),
+            "{w:?}"
+        );
         assert!(Budget::new(0).take(1_000_000).is_zero());
     }
 }

@@ -2,7 +2,9 @@
 //! value reader and actions build on this module.
 
 pub mod census;
+pub mod findings;
 pub mod overview;
+pub mod values;
 
 use std::time::Duration;
 

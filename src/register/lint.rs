@@ -10,11 +10,12 @@ use serde::Serialize;
 use super::model::{Register, Storage, StorageKind};
 use super::retention::Retention;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     High,
     Medium,
+    #[default]
     Low,
 }
 
@@ -35,7 +36,18 @@ pub struct FlowRef {
     pub to: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A Redis namespace a finding is about: its pattern (placeholders only, no
+/// personal data), how many keys and bytes, and one masked example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct NamespaceRef {
+    pub pattern: String,
+    pub keys: u64,
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Finding {
     /// snake_case, stable: `unknown_retention`, `missing_justification`,
     /// `external_without_justification`, `no_expiry`, `copy_outlives_source`,
@@ -47,6 +59,9 @@ pub struct Finding {
     pub storage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<FlowRef>,
+    /// For findings of the keyspace census.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<NamespaceRef>,
     pub message: String,
 }
 
@@ -56,8 +71,8 @@ impl Finding {
             kind,
             severity,
             storage: Some(s.id().to_string()),
-            flow: None,
             message,
+            ..Finding::default()
         }
     }
 }
@@ -240,11 +255,10 @@ fn unattached_connections(reg: &Register, out: &mut Vec<Finding>) {
             out.push(Finding {
                 kind: "undeclared_node",
                 severity: Severity::Medium,
-                storage: None,
-                flow: None,
                 message: format!(
                     "connection {name:?} reaches a store that no node of the map declares: add it as a storage with connection = {name:?}."
                 ),
+                ..Finding::default()
             });
         }
     }
@@ -313,13 +327,13 @@ fn sibling_flow_gaps(reg: &Register, out: &mut Vec<Finding>) {
             kind: "flow_gap",
             severity: Severity::Low,
             storage: Some(process.to_string()),
-            flow: None,
             message: format!(
                 "{} shares its stores with {} but, unlike it, has no flow to {}: is an arrow missing (errors reported to a monitoring service, calls from partners)?",
                 label(process),
                 label(sibling),
                 names.join(", ")
             ),
+            ..Finding::default()
         });
     }
 }

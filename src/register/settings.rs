@@ -22,6 +22,7 @@ pub struct RedisSettings {
     pub scan_count: u32,
     pub max_ops_per_sec: u32,
     pub pause_above_ops_per_sec: u32,
+    pub census_on_start: bool,
     pub probe_interval_secs: u64,
     pub connect_timeout_ms: u64,
     pub command_timeout_ms: u64,

@@ -66,4 +66,12 @@ pub enum Action {
     Refresh,
     /// Palette: run the selected entry.
     Confirm,
+    /// Browser: open the selected namespace or key.
+    Open,
+    /// Browser: back one level.
+    Back,
+    RunCensus,
+    CycleSort,
+    /// Show a value unmasked (audited).
+    Reveal,
 }

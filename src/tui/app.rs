@@ -12,6 +12,7 @@ use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
+use super::browser::BrowserEffect;
 use super::render::render;
 use super::state::{AppState, BgMsg, Effect};
 use super::tasks::Tasks;
@@ -30,6 +31,15 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
     let mut state = AppState::new(&loaded, opts.write_mode, Instant::now());
     let (tx, mut rx) = mpsc::unbounded_channel::<BgMsg>();
     let mut tasks = Tasks::start(&loaded, state.bump_generation(), tx.clone());
+    let mut browser =
+        super::tasks::BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone());
+    if let Some(conn) = state.browser.conn.clone() {
+        state.browser.last = super::tasks::load_census(&conn);
+        if loaded.register.redis.census_on_start {
+            let gen = state.browser.start_census();
+            browser.census(gen);
+        }
+    }
 
     let mut guard = TerminalGuard::enter().context("cannot take over the terminal")?;
     let size = guard
@@ -93,6 +103,21 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
                     tasks.stop();
                     tasks = Tasks::start(&loaded, state.bump_generation(), tx.clone());
                 }
+                Effect::Browser(b) => match b {
+                    BrowserEffect::StartCensus => {
+                        let gen = state.browser.start_census();
+                        browser.census(gen);
+                    }
+                    BrowserEffect::LoadKeys { glob, cursor } => {
+                        browser.keys(state.browser.gen, glob, cursor)
+                    }
+                    BrowserEffect::LoadValue { key } => browser.value(state.browser.gen, key),
+                    BrowserEffect::Revealed { pattern } => {
+                        // The audit trail lands with the rights issues; until then
+                        // the reveal is logged, with the namespace, never the value.
+                        tracing::info!(target: "audit", namespace = %pattern, "value revealed on screen");
+                    }
+                },
             }
         }
     }

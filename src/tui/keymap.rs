@@ -100,6 +100,7 @@ const fn b(
 
 use Context::{Global, Help, Palette};
 const MAP: Context = Context::Pane(PaneId::Map);
+const REDIS: Context = Context::Pane(PaneId::Redis);
 
 /// Every binding of the console.
 pub static BINDINGS: &[Binding] = &[
@@ -208,6 +209,48 @@ pub static BINDINGS: &[Binding] = &[
         Action::Bottom,
         "last line",
         false,
+    ),
+    b(
+        REDIS,
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "open namespace / key",
+        true,
+    ),
+    b(
+        REDIS,
+        &[Key::plain(KeyCode::Esc), Key::plain(KeyCode::Backspace)],
+        Action::Back,
+        "back",
+        true,
+    ),
+    b(
+        REDIS,
+        &[Key::ch('c')],
+        Action::RunCensus,
+        "run the census again",
+        true,
+    ),
+    b(
+        REDIS,
+        &[Key::ch('s')],
+        Action::CycleSort,
+        "sort namespaces",
+        true,
+    ),
+    b(
+        REDIS,
+        &[Key::ch('/')],
+        Action::Search,
+        "filter namespaces",
+        true,
+    ),
+    b(
+        REDIS,
+        &[Key::ch('R')],
+        Action::Reveal,
+        "reveal / mask the value (audited)",
+        true,
     ),
     b(
         MAP,

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+pub mod browser;
 pub mod diagram;
 pub mod keymap;
 pub mod panes;

@@ -48,6 +48,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
     let preferred = match state.focus {
         // The whole diagram and the pane's borders.
         PaneId::Map => Some(state.diagram.width + 2),
+        // The namespace table reads well from about 100 columns.
+        PaneId::Redis => Some(100),
         _ => None,
     };
     for (pane, rect) in pane_areas(body, state.focus, state.zoom, preferred) {

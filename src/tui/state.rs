@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use tui_textarea::TextArea;
 
 use super::action::{Action, Context, PaneId};
+use super::browser::{Browser, BrowserEffect};
 use super::diagram::{self, Diagram};
 use super::keymap::{self, Binding, Resolved, BINDINGS};
 use crate::postgres::PgOverview;
@@ -69,6 +70,22 @@ pub enum BgMsg {
         conn: String,
         gen: u64,
         probe: Probe<PgOverview>,
+    },
+    CensusProgress {
+        gen: u64,
+        progress: crate::redis::census::Progress,
+    },
+    CensusDone {
+        gen: u64,
+        result: Result<crate::redis::census::Census, String>,
+    },
+    Keys {
+        gen: u64,
+        result: Result<crate::redis::values::KeyPage, String>,
+    },
+    Value {
+        gen: u64,
+        result: Result<crate::redis::values::ValueView, String>,
     },
 }
 
@@ -207,6 +224,7 @@ pub enum Effect {
     /// Restart the probes of every connection (new generation).
     Refresh,
     Quit,
+    Browser(BrowserEffect),
 }
 
 pub struct AppState {
@@ -227,7 +245,7 @@ pub struct AppState {
     pub findings: Vec<Finding>,
     pub gaps: Cursor,
     pub last_search: String,
-    pub redis_cursor: Cursor,
+    pub browser: Browser,
     pub pg_cursor: Cursor,
     pub flash: Option<(String, Level, Instant)>,
     pub now: Instant,
@@ -265,7 +283,12 @@ impl AppState {
             findings: lint::lint(&loaded.register),
             gaps: Cursor::default(),
             last_search: String::new(),
-            redis_cursor: Cursor::default(),
+            browser: Browser::new(
+                loaded
+                    .connections_of(ConnectionKind::Redis)
+                    .next()
+                    .map(|c| c.name.clone()),
+            ),
             pg_cursor: Cursor::default(),
             flash: None,
             now,
@@ -316,11 +339,7 @@ impl AppState {
                 MapView::Gaps => self.findings.len(),
                 _ => self.register.storages.len(),
             },
-            PaneId::Redis => self
-                .redis
-                .iter()
-                .map(|c| c.remote.data().map_or(0, |(d, _)| d.dbs.len()))
-                .sum(),
+            PaneId::Redis => self.browser.len(),
             PaneId::Postgres => self
                 .postgres
                 .iter()
@@ -332,7 +351,7 @@ impl AppState {
     fn cursor_mut(&mut self, pane: PaneId) -> &mut Cursor {
         match pane {
             PaneId::Map => &mut self.gaps,
-            PaneId::Redis => &mut self.redis_cursor,
+            PaneId::Redis => self.browser.cursor_mut(),
             PaneId::Postgres => &mut self.pg_cursor,
         }
     }
@@ -376,8 +395,13 @@ impl AppState {
                     let changed = input.input(*key);
                     let query = input.lines().join(" ");
                     if changed {
-                        self.find_node(&query, false);
-                        self.last_search = query;
+                        if self.focus == PaneId::Redis {
+                            self.browser.filter = query;
+                            self.browser.ns_cursor = Cursor::default();
+                        } else {
+                            self.find_node(&query, false);
+                            self.last_search = query;
+                        }
                     }
                     return (changed, vec![]);
                 }
@@ -448,7 +472,11 @@ impl AppState {
             }
             (_, Action::Search) => {
                 let mut input = TextArea::default();
-                input.set_placeholder_text("node name or id");
+                input.set_placeholder_text(if self.focus == PaneId::Redis {
+                    "part of a namespace pattern"
+                } else {
+                    "node name or id"
+                });
                 input.set_cursor_line_style(ratatui::style::Style::default());
                 self.overlay = Overlay::Search(Box::new(input));
             }
@@ -457,6 +485,30 @@ impl AppState {
                 if !self.find_node(&q, true) {
                     self.flash(format!("no node matches {q:?}"), Level::Warn);
                 }
+            }
+            (_, Action::Open) => {
+                let fx = self.browser.open();
+                return (true, fx.into_iter().map(Effect::Browser).collect());
+            }
+            (_, Action::Back) => {
+                if !self.browser.back() && !self.browser.filter.is_empty() {
+                    self.browser.filter.clear();
+                }
+            }
+            (_, Action::RunCensus) => {
+                return (true, vec![Effect::Browser(BrowserEffect::StartCensus)]);
+            }
+            (_, Action::CycleSort) => {
+                self.browser.sort = self.browser.sort.next();
+                self.browser.ns_cursor = Cursor::default();
+                self.flash(
+                    format!("namespaces by {}", self.browser.sort.name()),
+                    Level::Info,
+                );
+            }
+            (_, Action::Reveal) => {
+                let fx = self.browser.reveal();
+                return (true, fx.into_iter().map(Effect::Browser).collect());
             }
             (_, Action::Left | Action::Right) if self.focus == PaneId::Map => {
                 let dx = if action == Action::Left { -1 } else { 1 };
@@ -514,6 +566,10 @@ impl AppState {
                 self.cursor_mut(pane).step(delta, len, page);
                 if pane == PaneId::Map {
                     self.select_finding_node();
+                }
+                if pane == PaneId::Redis {
+                    let fx = self.browser.after_move();
+                    return (true, fx.into_iter().map(Effect::Browser).collect());
                 }
             }
             (_, Action::Close | Action::Confirm | Action::Left | Action::Right) => {
@@ -584,7 +640,23 @@ impl AppState {
             })
             .collect();
         let mut findings = lint::lint(&self.register);
-        findings.extend(lint::lint_measured(&self.register, &measured));
+        let census = match &self.browser.census {
+            super::browser::CensusState::Done { census, .. } => Some(census),
+            _ => None,
+        };
+        let storage = self.browser.conn.as_deref().and_then(|c| {
+            self.register
+                .storages
+                .iter()
+                .find(|s| s.connection_name() == Some(c))
+        });
+        match (census, storage) {
+            // A finished census says more, per namespace, than INFO can.
+            (Some(census), Some(storage)) => findings.extend(
+                crate::redis::findings::census_findings(&self.register, storage, census),
+            ),
+            _ => findings.extend(lint::lint_measured(&self.register, &measured)),
+        }
         self.findings = findings;
     }
 
@@ -603,6 +675,16 @@ impl AppState {
                 }
                 changed
             }
+            BgMsg::CensusProgress { gen, progress } => self.browser.on_progress(gen, progress),
+            BgMsg::CensusDone { gen, result } => {
+                let changed = self.browser.on_census(gen, result);
+                if changed {
+                    self.refresh_findings();
+                }
+                changed
+            }
+            BgMsg::Keys { gen, result } => self.browser.on_keys(gen, result),
+            BgMsg::Value { gen, result } => self.browser.on_value(gen, result),
             BgMsg::Postgres { conn, gen, probe } => self
                 .postgres
                 .iter_mut()

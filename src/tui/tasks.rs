@@ -159,3 +159,202 @@ async fn monitor<C, T, Conn, ConnFut, ProbeFn, ProbeFut>(
         }
     }
 }
+
+/// The browser's background work: the census (one at a time, cancellable)
+/// and bounded key and value reads on one shared connection.
+pub struct BrowserTasks {
+    conn: Option<crate::register::ResolvedConnection>,
+    settings: crate::register::settings::RedisSettings,
+    census_opts: Option<crate::redis::census::CensusOptions>,
+    census_token: CancellationToken,
+    shared: std::sync::Arc<tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>>,
+    tx: UnboundedSender<BgMsg>,
+}
+
+impl BrowserTasks {
+    pub fn new(loaded: &Loaded, conn: Option<&str>, tx: UnboundedSender<BgMsg>) -> BrowserTasks {
+        let resolved = conn.and_then(|c| loaded.connections.get(c)).cloned();
+        let census_opts = conn.map(|c| {
+            let mut o = crate::cli::census_options(loaded, c);
+            o.sample = Some(crate::redis::census::SampleOptions::default());
+            o
+        });
+        BrowserTasks {
+            conn: resolved,
+            settings: loaded.register.redis.clone(),
+            census_opts,
+            census_token: CancellationToken::new(),
+            shared: Default::default(),
+            tx,
+        }
+    }
+
+    /// Start a census (cancelling a running one) at generation `gen`. The
+    /// finished result is also kept on disk, so the console opens with it.
+    pub fn census(&mut self, gen: u64) {
+        self.census_token.cancel();
+        self.census_token = CancellationToken::new();
+        let (Some(conn), Some(opts)) = (self.conn.clone(), self.census_opts.clone()) else {
+            return;
+        };
+        let (token, tx, settings) = (
+            self.census_token.clone(),
+            self.tx.clone(),
+            self.settings.clone(),
+        );
+        tokio::spawn(async move {
+            let result = async {
+                let mut con = crate::redis::connect(&conn, &settings).await?;
+                let monitor = crate::redis::connect(&conn, &settings).await.ok();
+                let progress_tx = tx.clone();
+                let census = crate::redis::census::run(
+                    &mut con,
+                    monitor,
+                    &conn.url.redacted(),
+                    &opts,
+                    &token,
+                    |p| {
+                        let _receiver_may_be_gone =
+                            progress_tx.send(BgMsg::CensusProgress { gen, progress: p });
+                    },
+                )
+                .await?;
+                Ok::<_, anyhow::Error>(census)
+            }
+            .await;
+            if token.is_cancelled() {
+                return;
+            }
+            if let Ok(c) = &result {
+                if let Err(e) = save_census(&conn.name, c) {
+                    tracing::warn!(error = %e, "could not keep the census on disk");
+                }
+                tracing::info!(connection = %conn.name, keys = c.scanned, namespaces = c.namespaces.len(), "census done");
+            }
+            let _receiver_may_be_gone = tx.send(BgMsg::CensusDone {
+                gen,
+                result: result.map_err(|e| format!("{e:#}")),
+            });
+        });
+    }
+
+    async fn connection(
+        shared: &tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+        conn: &crate::register::ResolvedConnection,
+        settings: &crate::register::settings::RedisSettings,
+    ) -> anyhow::Result<redis::aio::MultiplexedConnection> {
+        let mut slot = shared.lock().await;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let c = crate::redis::connect(conn, settings).await?;
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+
+    pub fn keys(&self, gen: u64, glob: Vec<u8>, cursor: u64) {
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
+        let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
+        tokio::spawn(async move {
+            let result = async {
+                let mut con = Self::connection(&shared, &conn, &settings).await?;
+                let delims: Vec<u8> = settings.delimiters.iter().flat_map(|d| d.bytes()).collect();
+                Ok::<_, anyhow::Error>(
+                    crate::redis::values::key_page(
+                        &mut con,
+                        &glob,
+                        cursor,
+                        200,
+                        settings.scan_count,
+                        &delims,
+                    )
+                    .await?,
+                )
+            }
+            .await;
+            if result.is_err() {
+                *shared.lock().await = None;
+            }
+            let _receiver_may_be_gone = tx.send(BgMsg::Keys {
+                gen,
+                result: result.map_err(|e| format!("{e:#}")),
+            });
+        });
+    }
+
+    pub fn value(&self, gen: u64, key: Vec<u8>) {
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
+        let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
+        tokio::spawn(async move {
+            let result = async {
+                let mut con = Self::connection(&shared, &conn, &settings).await?;
+                Ok::<_, anyhow::Error>(
+                    crate::redis::values::read_value(
+                        &mut con,
+                        &key,
+                        crate::redis::values::ReadLimits::default(),
+                    )
+                    .await?,
+                )
+            }
+            .await;
+            if result.is_err() {
+                *shared.lock().await = None;
+            }
+            let _receiver_may_be_gone = tx.send(BgMsg::Value {
+                gen,
+                result: result.map_err(|e| format!("{e:#}")),
+            });
+        });
+    }
+}
+
+impl Drop for BrowserTasks {
+    fn drop(&mut self) {
+        self.census_token.cancel();
+    }
+}
+
+fn census_path(conn: &str) -> Option<std::path::PathBuf> {
+    let safe: String = conn
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    crate::logging::state_dir().map(|d| d.join(format!("census-{safe}.json")))
+}
+
+/// Keep a finished census (patterns, counts, masked examples: no value and
+/// no key name) for the next start.
+pub fn save_census(conn: &str, c: &crate::redis::census::Census) -> anyhow::Result<()> {
+    let path = census_path(conn).ok_or_else(|| anyhow::anyhow!("no state directory"))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec(c)?)?;
+    std::fs::rename(tmp, path)?;
+    Ok(())
+}
+
+/// The census kept by the last run, if any, with when it was written.
+pub fn load_census(
+    conn: &str,
+) -> Option<(
+    crate::redis::census::Census,
+    chrono::DateTime<chrono::Local>,
+)> {
+    let path = census_path(conn)?;
+    let at = std::fs::metadata(&path).ok()?.modified().ok()?;
+    let c = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    Some((c, at.into()))
+}

@@ -316,12 +316,7 @@ fn draw_diagram(state: &AppState, theme: &Theme, buf: &mut Buffer, area: Rect) {
     }
     for r in d.routes.iter().filter(|r| flow_touches(r.flow)) {
         for &(x, y, _) in &r.cells {
-            c.put(
-                x,
-                y,
-                &line_char(d.mask_at(x, y)).to_string(),
-                theme.key,
-            );
+            c.put(x, y, &line_char(d.mask_at(x, y)).to_string(), theme.key);
         }
     }
     for r in &d.routes {

@@ -1,14 +1,58 @@
-//! The Redis pane (first form): for each connection, the server at a glance
-//! and every logical database with its keys and the share without a TTL.
-//! The keyspace census and browser grow from here.
+//! The Redis pane: the server at a glance, then the keyspace browser — the
+//! census's namespaces (keys, memory, TTL health, personal data), a
+//! namespace's keys, and one key's value with personal data masked until
+//! revealed.
 
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
+use crate::redis::census::Namespace;
+use crate::tui::browser::{CensusState, KeysView, RedisView, ValueState};
 use crate::tui::state::{AppState, Remote};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{bytes, count, fit, remote_status, spread};
+
+/// `3d 4h`, `12m 5s`, `no TTL`.
+pub fn ttl_text(pttl_ms: i64) -> String {
+    if pttl_ms < 0 {
+        return "no TTL".into();
+    }
+    let s = pttl_ms / 1000;
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{sec}s"),
+        (0, 0, _) => format!("{m}m {sec}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+/// Short names of the kinds of personal data of a namespace.
+fn pii_badges(n: &Namespace) -> String {
+    let mut kinds: Vec<&str> = n
+        .key_pii
+        .keys()
+        .chain(n.value_pii.keys())
+        .map(|k| match k {
+            crate::pii::Kind::Email => "email",
+            crate::pii::Kind::Phone => "phone",
+            crate::pii::Kind::IpAddress => "ip",
+            crate::pii::Kind::PostalAddress => "addr",
+            crate::pii::Kind::PersonName => "name",
+            crate::pii::Kind::DateOfBirth => "birth",
+            crate::pii::Kind::Secret => "secret",
+            crate::pii::Kind::FreeText => "text",
+            crate::pii::Kind::OnlineId => "id",
+            crate::pii::Kind::Geolocation => "geo",
+            _ => "other",
+        })
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds.join(" ")
+}
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
     if state.redis.is_empty() {
@@ -17,54 +61,371 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     }
     let width = usize::from(area.width);
     let mut head: Vec<Line<'static>> = Vec::new();
-    let mut rows: Vec<Line<'static>> = Vec::new();
     for c in &state.redis {
         head.push(super::conn_title(&c.name, &c.url, width, theme));
         head.extend(remote_status(&c.remote, state.now, theme, width));
         let Some((o, at)) = c.remote.data() else {
             continue;
         };
-        let stale = matches!(c.remote, Remote::Failed { .. });
-        let text = if stale { theme.muted } else { theme.text };
+        let text = if matches!(c.remote, Remote::Failed { .. }) {
+            theme.muted
+        } else {
+            theme.text
+        };
         head.push(Line::styled(
             fit(
                 &format!(
-                    "Redis {} {} {} · {} · {} clients · {} ops/s",
+                    "Redis {} {} {} · {} · {} clients · {} ops/s · {}",
                     o.version,
                     o.mode,
                     o.role,
                     bytes(o.used_memory),
                     o.connected_clients,
-                    o.ops_per_sec
+                    o.ops_per_sec,
+                    at.format("%H:%M:%S")
                 ),
                 width,
             ),
             text,
         ));
-        head.push(Line::styled(
-            fit(&format!("as of {}", at.format("%H:%M:%S")), width),
-            theme.muted,
-        ));
-        head.push(spread(
-            vec![Span::styled("db", theme.title)],
-            vec![Span::styled("keys   no TTL", theme.title)],
-            width,
-        ));
-        if o.dbs.is_empty() {
-            head.push(Line::styled("(no keys)", theme.muted));
-        }
         for d in &o.dbs {
             let share = d.share_without_ttl();
-            let style = if share > 0.0 { theme.warn } else { theme.ok };
-            rows.push(spread(
-                vec![Span::styled(format!("db{}", d.db), text)],
-                vec![
-                    Span::styled(format!("{:>7}", count(d.keys)), text),
-                    Span::styled(format!(" {:>5.1}%", share * 100.0), style),
-                ],
+            head.push(spread(
+                vec![Span::styled(
+                    format!("db{} {} keys", d.db, count(d.keys)),
+                    text,
+                )],
+                vec![Span::styled(
+                    format!("{:.1}% no TTL", share * 100.0),
+                    if share > 0.0 { theme.warn } else { theme.ok },
+                )],
                 width,
             ));
         }
     }
-    super::head_then_list(frame, area, head, rows, &state.redis_cursor, focused, theme);
+    head.push(census_line(state, theme, width));
+    let b = &state.browser;
+    let (title, rows, cursor) = match &b.view {
+        RedisView::Namespaces => namespaces(state, theme, width),
+        RedisView::Keys(k) => keys(k, theme, width),
+        RedisView::Value(v) => value(&v.0, &v.1, state, theme, width, &mut head),
+    };
+    head.push(title);
+    super::head_then_list(frame, area, head, rows, &cursor, focused, theme);
+}
+
+fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
+    let b = &state.browser;
+    let text = match &b.census {
+        CensusState::Idle => match &b.last {
+            Some((c, at)) => (
+                format!(
+                    "last census {}: {} keys · c to run again",
+                    at.format("%d/%m %H:%M"),
+                    count(c.scanned)
+                ),
+                theme.muted,
+            ),
+            None => ("no census yet · c to count every key".into(), theme.muted),
+        },
+        CensusState::Running { progress } => {
+            let (done, total, paused) = progress
+                .as_ref()
+                .map_or((0, 0, false), |p| (p.scanned, p.dbsize, p.paused));
+            let pct = if total == 0 {
+                0
+            } else {
+                (done * 100 / total.max(1)).min(100)
+            };
+            let bar_w = 10usize;
+            let filled = (pct as usize * bar_w / 100).min(bar_w);
+            (
+                format!(
+                    "census {}{} {pct}% {}/{} keys{}",
+                    "█".repeat(filled),
+                    "░".repeat(bar_w - filled),
+                    count(done),
+                    count(total),
+                    if paused {
+                        " · paused: server busy"
+                    } else {
+                        ""
+                    }
+                ),
+                if paused { theme.warn } else { theme.key },
+            )
+        }
+        CensusState::Done { census, at } => (
+            format!(
+                "census {}: {} keys in {:.1}s · {} namespaces{}",
+                at.format("%H:%M:%S"),
+                count(census.scanned),
+                census.elapsed_ms as f64 / 1000.0,
+                census.namespaces.len(),
+                if census.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", census.warnings.join("; "))
+                }
+            ),
+            if census.warnings.is_empty() {
+                theme.ok
+            } else {
+                theme.warn
+            },
+        ),
+        CensusState::Failed { error } => {
+            (format!("census failed: {error} · c to retry"), theme.error)
+        }
+    };
+    Line::styled(fit(&text.0, width), text.1)
+}
+
+type View = (Line<'static>, Vec<Line<'static>>, crate::tui::state::Cursor);
+
+fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
+    let b = &state.browser;
+    let list = b.namespaces();
+    // pattern | keys | memory | no TTL | >ret | pii
+    let right_w = 8 + 9 + 7 + 7;
+    let pii_w = 14usize.min(width / 5);
+    let pat_w = width.saturating_sub(right_w + pii_w + 2).max(8);
+    let header = format!(
+        "{:<pat_w$} {:>7} {:>8} {:>6} {:>6} {}",
+        fit(
+            &format!(
+                "namespace · by {}{}",
+                b.sort.name(),
+                if b.filter.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · /{}", b.filter)
+                }
+            ),
+            pat_w
+        ),
+        "keys",
+        "memory",
+        "noTTL",
+        ">ret",
+        "pii"
+    );
+    let rows = list
+        .iter()
+        .map(|n| {
+            let no_ttl = (n.no_ttl * 100).checked_div(n.keys).unwrap_or(0);
+            let beyond = (n.ttl_beyond_retention * 100)
+                .checked_div(n.keys)
+                .unwrap_or(0);
+            let warn = |v: u64| if v > 0 { theme.warn } else { theme.muted };
+            Line::from(vec![
+                Span::styled(format!("{:<pat_w$} ", fit(&n.pattern, pat_w)), theme.text),
+                Span::styled(format!("{:>7} ", compact(n.keys)), theme.text),
+                Span::styled(format!("{:>8} ", bytes(n.bytes)), theme.muted),
+                Span::styled(format!("{:>5}% ", no_ttl), warn(no_ttl)),
+                Span::styled(format!("{:>5}% ", beyond), warn(beyond)),
+                Span::styled(fit(&pii_badges(n), pii_w), theme.pii),
+            ])
+        })
+        .collect();
+    (
+        Line::styled(fit(&header, width), theme.title),
+        rows,
+        b.ns_cursor,
+    )
+}
+
+/// `12k`, `1.2M`: short counts for narrow columns.
+fn compact(n: u64) -> String {
+    match n {
+        n if n < 100_000 => count(n),
+        n if n < 10_000_000 => format!("{:.0}k", n as f64 / 1000.0),
+        n => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+fn keys(k: &KeysView, theme: &Theme, width: usize) -> View {
+    let status = if let Some(e) = &k.error {
+        format!("error: {e}")
+    } else if k.loading {
+        format!("{} keys, loading…", count(k.rows.len() as u64))
+    } else if k.complete() {
+        format!("{} keys", count(k.rows.len() as u64))
+    } else {
+        format!(
+            "{} keys so far (more as you scroll)",
+            count(k.rows.len() as u64)
+        )
+    };
+    let title = spread(
+        vec![Span::styled(
+            fit(&k.pattern, width.saturating_sub(status.len() + 1)),
+            theme.title_focused,
+        )],
+        vec![Span::styled(
+            status,
+            if k.error.is_some() {
+                theme.error
+            } else {
+                theme.muted
+            },
+        )],
+        width,
+    );
+    let rows = k
+        .rows
+        .iter()
+        .map(|r| {
+            let name = crate::redis::values::masked(&String::from_utf8_lossy(&r.key), &r.hits);
+            let right = format!("{:>6} {:>8}", r.ty, ttl_text(r.pttl_ms));
+            spread(
+                vec![Span::styled(
+                    fit(&name, width.saturating_sub(right.len() + 1)),
+                    if r.hits.is_empty() {
+                        theme.text
+                    } else {
+                        theme.masked
+                    },
+                )],
+                vec![Span::styled(
+                    right,
+                    if r.pttl_ms < 0 {
+                        theme.warn
+                    } else {
+                        theme.muted
+                    },
+                )],
+                width,
+            )
+        })
+        .collect();
+    (title, rows, k.cursor)
+}
+
+fn value(
+    _keys: &KeysView,
+    v: &ValueState,
+    state: &AppState,
+    theme: &Theme,
+    width: usize,
+    head: &mut Vec<Line<'static>>,
+) -> View {
+    head.push(Line::styled(
+        fit(&format!("key {}", v.key_masked), width),
+        theme.title_focused,
+    ));
+    let Some(view) = &v.view else {
+        let msg = v
+            .error
+            .as_ref()
+            .map_or(("loading…".to_string(), theme.muted), |e| {
+                (format!("error: {e}"), theme.error)
+            });
+        return (Line::styled(msg.0, msg.1), vec![], v.scroll);
+    };
+    let expiry = if view.pttl_ms >= 0 {
+        let at = chrono::Local::now() + chrono::Duration::milliseconds(view.pttl_ms);
+        format!(
+            "TTL {} (expires {})",
+            ttl_text(view.pttl_ms),
+            at.format("%Y-%m-%d %H:%M")
+        )
+    } else {
+        "no TTL: never expires".into()
+    };
+    let size = view.length.map_or(String::new(), |l| {
+        if view.ty == "string" {
+            format!(" · {}", bytes(l))
+        } else {
+            format!(" · {} elements", count(l))
+        }
+    });
+    let title = Line::from(vec![
+        Span::styled(
+            format!("{} · {}{size} · {expiry}", view.ty, view.encoding),
+            if view.pttl_ms < 0 {
+                theme.warn
+            } else {
+                theme.muted
+            },
+        ),
+        Span::styled(
+            if v.revealed {
+                "  REVEALED (audited) · R to mask"
+            } else {
+                "  masked · R to reveal"
+            },
+            if v.revealed {
+                theme.dangerous
+            } else {
+                theme.muted
+            },
+        ),
+    ]);
+    let _ = state;
+    let mut rows: Vec<Line<'static>> = view
+        .lines
+        .iter()
+        .map(|l| {
+            let mut spans = Vec::new();
+            if let Some(label) = &l.label {
+                spans.push(Span::styled(format!("{} ", fit(label, 24)), theme.key));
+            }
+            spans.extend(highlighted(&l.text, &l.hits, v.revealed, theme));
+            Line::from(spans)
+        })
+        .collect();
+    if view.truncated {
+        rows.push(Line::styled("… (more: read is bounded)", theme.muted));
+    }
+    (title, rows, v.scroll)
+}
+
+/// The text with each personal span masked (or shown, when revealed) in
+/// the PII style.
+fn highlighted(
+    text: &str,
+    hits: &[(crate::pii::Kind, std::ops::Range<usize>)],
+    revealed: bool,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut at = 0;
+    let mut sorted: Vec<_> = hits.iter().collect();
+    sorted.sort_by_key(|(_, r)| r.start);
+    for (kind, r) in sorted {
+        if r.start < at
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        spans.push(Span::styled(text[at..r.start].to_string(), theme.text));
+        let shown = if revealed {
+            text[r.clone()].to_string()
+        } else {
+            crate::pii::mask(*kind, &text[r.clone()])
+        };
+        spans.push(Span::styled(shown, theme.pii));
+        at = r.end;
+    }
+    spans.push(Span::styled(
+        text.get(at..).unwrap_or("").to_string(),
+        Style::default().patch(theme.text),
+    ));
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_read_like_durations() {
+        assert_eq!(ttl_text(-1), "no TTL");
+        assert_eq!(ttl_text(42_000), "42s");
+        assert_eq!(ttl_text(600_000), "10m 0s");
+        assert_eq!(ttl_text(2 * 86_400_000 + 3_600_000), "2d 1h");
+    }
 }

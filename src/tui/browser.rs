@@ -1,0 +1,350 @@
+//! The keyspace browser's state: the census (running, done, or the last one
+//! kept on disk), the namespace table, a namespace's keys (paged by SCAN
+//! MATCH) and one key's value, masked until revealed. Changes come from
+//! actions and from background results; the loop runs the effects.
+
+use chrono::{DateTime, Local};
+
+use super::state::Cursor;
+use crate::redis::census::{Census, Namespace, Progress};
+use crate::redis::values::{KeyPage, KeyRow, ValueView};
+
+#[derive(Debug, Clone)]
+pub enum CensusState {
+    Idle,
+    Running { progress: Option<Progress> },
+    Done { census: Census, at: DateTime<Local> },
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NsSort {
+    Keys,
+    Memory,
+    NoTtl,
+    Pii,
+}
+
+impl NsSort {
+    pub fn next(self) -> NsSort {
+        match self {
+            NsSort::Keys => NsSort::Memory,
+            NsSort::Memory => NsSort::NoTtl,
+            NsSort::NoTtl => NsSort::Pii,
+            NsSort::Pii => NsSort::Keys,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            NsSort::Keys => "keys",
+            NsSort::Memory => "memory",
+            NsSort::NoTtl => "keys without TTL",
+            NsSort::Pii => "personal data",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct KeysView {
+    pub pattern: String,
+    pub glob: Vec<u8>,
+    pub rows: Vec<KeyRow>,
+    pub next_cursor: u64,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub cursor: Cursor,
+}
+
+impl KeysView {
+    pub fn complete(&self) -> bool {
+        !self.loading && self.next_cursor == 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ValueState {
+    pub key: Vec<u8>,
+    /// The key's name with personal data masked: what the screen shows.
+    pub key_masked: String,
+    pub view: Option<ValueView>,
+    pub error: Option<String>,
+    pub revealed: bool,
+    pub scroll: Cursor,
+}
+
+#[derive(Debug, Clone)]
+pub enum RedisView {
+    Namespaces,
+    Keys(KeysView),
+    Value(Box<(KeysView, ValueState)>),
+}
+
+/// What the browser asks the loop to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowserEffect {
+    StartCensus,
+    LoadKeys {
+        glob: Vec<u8>,
+        cursor: u64,
+    },
+    LoadValue {
+        key: Vec<u8>,
+    },
+    /// A person revealed a value: to be audited (no value, only the
+    /// namespace pattern).
+    Revealed {
+        pattern: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Browser {
+    /// The connection browsed (the first Redis of the register).
+    pub conn: Option<String>,
+    pub census: CensusState,
+    /// The previous census (from disk, or the one before this run).
+    pub last: Option<(Census, DateTime<Local>)>,
+    pub sort: NsSort,
+    pub filter: String,
+    pub ns_cursor: Cursor,
+    pub view: RedisView,
+    /// Generation of key and value reads (a newer view drops older results).
+    pub gen: u64,
+    /// Generation of the census task (browsing does not make it stale).
+    pub census_gen: u64,
+}
+
+impl Browser {
+    pub fn new(conn: Option<String>) -> Browser {
+        Browser {
+            conn,
+            census: CensusState::Idle,
+            last: None,
+            sort: NsSort::Keys,
+            filter: String::new(),
+            ns_cursor: Cursor::default(),
+            view: RedisView::Namespaces,
+            gen: 0,
+            census_gen: 0,
+        }
+    }
+
+    /// The census to show: the finished one, the running one's partial
+    /// result, or the last one kept.
+    pub fn shown(&self) -> Option<&Census> {
+        match &self.census {
+            CensusState::Done { census, .. } => Some(census),
+            CensusState::Running { progress: Some(p) } if !p.partial.namespaces.is_empty() => {
+                Some(&p.partial)
+            }
+            _ => self.last.as_ref().map(|(c, _)| c),
+        }
+    }
+
+    /// Namespaces in the chosen order, filtered.
+    pub fn namespaces(&self) -> Vec<&Namespace> {
+        let Some(c) = self.shown() else { return vec![] };
+        let f = self.filter.to_lowercase();
+        let mut v: Vec<&Namespace> = c
+            .namespaces
+            .iter()
+            .filter(|n| f.is_empty() || n.pattern.to_lowercase().contains(&f))
+            .collect();
+        match self.sort {
+            NsSort::Keys => v.sort_by(|a, b| b.keys.cmp(&a.keys).then(a.pattern.cmp(&b.pattern))),
+            NsSort::Memory => {
+                v.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.pattern.cmp(&b.pattern)))
+            }
+            NsSort::NoTtl => {
+                v.sort_by(|a, b| b.no_ttl.cmp(&a.no_ttl).then(a.pattern.cmp(&b.pattern)))
+            }
+            NsSort::Pii => v.sort_by(|a, b| {
+                let score =
+                    |n: &Namespace| (n.has_pii(), n.key_pii.len() + n.value_pii.len(), n.keys);
+                score(b).cmp(&score(a)).then(a.pattern.cmp(&b.pattern))
+            }),
+        }
+        v
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.view {
+            RedisView::Namespaces => self.namespaces().len(),
+            RedisView::Keys(k) => k.rows.len(),
+            RedisView::Value(b) => b.1.view.as_ref().map_or(0, |v| v.lines.len()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn cursor_mut(&mut self) -> &mut Cursor {
+        match &mut self.view {
+            RedisView::Namespaces => &mut self.ns_cursor,
+            RedisView::Keys(k) => &mut k.cursor,
+            RedisView::Value(b) => &mut b.1.scroll,
+        }
+    }
+
+    /// After moving: ask for more keys when the selection nears the end.
+    pub fn after_move(&mut self) -> Vec<BrowserEffect> {
+        if let RedisView::Keys(k) = &mut self.view {
+            if !k.loading && k.next_cursor != 0 && k.cursor.selected + 20 >= k.rows.len() {
+                k.loading = true;
+                return vec![BrowserEffect::LoadKeys {
+                    glob: k.glob.clone(),
+                    cursor: k.next_cursor,
+                }];
+            }
+        }
+        vec![]
+    }
+
+    /// Enter: a namespace opens its keys, a key opens its value.
+    pub fn open(&mut self) -> Vec<BrowserEffect> {
+        match &self.view {
+            RedisView::Namespaces => {
+                let Some(ns) = self
+                    .namespaces()
+                    .get(self.ns_cursor.selected)
+                    .map(|n| n.pattern.clone())
+                else {
+                    return vec![];
+                };
+                let glob = crate::redis::values::pattern_glob(&ns);
+                self.gen += 1;
+                self.view = RedisView::Keys(KeysView {
+                    pattern: ns,
+                    glob: glob.clone(),
+                    rows: Vec::new(),
+                    next_cursor: 0,
+                    loading: true,
+                    error: None,
+                    cursor: Cursor::default(),
+                });
+                vec![BrowserEffect::LoadKeys { glob, cursor: 0 }]
+            }
+            RedisView::Keys(k) => {
+                let Some(row) = k.rows.get(k.cursor.selected) else {
+                    return vec![];
+                };
+                let key = row.key.clone();
+                let text = String::from_utf8_lossy(&key).into_owned();
+                let key_masked = crate::redis::values::masked(&text, &row.hits);
+                self.gen += 1;
+                let keys = k.clone();
+                self.view = RedisView::Value(Box::new((
+                    keys,
+                    ValueState {
+                        key: key.clone(),
+                        key_masked,
+                        view: None,
+                        error: None,
+                        revealed: false,
+                        scroll: Cursor::default(),
+                    },
+                )));
+                vec![BrowserEffect::LoadValue { key }]
+            }
+            RedisView::Value(_) => vec![],
+        }
+    }
+
+    /// Esc: back one level. Returns false at the top.
+    pub fn back(&mut self) -> bool {
+        let view = std::mem::replace(&mut self.view, RedisView::Namespaces);
+        match view {
+            RedisView::Namespaces => return false,
+            RedisView::Keys(_) => {}
+            RedisView::Value(b) => self.view = RedisView::Keys(b.0),
+        }
+        self.gen += 1;
+        true
+    }
+
+    /// R: show the selected value unmasked (audited by the caller).
+    pub fn reveal(&mut self) -> Vec<BrowserEffect> {
+        if let RedisView::Value(b) = &mut self.view {
+            if !b.1.revealed {
+                b.1.revealed = true;
+                return vec![BrowserEffect::Revealed {
+                    pattern: b.0.pattern.clone(),
+                }];
+            }
+            b.1.revealed = false;
+        }
+        vec![]
+    }
+
+    pub fn on_progress(&mut self, gen: u64, p: Progress) -> bool {
+        if gen != self.gen_census() {
+            return false;
+        }
+        self.census = CensusState::Running { progress: Some(p) };
+        true
+    }
+
+    pub fn on_census(&mut self, gen: u64, result: Result<Census, String>) -> bool {
+        if gen != self.gen_census() {
+            return false;
+        }
+        self.census = match result {
+            Ok(census) => CensusState::Done {
+                census,
+                at: Local::now(),
+            },
+            Err(error) => CensusState::Failed { error },
+        };
+        true
+    }
+
+    pub fn on_keys(&mut self, gen: u64, result: Result<KeyPage, String>) -> bool {
+        if gen != self.gen {
+            return false;
+        }
+        let RedisView::Keys(k) = &mut self.view else {
+            return false;
+        };
+        k.loading = false;
+        match result {
+            Ok(page) => {
+                k.rows.extend(page.rows);
+                k.next_cursor = page.next_cursor;
+                k.error = None;
+            }
+            Err(e) => k.error = Some(e),
+        }
+        true
+    }
+
+    pub fn on_value(&mut self, gen: u64, result: Result<ValueView, String>) -> bool {
+        if gen != self.gen {
+            return false;
+        }
+        let RedisView::Value(b) = &mut self.view else {
+            return false;
+        };
+        match result {
+            Ok(v) => b.1.view = Some(v),
+            Err(e) => b.1.error = Some(e),
+        }
+        true
+    }
+
+    fn gen_census(&self) -> u64 {
+        self.census_gen
+    }
+
+    /// A new census starts: the finished one becomes the last one, shown
+    /// until the new one has something to show. Returns its generation.
+    pub fn start_census(&mut self) -> u64 {
+        if let CensusState::Done { census, at } =
+            std::mem::replace(&mut self.census, CensusState::Running { progress: None })
+        {
+            self.last = Some((census, at));
+        }
+        self.census_gen += 1;
+        self.census_gen
+    }
+}

@@ -1,0 +1,287 @@
+//! The keyspace census against a real Redis filled with the demo data:
+//! every key found, TTL health and key-name personal data counted exactly
+//! (the expected figures are computed key by key by the test itself),
+//! cancellation, the load budget, and a server that refuses MEMORY USAGE.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use oubli::pii::Kind;
+use oubli::redis::census::{self, Census, CensusOptions, SampleOptions};
+use redis::aio::MultiplexedConnection;
+use tokio_util::sync::CancellationToken;
+
+use common::TestRedis;
+
+const SEVEN_DAYS_MS: i64 = 7 * 86_400_000;
+
+fn options() -> CensusOptions {
+    CensusOptions {
+        scan_count: 500,
+        max_ops_per_sec: 0,
+        pause_above_ops_per_sec: 0,
+        delimiters: b":".to_vec(),
+        retention: Some(Duration::from_millis(SEVEN_DAYS_MS as u64)),
+        memory: true,
+        sample: None,
+        max_namespaces: 5_000,
+    }
+}
+
+async fn seeded(keys: usize) -> (TestRedis, MultiplexedConnection) {
+    let r = TestRedis::start();
+    let mut con = r.connection().await;
+    let opts = oubli::demo::SeedOptions {
+        users: 300,
+        keys,
+        seed: 11,
+    };
+    oubli::demo::seed_redis(&mut con, &opts).await.unwrap();
+    (r, con)
+}
+
+/// Every key with its PTTL, the slow obvious way (SCAN then PTTL one by one).
+async fn reference(con: &mut MultiplexedConnection) -> Vec<(Vec<u8>, i64)> {
+    let mut out = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(con)
+            .await
+            .unwrap();
+        for k in keys {
+            let pttl: i64 = redis::cmd("PTTL").arg(&k).query_async(con).await.unwrap();
+            out.push((k, pttl));
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    out
+}
+
+async fn run(con: &mut MultiplexedConnection, opts: &CensusOptions) -> Census {
+    census::run(con, None, "test", opts, &CancellationToken::new(), |_| {})
+        .await
+        .unwrap()
+}
+
+fn key_pii_total(c: &Census, kind: Kind) -> u64 {
+    c.namespaces
+        .iter()
+        .map(|n| n.key_pii.get(&kind).copied().unwrap_or(0))
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_key_is_found_and_ttl_health_is_exact() {
+    let (_r, mut con) = seeded(4_000).await;
+    // Short-lived rate-limit counters expire in 60 s: drop them so the
+    // reference and the census see the same keyspace.
+    let refs = reference(&mut con).await;
+    let dbsize: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
+    let c = run(&mut con, &options()).await;
+    assert!(c.complete);
+    assert_eq!(c.dbsize, dbsize);
+    assert_eq!(
+        c.scanned + c.vanished,
+        dbsize,
+        "every key of DBSIZE is accounted for"
+    );
+    assert_eq!(c.total(|n| n.keys), c.scanned);
+    let no_ttl = refs.iter().filter(|(_, t)| *t == -1).count() as u64;
+    let beyond = refs.iter().filter(|(_, t)| *t > SEVEN_DAYS_MS).count() as u64;
+    assert_eq!(c.total(|n| n.no_ttl), no_ttl);
+    assert_eq!(c.total(|n| n.ttl_beyond_retention), beyond);
+    assert!(no_ttl > 0 && beyond > 0);
+    assert!(c.total(|n| n.bytes) > 1_000_000, "MEMORY USAGE measured");
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+
+    // Namespaces without any TTL, and beyond retention, by pattern.
+    let ns: BTreeMap<&str, &census::Namespace> = c
+        .namespaces
+        .iter()
+        .map(|n| (n.pattern.as_str(), n))
+        .collect();
+    for p in [
+        "app:production:user_session_domain:{email}",
+        "rate_limit:{ip}",
+        "counters:sms_sent:{int}",
+        "stat:processed",
+    ] {
+        let n = ns
+            .get(p)
+            .unwrap_or_else(|| panic!("{p} missing from {:?}", ns.keys()));
+        assert_eq!(n.no_ttl, n.keys, "{p} has no TTL at all");
+    }
+    for p in ["cache:api-adresse:{address}", "exports:{uuid}"] {
+        let n = ns
+            .get(p)
+            .unwrap_or_else(|| panic!("{p} missing from {:?}", ns.keys()));
+        assert_eq!(n.ttl_beyond_retention, n.keys, "{p} lives beyond 7 days");
+    }
+    assert_eq!(ns["rdv:sessions:{hex}"].no_ttl, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn personal_data_in_key_names_is_counted_exactly() {
+    let (_r, mut con) = seeded(4_000).await;
+    let refs = reference(&mut con).await;
+    let c = run(&mut con, &options()).await;
+    let count = |prefix: &[u8]| refs.iter().filter(|(k, _)| k.starts_with(prefix)).count() as u64;
+    assert_eq!(
+        key_pii_total(&c, Kind::Email),
+        count(b"app:production:user_session_domain:")
+    );
+    assert_eq!(key_pii_total(&c, Kind::Phone), count(b"otp:"));
+    assert_eq!(
+        key_pii_total(&c, Kind::IpAddress),
+        count(b"rate_limit:") + count(b"rack::attack:")
+    );
+    assert!(key_pii_total(&c, Kind::PostalAddress) >= count(b"cache:api-adresse:"));
+    // Examples are masked: no key name is shown whole.
+    for n in &c.namespaces {
+        for (kind, ex) in &n.examples {
+            assert!(ex.contains('*'), "{kind:?} example not masked: {ex}");
+        }
+    }
+    let json = serde_json::to_string(&c).unwrap();
+    let (email_key, _) = refs
+        .iter()
+        .find(|(k, _)| k.starts_with(b"app:production:user_session_domain:"))
+        .unwrap();
+    let email = String::from_utf8_lossy(&email_key[b"app:production:user_session_domain:".len()..])
+        .into_owned();
+    assert!(
+        !json.contains(&email),
+        "a real e-mail leaked into the census output"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sampled_values_and_findings_against_the_register() {
+    let (_r, mut con) = seeded(3_000).await;
+    let mut opts = options();
+    opts.sample = Some(SampleOptions::default());
+    let c = run(&mut con, &opts).await;
+    let profile = c
+        .namespaces
+        .iter()
+        .find(|n| n.pattern == "user:{int}:profile")
+        .unwrap();
+    assert!(profile.sampled >= 3);
+    assert!(
+        profile.value_pii.contains_key(&Kind::Email),
+        "{:?}",
+        profile.value_pii
+    );
+    assert!(
+        profile.value_fields.iter().any(|f| f == "email"),
+        "{:?}",
+        profile.value_fields
+    );
+
+    let reg =
+        oubli::register::load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml"))
+            .unwrap();
+    let redis_storage = reg.register.storage("redis").unwrap();
+    let f = oubli::redis::findings::census_findings(&reg.register, redis_storage, &c);
+    let has = |kind: &str, pattern: &str| {
+        f.iter()
+            .any(|x| x.kind == kind && x.namespace.as_ref().is_some_and(|n| n.pattern == pattern))
+    };
+    assert!(has("no_ttl", "app:production:user_session_domain:{email}"));
+    assert!(has(
+        "pii_in_key_name",
+        "app:production:user_session_domain:{email}"
+    ));
+    assert!(has("ttl_exceeds_retention", "cache:api-adresse:{address}"));
+    assert!(has("pii_in_value", "user:{int}:profile"));
+    // The person model covers sessions by e-mail and user:{user_id}:*, not rate limits by IP.
+    assert!(!has(
+        "unclassified_namespace",
+        "app:production:user_session_domain:{email}"
+    ));
+    assert!(!has("unclassified_namespace", "user:{int}:profile"));
+    assert!(has("unclassified_namespace", "rate_limit:{ip}"));
+    for x in &f {
+        assert!(x.namespace.as_ref().is_some_and(|n| n.keys > 0));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_census_can_be_cancelled_and_honours_its_budget() {
+    let (_r, mut con) = seeded(3_000).await;
+    let token = CancellationToken::new();
+    token.cancel();
+    let c = census::run(&mut con, None, "test", &options(), &token, |_| {})
+        .await
+        .unwrap();
+    assert!(!c.complete);
+
+    let mut opts = options();
+    opts.max_ops_per_sec = 3_000;
+    opts.scan_count = 200;
+    let mut reports = 0;
+    let c = census::run(
+        &mut con,
+        None,
+        "test",
+        &opts,
+        &CancellationToken::new(),
+        |_| reports += 1,
+    )
+    .await
+    .unwrap();
+    assert!(c.complete);
+    let rate = c.commands as f64 / (c.elapsed_ms as f64 / 1000.0);
+    assert!(
+        rate <= 3_000.0 * 1.25,
+        "{rate:.0} commands/s over a 3000/s budget"
+    );
+    assert!(reports >= 2, "progress was streamed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_without_memory_usage_gets_a_warning_not_a_failure() {
+    let (r, mut con) = seeded(1_000).await;
+    let _: () = redis::cmd("ACL")
+        .arg(&[
+            "SETUSER",
+            "auditor",
+            "on",
+            ">auditor-pw",
+            "~*",
+            "+@read",
+            "+scan",
+            "+type",
+            "+pttl",
+            "+dbsize",
+            "+client|info",
+            "-memory",
+        ])
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let url = r.url.replacen("redis://", "redis://auditor:auditor-pw@", 1);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut limited = client.get_multiplexed_async_connection().await.unwrap();
+    let dbsize: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
+    let c = run(&mut limited, &options()).await;
+    assert!(c.complete);
+    assert_eq!(c.scanned + c.vanished, dbsize);
+    assert_eq!(c.total(|n| n.bytes), 0);
+    assert_eq!(c.warnings.len(), 1);
+    assert!(
+        c.warnings[0].contains("MEMORY USAGE refused"),
+        "{:?}",
+        c.warnings
+    );
+}
