@@ -80,6 +80,11 @@ pub enum Command {
     Demo(DemoCmd),
     /// Render the console to an SVG file (for README screenshots).
     Screenshot(ScreenshotArgs),
+    /// Classify the columns of a live store as personal or not.
+    #[command(subcommand)]
+    Classify(ClassifyCmd),
+    /// Introspect a database (--pg URL) and write a commented starter register.
+    Init(InitArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +302,10 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Register(args)) => record(&cli.global, &args),
         Some(Command::Demo(DemoCmd::Seed(args))) => seed(&cli.global, &args).await,
         Some(Command::Screenshot(args)) => screenshot(&cli.global, &args).await,
+        Some(Command::Classify(ClassifyCmd::Postgres(args))) => {
+            classify_postgres(&cli.global, &args).await
+        }
+        Some(Command::Init(args)) => init(&cli.global, &args).await,
     }
 }
 
@@ -370,6 +379,10 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
                 )),
                 Err(e) => return fail(format!("check --live: Redis {}: {e:#}", c.name)),
             }
+        }
+        match pg_findings(&loaded).await {
+            Ok(f) => findings.extend(f),
+            Err(e) => return fail(format!("check --live: {e:#}")),
         }
     }
     match args.format {
@@ -727,6 +740,190 @@ async fn screenshot(global: &Global, args: &ScreenshotArgs) -> ExitCode {
         }
         Err(e) => fail(format!("cannot write {}: {e}", args.out.display())),
     }
+}
+
+// ─── Postgres: classify, init, live findings ───────────────────────────
+
+#[derive(Debug, Subcommand)]
+pub enum ClassifyCmd {
+    /// Every column of the Postgres database (--pg URL or the register's):
+    /// personal or not, categories, confidence, evidence (masked, never a value).
+    Postgres(ClassifyPgArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyPgArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also print the person graph (person tables and how rows link to them).
+    #[arg(long)]
+    pub graph: bool,
+    /// Rows sampled per table (key-ordered, repeatable).
+    #[arg(long, default_value_t = 200)]
+    pub sample: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write the register here instead of standard output (refuses to overwrite).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Environment variable the written register reads the Postgres URL from.
+    #[arg(long, default_value = "OUBLI_PG_URL")]
+    pub pg_url_env: String,
+    /// Environment variable for the Redis URL (a Redis storage is declared when --redis is given).
+    #[arg(long, default_value = "OUBLI_REDIS_URL")]
+    pub redis_url_env: String,
+}
+
+/// The first Postgres connection of the register (or --pg), opened read-only.
+async fn pg_client(
+    loaded: &Loaded,
+) -> Result<(&register::ResolvedConnection, tokio_postgres::Client), String> {
+    let Some(conn) = loaded.connections_of(ConnectionKind::Postgres).next() else {
+        return Err("no Postgres connection: pass --pg URL or a register with one".into());
+    };
+    crate::postgres::connect(conn, &loaded.register.postgres)
+        .await
+        .map(|c| (conn, c))
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// `oubli check --live`: the Postgres findings of every Postgres connection.
+async fn pg_findings(loaded: &Loaded) -> anyhow::Result<Vec<register::lint::Finding>> {
+    let mut out = Vec::new();
+    for c in loaded.connections_of(ConnectionKind::Postgres) {
+        let client = crate::postgres::connect(c, &loaded.register.postgres).await?;
+        out.extend(crate::postgres::findings(&client, &loaded.register, &c.name).await?);
+    }
+    Ok(out)
+}
+
+async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) -> ExitCode {
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let (_, client) = match pg_client(&loaded).await {
+        Ok(x) => x,
+        Err(e) => return fail(format!("classify postgres: {e}")),
+    };
+    let opts = crate::postgres::classify::Options {
+        sample_rows: args.sample.clamp(1, 10_000),
+        ..Default::default()
+    };
+    let s = match crate::postgres::survey(&client, Some(&loaded.register), &opts).await {
+        Ok(s) => s,
+        Err(e) => return fail(format!("classify postgres: {e:#}")),
+    };
+    match args.format {
+        Format::Json => {
+            let mut v = serde_json::json!({
+                "database": s.catalog.database,
+                "columns": s.classification.columns,
+                "person_tables": s.classification.person_tables,
+                "polymorphic": s.classification.polymorphic,
+            });
+            if args.graph {
+                v["graph"] = serde_json::json!(s.graph);
+            }
+            println!("{v}");
+        }
+        Format::Text => {
+            for t in &s.catalog.tables {
+                let tq = t.qualified();
+                let cols: Vec<_> = s
+                    .classification
+                    .columns
+                    .iter()
+                    .filter(|c| c.table == tq)
+                    .collect();
+                let n = cols.iter().filter(|c| c.personal).count();
+                println!(
+                    "{tq}  (~{} rows, {n} personal of {} columns)",
+                    t.estimated_rows.max(0),
+                    cols.len()
+                );
+                for c in cols {
+                    let mark = if c.personal { "*" } else { " " };
+                    println!(
+                        "  {mark} {:<24} {:<26} {:.2} {:<32} {}",
+                        c.column,
+                        c.data_type,
+                        c.confidence,
+                        c.categories.join(","),
+                        c.evidence.first().map(String::as_str).unwrap_or("")
+                    );
+                    for p in &c.paths {
+                        println!("      {:<22} {}", p.path, p.kinds.join(","));
+                    }
+                }
+            }
+            if args.graph {
+                println!("\nperson tables: {}", s.graph.person_tables.join(", "));
+                for e in &s.graph.edges {
+                    let cond = e
+                        .condition
+                        .as_ref()
+                        .map(|(c, v)| format!(" when {c} = {v:?}"))
+                        .unwrap_or_default();
+                    println!(
+                        "  {:<12} ← {:<16} {:<40} {}{}{}",
+                        e.person,
+                        e.table,
+                        e.link(),
+                        e.kind.as_str(),
+                        cond,
+                        if e.indexed { "" } else { "  (no index)" }
+                    );
+                }
+            }
+        }
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+async fn init(global: &Global, args: &InitArgs) -> ExitCode {
+    if global.pg.is_none() {
+        return fail("init: which database? pass --pg URL");
+    }
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let (_, client) = match pg_client(&loaded).await {
+        Ok(x) => x,
+        Err(e) => return fail(format!("init: {e}")),
+    };
+    let s = match crate::postgres::survey(&client, None, &Default::default()).await {
+        Ok(s) => s,
+        Err(e) => return fail(format!("init: {e:#}")),
+    };
+    let opts = crate::postgres::init::InitOptions {
+        pg_url_env: args.pg_url_env.clone(),
+        redis_url_env: global.redis.as_ref().map(|_| args.redis_url_env.clone()),
+    };
+    let text = crate::postgres::init::starter_register(&s, &opts);
+    match &args.out {
+        None => print!("{text}"),
+        Some(path) => {
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+            if let Err(e) = written {
+                return fail(format!("init: cannot write {}: {e}", path.display()));
+            }
+            eprintln!(
+                "wrote {} — review it, then: {}=… oubli config check {}",
+                path.display(),
+                args.pg_url_env,
+                path.display()
+            );
+        }
+    }
+    ExitCode::from(EXIT_OK)
 }
 
 #[cfg(test)]

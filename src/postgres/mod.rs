@@ -1,7 +1,13 @@
 //! Postgres: connection (with a `statement_timeout` on every session) and the
 //! catalog overview. The classifier, retention and person graph build on it.
 
+pub mod catalog;
+pub mod classify;
+pub mod coverage;
+pub mod graph;
+pub mod init;
 pub mod overview;
+pub mod retention;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,6 +18,7 @@ use tokio_postgres::{Client, NoTls};
 use crate::register::settings::PostgresSettings;
 use crate::register::ResolvedConnection;
 
+pub use coverage::{findings, survey, Survey};
 pub use overview::{PgOverview, TableStat};
 
 /// Connect read-only, with `statement_timeout` and `application_name` set for the
