@@ -223,8 +223,10 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
 }
 
 /// Print an error the way every command does, and give the exit code.
+/// A closed stderr (the SSH session went away) is not worth a panic.
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("{msg}");
+    use std::io::Write;
+    let _stderr_may_be_gone = writeln!(std::io::stderr(), "{msg}");
     ExitCode::from(EXIT_ERROR)
 }
 

@@ -33,6 +33,7 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
     let mut tasks = Tasks::start(&loaded, state.bump_generation(), tx.clone());
     let mut browser =
         super::tasks::BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone());
+    super::tasks::survey(&loaded, tx.clone());
     if let Some(conn) = state.browser.conn.clone() {
         state.browser.last = super::tasks::load_census(&conn);
         if loaded.register.redis.census_on_start {

@@ -50,7 +50,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         PaneId::Map => Some(state.diagram.width + 2),
         // The namespace table reads well from about 100 columns.
         PaneId::Redis => Some(100),
-        _ => None,
+        // Tables, then a table's personal columns with their evidence.
+        PaneId::Postgres => Some(90),
     };
     for (pane, rect) in pane_areas(body, state.focus, state.zoom, preferred) {
         let focused = pane == state.focus;

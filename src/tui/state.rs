@@ -83,6 +83,11 @@ pub enum BgMsg {
         gen: u64,
         result: Result<crate::redis::values::KeyPage, String>,
     },
+    /// The Postgres classification and person graph of a connection.
+    Survey {
+        conn: String,
+        result: Result<std::sync::Arc<crate::postgres::coverage::Survey>, String>,
+    },
     Value {
         gen: u64,
         result: Result<crate::redis::values::ValueView, String>,
@@ -247,6 +252,8 @@ pub struct AppState {
     pub last_search: String,
     pub browser: Browser,
     pub pg_cursor: Cursor,
+    /// Classification of the first Postgres connection: None until it runs.
+    pub pg_survey: Option<Result<std::sync::Arc<crate::postgres::coverage::Survey>, String>>,
     pub flash: Option<(String, Level, Instant)>,
     pub now: Instant,
     pub size: Rect,
@@ -290,6 +297,7 @@ impl AppState {
                     .map(|c| c.name.clone()),
             ),
             pg_cursor: Cursor::default(),
+            pg_survey: None,
             flash: None,
             now,
             size: Rect::new(0, 0, 80, 24),
@@ -684,6 +692,14 @@ impl AppState {
                 changed
             }
             BgMsg::Keys { gen, result } => self.browser.on_keys(gen, result),
+            BgMsg::Survey { conn, result } => {
+                if self.postgres.first().is_some_and(|c| c.name == conn) {
+                    self.pg_survey = Some(result);
+                    true
+                } else {
+                    false
+                }
+            }
             BgMsg::Value { gen, result } => self.browser.on_value(gen, result),
             BgMsg::Postgres { conn, gen, probe } => self
                 .postgres

@@ -358,3 +358,33 @@ pub fn load_census(
     let c = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     Some((c, at.into()))
 }
+
+/// Classify the first Postgres connection once (catalog, bounded samples,
+/// person graph) and send the survey to the loop.
+pub fn survey(loaded: &Loaded, tx: UnboundedSender<BgMsg>) {
+    let Some(conn) = loaded
+        .connections_of(ConnectionKind::Postgres)
+        .next()
+        .cloned()
+    else {
+        return;
+    };
+    let reg = loaded.register.clone();
+    tokio::spawn(async move {
+        let result = async {
+            let client = crate::postgres::connect(&conn, &reg.postgres).await?;
+            let opts = crate::postgres::classify::Options::default();
+            crate::postgres::coverage::survey(&client, Some(&reg), &opts).await
+        }
+        .await;
+        if let Err(e) = &result {
+            tracing::warn!(error = %format!("{e:#}"), "postgres classification failed");
+        }
+        let _receiver_may_be_gone = tx.send(BgMsg::Survey {
+            conn: conn.name.clone(),
+            result: result
+                .map(std::sync::Arc::new)
+                .map_err(|e| format!("{e:#}")),
+        });
+    });
+}

@@ -1,6 +1,7 @@
-//! The Postgres pane (first form): for each connection, the server and
-//! database at a glance and its tables, largest first, with row estimates.
-//! The classifier and the person graph grow from here.
+//! The Postgres pane: the server and database at a glance, its tables
+//! (largest first, row estimates, how many personal columns the classifier
+//! found, person tables marked), and the selected table's personal columns
+//! with categories, confidence, links and evidence (masked examples only).
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -18,6 +19,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     let width = usize::from(area.width);
     let mut head: Vec<Line<'static>> = Vec::new();
     let mut rows: Vec<Line<'static>> = Vec::new();
+    let mut tables: Vec<String> = Vec::new();
     for c in &state.postgres {
         head.push(super::conn_title(&c.name, &c.url, width, theme));
         head.extend(remote_status(&c.remote, state.now, theme, width));
@@ -50,9 +52,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             ),
             theme.muted,
         ));
+        head.push(survey_line(state, theme, width));
         head.push(spread(
             vec![Span::styled("table", theme.title)],
-            vec![Span::styled("~rows      size", theme.title)],
+            vec![Span::styled("personal    ~rows      size", theme.title)],
             width,
         ));
         for t in &o.tables {
@@ -66,8 +69,15 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             } else {
                 count(t.estimated_rows as u64)
             };
+            let qualified = format!("{}.{}", t.schema, t.name);
+            let (personal, is_person) = personal_of(state, &qualified);
+            let badge = match (personal, is_person) {
+                (_, true) => format!("person {personal:>2}"),
+                (0, false) => String::new(),
+                (n, false) => format!("{n:>2}"),
+            };
             let right = format!(
-                "{rows_txt:>9} {:>9}",
+                "{badge:>9} {rows_txt:>9} {:>9}",
                 bytes(u64::try_from(t.total_bytes).unwrap_or(0))
             );
             // Narrow pane: the name alone, cut; wide: name and figures.
@@ -79,10 +89,143 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             };
             rows.push(spread(
                 vec![Span::styled(name, text)],
-                vec![Span::styled(right, text)],
+                vec![Span::styled(
+                    right,
+                    if personal > 0 { theme.pii } else { text },
+                )],
                 width,
             ));
+            tables.push(qualified);
         }
     }
-    super::head_then_list(frame, area, head, rows, &state.pg_cursor, focused, theme);
+    // The selected table's personal columns below the list, when tall enough.
+    let selected = tables.get(state.pg_cursor.selected.min(tables.len().saturating_sub(1)));
+    let details = selected
+        .map(|t| details(state, t, theme, width))
+        .unwrap_or_default();
+    let details_h = if area.height >= 20 && !details.is_empty() {
+        (details.len() as u16 + 1).min(area.height / 2)
+    } else {
+        0
+    };
+    let list_area = Rect {
+        height: area.height - details_h,
+        ..area
+    };
+    super::head_then_list(
+        frame,
+        list_area,
+        head,
+        rows,
+        &state.pg_cursor,
+        focused,
+        theme,
+    );
+    if details_h > 0 {
+        let block = ratatui::widgets::Block::default()
+            .borders(ratatui::widgets::Borders::TOP)
+            .border_style(theme.border)
+            .title(Span::styled(
+                format!(" {} ", selected.map(String::as_str).unwrap_or("")),
+                theme.title,
+            ));
+        let details_area = Rect {
+            y: area.y + area.height - details_h,
+            height: details_h,
+            ..area
+        };
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(details).block(block),
+            details_area,
+        );
+    }
+}
+
+/// Personal columns of a table, and whether its rows are people.
+fn personal_of(state: &AppState, qualified: &str) -> (usize, bool) {
+    match &state.pg_survey {
+        Some(Ok(s)) => {
+            let c = &s.classification;
+            let matches = |t: &str| t == qualified || qualified.strip_prefix("public.") == Some(t);
+            (
+                c.columns
+                    .iter()
+                    .filter(|col| col.personal && matches(&col.table))
+                    .count(),
+                c.person_tables.iter().any(|t| matches(t)),
+            )
+        }
+        _ => (0, false),
+    }
+}
+
+fn survey_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
+    let (text, style) = match &state.pg_survey {
+        None => ("classifying columns…".to_string(), theme.muted),
+        Some(Err(e)) => (format!("classification failed: {e}"), theme.error),
+        Some(Ok(s)) => {
+            let c = &s.classification;
+            (
+                format!(
+                    "{} personal columns in {} tables · person tables: {} · {} links",
+                    c.columns.iter().filter(|c| c.personal).count(),
+                    c.personal_tables().len(),
+                    if c.person_tables.is_empty() {
+                        "none found".to_string()
+                    } else {
+                        c.person_tables.join(", ")
+                    },
+                    s.graph.edges.len()
+                ),
+                theme.ok,
+            )
+        }
+    };
+    Line::styled(fit(&text, width), style)
+}
+
+/// The personal columns of one table, one per line, with their evidence.
+fn details(state: &AppState, qualified: &str, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let Some(Ok(s)) = &state.pg_survey else {
+        return vec![];
+    };
+    let matches = |t: &str| t == qualified || qualified.strip_prefix("public.") == Some(t);
+    let mut lines = Vec::new();
+    for c in s
+        .classification
+        .columns
+        .iter()
+        .filter(|c| c.personal && matches(&c.table))
+    {
+        let why = c
+            .link
+            .as_ref()
+            .map(|l| format!("→ {l}"))
+            .or_else(|| c.evidence.first().cloned())
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18} ", fit(&c.column, 18)), theme.pii),
+            Span::styled(
+                format!("{:<22} ", fit(&c.categories.join(","), 22)),
+                theme.text,
+            ),
+            Span::styled(format!("{:>4.2} ", c.confidence), theme.muted),
+            Span::styled(fit(&why, width.saturating_sub(47)), theme.muted),
+        ]));
+    }
+    // How rows of this table reach a person, and whether each link is indexed.
+    for e in s.graph.edges.iter().filter(|e| matches(&e.table)) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("link {} → {} ", e.link(), e.person), theme.text),
+            Span::styled(
+                format!(
+                    "({}{})",
+                    e.kind.as_str(),
+                    if e.indexed { "" } else { ", NO INDEX" }
+                ),
+                if e.indexed { theme.muted } else { theme.warn },
+            ),
+        ]));
+    }
+    lines
 }
