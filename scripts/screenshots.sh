@@ -17,3 +17,5 @@ mkdir -p screenshots
 "${oubli[@]}" screenshot --size 80x24 --focus map -o screenshots/main-80x24.svg
 "${oubli[@]}" screenshot --size 120x40 --focus postgres --with-help -o screenshots/help-120x40.svg
 "${oubli[@]}" screenshot --size 160x48 --focus map --zoom --select redis -o screenshots/map-160x48.svg
+"${oubli[@]}" screenshot --size 140x40 --focus redis -o screenshots/census-140x40.svg
+"${oubli[@]}" screenshot --size 140x40 --focus postgres -o screenshots/postgres-140x40.svg

@@ -158,15 +158,33 @@ pub async fn snapshot(
     let mut state = AppState::new(loaded, false, Instant::now());
     state.size = ratatui::layout::Rect::new(0, 0, width, height);
     let (tx, mut rx) = mpsc::unbounded_channel::<BgMsg>();
-    let tasks = Tasks::start(loaded, state.bump_generation(), tx);
+    let tasks = Tasks::start(loaded, state.bump_generation(), tx.clone());
+    // The census and the classification, as the console runs them at start.
+    let mut browser =
+        super::tasks::BrowserTasks::new(loaded, state.browser.conn.as_deref(), tx.clone());
+    if state.browser.conn.is_some() {
+        let gen = state.browser.start_census();
+        browser.census(gen);
+    }
+    super::tasks::survey(loaded, tx);
     let deadline = tokio::time::Instant::now() + wait;
-    while !state.settled() {
+    let census_done = |s: &AppState| {
+        s.browser.conn.is_none()
+            || matches!(
+                s.browser.census,
+                super::browser::CensusState::Done { .. }
+                    | super::browser::CensusState::Failed { .. }
+            )
+    };
+    let survey_done = |s: &AppState| s.postgres.is_empty() || s.pg_survey.is_some();
+    while !(state.settled() && census_done(&state) && survey_done(&state)) {
         tokio::select! {
             Some(msg) = rx.recv() => { state.on_bg(msg); }
             _ = tokio::time::sleep_until(deadline) => break,
         }
     }
     tasks.stop();
+    drop(browser);
     state.now = Instant::now();
     prepare(&mut state);
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;

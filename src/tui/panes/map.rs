@@ -118,7 +118,8 @@ fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, f
         theme,
         usize::from(area.width),
     );
-    let details_h = if area.height >= 16 {
+    // No details in a slim column: they would wrap into nonsense.
+    let details_h = if area.height >= 16 && area.width >= 32 {
         (details.len() as u16 + 1).min(area.height / 2)
     } else {
         0

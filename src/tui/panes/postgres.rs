@@ -103,7 +103,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     let details = selected
         .map(|t| details(state, t, theme, width))
         .unwrap_or_default();
-    let details_h = if area.height >= 20 && !details.is_empty() {
+    let details_h = if area.height >= 20 && area.width >= 40 && !details.is_empty() {
         (details.len() as u16 + 1).min(area.height / 2)
     } else {
         0
