@@ -73,6 +73,9 @@ pub enum Command {
     /// Census of a store: every Redis key by namespace, TTL health, memory, personal data.
     #[command(subcommand)]
     Scan(ScanCmd),
+    /// Remediation on Redis (needs --write and a typed confirmation).
+    #[command(subcommand)]
+    Redis(RedisCmd),
     /// Write the record of processing activities (Art. 30) as CSV or Markdown.
     Register(RegisterArgs),
     /// Demo data for an appointment-booking service.
@@ -118,6 +121,43 @@ pub struct CheckArgs {
     /// register (exit 2 if a store cannot be reached).
     #[arg(long)]
     pub live: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RedisCmd {
+    /// Give the keys of a namespace a TTL: those without one (and, with
+    /// --also-longer, those that expire later than it).
+    Expire(ExpireArgs),
+    /// UNLINK every key of a namespace.
+    Unlink(UnlinkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// The namespace as the census names it, e.g. `otp:{phone}`.
+    #[arg(long)]
+    pub namespace: String,
+    /// The TTL, e.g. "7 days".
+    #[arg(long)]
+    pub ttl: String,
+    /// Also shorten TTLs longer than the new one.
+    #[arg(long)]
+    pub also_longer: bool,
+    /// The namespace typed again, to confirm.
+    #[arg(long)]
+    pub confirm: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlinkArgs {
+    #[arg(long)]
+    pub namespace: String,
+    #[arg(long)]
+    pub confirm: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +341,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Check(args)) => check(&cli.global, &args).await,
         Some(Command::Map(args)) => map(&cli.global, &args),
         Some(Command::Scan(ScanCmd::Redis(args))) => scan_redis(&cli.global, &args).await,
+        Some(Command::Redis(cmd)) => remediate(&cli.global, &cmd).await,
         Some(Command::Register(args)) => record(&cli.global, &args),
         Some(Command::Demo(DemoCmd::Seed(args))) => seed(&cli.global, &args).await,
         Some(Command::Screenshot(args)) => screenshot(&cli.global, &args).await,
@@ -512,6 +553,101 @@ async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
         }
     }
     ExitCode::from(EXIT_OK)
+}
+
+/// `oubli redis expire|unlink`: write mode, a typed confirmation, then the
+/// change in budgeted batches; the report holds counts, never key names.
+async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
+    use crate::redis::actions;
+    let (namespace, confirm, format) = match cmd {
+        RedisCmd::Expire(a) => (&a.namespace, &a.confirm, a.format),
+        RedisCmd::Unlink(a) => (&a.namespace, &a.confirm, a.format),
+    };
+    if !global.write {
+        return fail("read-only: this command changes Redis; run it with --write");
+    }
+    if confirm.as_deref() != Some(namespace.as_str()) {
+        return fail(format!(
+            "confirm with --confirm and type the namespace exactly: {namespace}"
+        ));
+    }
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() else {
+        return fail("no Redis connection (add one to the register or pass --redis URL)");
+    };
+    let s = &loaded.register.redis;
+    let glob = crate::redis::values::pattern_glob(namespace);
+    let token = tokio_util::sync::CancellationToken::new();
+    let ctrl_c = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let result = async {
+        let mut con = crate::redis::connect(conn, s).await?;
+        let report = match cmd {
+            RedisCmd::Expire(a) => {
+                let ttl = match a.ttl.parse::<crate::register::Retention>() {
+                    Ok(crate::register::Retention::Limited(p)) => p.as_duration(),
+                    _ => anyhow::bail!("--ttl {:?}: expected a duration such as \"7 days\"", a.ttl),
+                };
+                let scope = if a.also_longer {
+                    actions::TtlScope::NoTtlOrLonger
+                } else {
+                    actions::TtlScope::NoTtl
+                };
+                actions::expire_namespace(
+                    &mut con,
+                    &glob,
+                    namespace,
+                    ttl,
+                    scope,
+                    s.scan_count,
+                    s.max_ops_per_sec,
+                    &token,
+                    |_| {},
+                )
+                .await?
+            }
+            RedisCmd::Unlink(_) => {
+                actions::unlink_namespace(
+                    &mut con,
+                    &glob,
+                    namespace,
+                    s.scan_count,
+                    s.max_ops_per_sec,
+                    &token,
+                    |_| {},
+                )
+                .await?
+            }
+        };
+        Ok::<_, anyhow::Error>(report)
+    }
+    .await;
+    match result {
+        Ok(r) => {
+            tracing::info!(target: "audit", action = %r.action, namespace = %r.pattern, changed = r.changed, scanned = r.scanned, "redis remediation");
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&r).unwrap_or_default()),
+                Format::Text => println!(
+                    "{} on {}: {} keys changed, {} unchanged, of {} matched{}",
+                    r.action,
+                    r.pattern,
+                    r.changed,
+                    r.unchanged,
+                    r.scanned,
+                    if r.complete { "" } else { " (interrupted)" }
+                ),
+            }
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => fail(format!("redis: {e:#}")),
+    }
 }
 
 /// `oubli map`: the diagram in a format other tools draw.

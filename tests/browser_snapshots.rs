@@ -236,3 +236,47 @@ fn stale_key_pages_are_dropped() {
         })
     }));
 }
+
+#[test]
+fn changes_need_write_mode_and_a_typed_confirmation() {
+    use oubli::tui::browser::Remediation;
+    let mut s = state();
+    // Read-only: the dangerous key is refused, nothing opens.
+    assert!(press(&mut s, KeyCode::Char('D')).is_empty());
+    assert!(matches!(s.overlay, oubli::tui::state::Overlay::None));
+    assert!(s.flash.as_ref().is_some_and(|f| f.0.contains("read-only")));
+
+    s.write_mode = true;
+    // The first namespace by keys is rdv:sessions:{hex}; T uses the 7-day retention.
+    assert!(press(&mut s, KeyCode::Char('T')).is_empty());
+    let screen = draw(&s, 120, 40);
+    assert!(
+        screen.contains("WRITE: give every key of rdv:sessions:{hex}"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("confirm_120x40", screen);
+    for c in "rdv:sessions".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    assert!(
+        press(&mut s, KeyCode::Enter).is_empty(),
+        "a partial confirmation does nothing"
+    );
+    for c in ":{hex}".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Browser(BrowserEffect::Remediate(
+            Remediation::ExpireNamespace {
+                pattern: "rdv:sessions:{hex}".into(),
+                ttl_secs: 7 * 86_400
+            }
+        ))]
+    );
+    // Esc cancels without a change.
+    press(&mut s, KeyCode::Char('D'));
+    assert!(press(&mut s, KeyCode::Esc).is_empty());
+    assert!(matches!(s.overlay, oubli::tui::state::Overlay::None));
+}

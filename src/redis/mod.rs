@@ -1,6 +1,7 @@
 //! Redis: connection and the server overview. The census scanner, namespaces,
 //! value reader and actions build on this module.
 
+pub mod actions;
 pub mod census;
 pub mod findings;
 pub mod overview;

@@ -37,6 +37,8 @@ pub enum Context {
     Help,
     Palette,
     Search,
+    /// Typing a confirmation for a dangerous action.
+    Confirm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,4 +76,8 @@ pub enum Action {
     CycleSort,
     /// Show a value unmasked (audited).
     Reveal,
+    /// Write mode: give a namespace's keys the storage's retention as TTL.
+    SetTtl,
+    /// Write mode: UNLINK a namespace or a key.
+    Unlink,
 }

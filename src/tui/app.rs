@@ -89,7 +89,13 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
                 None => break,
             },
             _ = tick.tick() => dirty |= state.on_tick(Instant::now()),
-            Some(msg) = rx.recv() => dirty |= state.on_bg(msg),
+            Some(msg) = rx.recv() => {
+                dirty |= state.on_bg(msg);
+                if std::mem::take(&mut state.browser.recount) {
+                    let gen = state.browser.start_census();
+                    browser.census(gen);
+                }
+            }
             _ = tokio::time::sleep_until(due.into()), if dirty => {}
             _ = sigterm.recv() => break,
         }
@@ -113,6 +119,7 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
                         browser.keys(state.browser.gen, glob, cursor)
                     }
                     BrowserEffect::LoadValue { key } => browser.value(state.browser.gen, key),
+                    BrowserEffect::Remediate(r) => browser.remediate(r),
                     BrowserEffect::Revealed { pattern } => {
                         // The audit trail lands with the rights issues; until then
                         // the reveal is logged, with the namespace, never the value.

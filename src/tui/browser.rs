@@ -95,6 +95,39 @@ pub enum BrowserEffect {
     Revealed {
         pattern: String,
     },
+    /// Write mode, confirmed: change the store.
+    Remediate(Remediation),
+}
+
+/// A confirmed change to Redis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remediation {
+    ExpireNamespace { pattern: String, ttl_secs: u64 },
+    UnlinkNamespace { pattern: String },
+    UnlinkKey { key: Vec<u8>, pattern: String },
+}
+
+impl Remediation {
+    /// What the person must type to confirm: the namespace, or for a
+    /// single key the word `unlink` (a key name may hold personal data).
+    pub fn expected(&self) -> &str {
+        match self {
+            Remediation::ExpireNamespace { pattern, .. }
+            | Remediation::UnlinkNamespace { pattern } => pattern,
+            Remediation::UnlinkKey { .. } => "unlink",
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Remediation::ExpireNamespace { pattern, ttl_secs } => format!(
+                "give every key of {pattern} without a TTL, or with a longer one, a TTL of {}",
+                crate::tui::panes::redis::ttl_text(*ttl_secs as i64 * 1000)
+            ),
+            Remediation::UnlinkNamespace { pattern } => format!("UNLINK every key of {pattern}"),
+            Remediation::UnlinkKey { pattern, .. } => format!("UNLINK this key of {pattern}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -112,6 +145,8 @@ pub struct Browser {
     pub gen: u64,
     /// Generation of the census task (browsing does not make it stale).
     pub census_gen: u64,
+    /// A change was made: the loop starts a new census.
+    pub recount: bool,
 }
 
 impl Browser {
@@ -126,6 +161,7 @@ impl Browser {
             view: RedisView::Namespaces,
             gen: 0,
             census_gen: 0,
+            recount: false,
         }
     }
 
@@ -261,6 +297,49 @@ impl Browser {
         }
         self.gen += 1;
         true
+    }
+
+    /// T / D: the change the selection asks for, to be confirmed.
+    pub fn remediation(
+        &self,
+        unlink: bool,
+        retention_secs: Option<u64>,
+    ) -> Result<Remediation, String> {
+        match &self.view {
+            RedisView::Namespaces => {
+                let ns = self
+                    .namespaces()
+                    .get(self.ns_cursor.selected)
+                    .map(|n| n.pattern.clone())
+                    .ok_or("no namespace selected")?;
+                if unlink {
+                    Ok(Remediation::UnlinkNamespace { pattern: ns })
+                } else {
+                    let ttl_secs = retention_secs
+                        .ok_or("the storage has no limited retention to use as TTL")?;
+                    Ok(Remediation::ExpireNamespace {
+                        pattern: ns,
+                        ttl_secs,
+                    })
+                }
+            }
+            RedisView::Keys(k) if unlink => {
+                let row = k.rows.get(k.cursor.selected).ok_or("no key selected")?;
+                Ok(Remediation::UnlinkKey {
+                    key: row.key.clone(),
+                    pattern: k.pattern.clone(),
+                })
+            }
+            RedisView::Keys(k) => {
+                let ttl_secs =
+                    retention_secs.ok_or("the storage has no limited retention to use as TTL")?;
+                Ok(Remediation::ExpireNamespace {
+                    pattern: k.pattern.clone(),
+                    ttl_secs,
+                })
+            }
+            RedisView::Value(_) => Err("go back to the keys to change them".into()),
+        }
     }
 
     /// R: show the selected value unmasked (audited by the caller).

@@ -98,6 +98,23 @@ const fn b(
     }
 }
 
+/// A binding that writes to a store: refused in read-only mode.
+const fn danger(
+    context: Context,
+    keys: &'static [Key],
+    action: Action,
+    description: &'static str,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        action,
+        description,
+        dangerous: true,
+        hint: true,
+    }
+}
+
 use Context::{Global, Help, Palette};
 const MAP: Context = Context::Pane(PaneId::Map);
 const REDIS: Context = Context::Pane(PaneId::Redis);
@@ -252,6 +269,18 @@ pub static BINDINGS: &[Binding] = &[
         "reveal / mask the value (audited)",
         true,
     ),
+    danger(
+        REDIS,
+        &[Key::ch('T')],
+        Action::SetTtl,
+        "give the namespace the retention as TTL",
+    ),
+    danger(
+        REDIS,
+        &[Key::ch('D')],
+        Action::Unlink,
+        "unlink the namespace / key",
+    ),
     b(
         MAP,
         &[Key::plain(KeyCode::Left), Key::ch('h')],
@@ -337,6 +366,20 @@ pub static BINDINGS: &[Binding] = &[
         "done",
         true,
     ),
+    b(
+        Context::Confirm,
+        &[Key::plain(KeyCode::Esc)],
+        Action::Close,
+        "cancel",
+        true,
+    ),
+    b(
+        Context::Confirm,
+        &[Key::plain(KeyCode::Enter)],
+        Action::Confirm,
+        "confirm",
+        true,
+    ),
 ];
 
 /// What a key press resolves to.
@@ -374,7 +417,10 @@ pub fn resolve(
                 Resolved::Run(binding.action)
             };
         }
-        if matches!(ctx, Context::Help | Context::Palette | Context::Search) {
+        if matches!(
+            ctx,
+            Context::Help | Context::Palette | Context::Search | Context::Confirm
+        ) {
             break;
         }
     }
@@ -391,7 +437,10 @@ pub fn active(bindings: &'static [Binding], contexts: &[Context]) -> Vec<&'stati
                 out.push(bd);
             }
         }
-        if matches!(ctx, Context::Help | Context::Palette | Context::Search) {
+        if matches!(
+            ctx,
+            Context::Help | Context::Palette | Context::Search | Context::Confirm
+        ) {
             break;
         }
     }

@@ -98,6 +98,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::Help { scroll } => render_help(state, theme, frame, body, *scroll),
         Overlay::Palette(_) => render_palette(state, theme, frame, body),
         Overlay::Search(input) => render_search(input, theme, frame, body),
+        Overlay::Confirm(c) => render_confirm(&c.0, &c.1, theme, frame, body),
     }
 }
 
@@ -395,4 +396,55 @@ fn render_search(
     input.set_placeholder_style(theme.muted);
     input.set_cursor_style(theme.selected);
     frame.render_widget(&input, inner);
+}
+
+fn render_confirm(
+    r: &super::browser::Remediation,
+    input: &tui_textarea::TextArea<'static>,
+    theme: &Theme,
+    frame: &mut Frame,
+    body: Rect,
+) {
+    let width = 70u16.min(body.width);
+    let text = super::widgets::wrap(
+        &format!("WRITE: {}.", r.describe()),
+        usize::from(width.saturating_sub(4)),
+    );
+    let height = text.len() as u16 + 6;
+    let rect = centered(body, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.dangerous)
+        .title(Span::styled(
+            " confirm a change — Esc cancels ",
+            theme.dangerous,
+        ))
+        .style(theme.popup);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut lines: Vec<Line> = text
+        .into_iter()
+        .map(|l| Line::styled(l, theme.dangerous))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("Type {} and press Enter:", r.expected()),
+        theme.text,
+    ));
+    let n = lines.len() as u16;
+    frame.render_widget(Paragraph::new(lines), Rect { height: n, ..inner });
+    let mut input = input.clone();
+    input.set_style(theme.input);
+    input.set_placeholder_style(theme.muted);
+    input.set_cursor_style(theme.selected);
+    frame.render_widget(
+        &input,
+        Rect {
+            y: inner.y + n,
+            height: 1,
+            ..inner
+        },
+    );
 }

@@ -83,6 +83,10 @@ pub enum BgMsg {
         gen: u64,
         result: Result<crate::redis::values::KeyPage, String>,
     },
+    /// A change to Redis finished (or failed).
+    Remediated {
+        result: Result<crate::redis::actions::Report, String>,
+    },
     /// The Postgres classification and person graph of a connection.
     Survey {
         conn: String,
@@ -190,6 +194,8 @@ pub enum Overlay {
     Palette(Box<Palette>),
     /// Finding a node on the map by name, selecting as one types.
     Search(Box<TextArea<'static>>),
+    /// Typing the confirmation of a change to a store.
+    Confirm(Box<(super::browser::Remediation, TextArea<'static>)>),
 }
 
 /// How the map pane shows the register.
@@ -310,6 +316,7 @@ impl AppState {
             Overlay::Help { .. } => vec![Context::Help],
             Overlay::Palette(_) => vec![Context::Palette],
             Overlay::Search(_) => vec![Context::Search],
+            Overlay::Confirm(_) => vec![Context::Confirm],
             Overlay::None => vec![Context::Pane(self.focus), Context::Global],
         }
     }
@@ -399,6 +406,9 @@ impl AppState {
                 (true, vec![])
             }
             Resolved::None => {
+                if let Overlay::Confirm(c) = &mut self.overlay {
+                    return (c.1.input(*key), vec![]);
+                }
                 if let Overlay::Search(input) = &mut self.overlay {
                     let changed = input.input(*key);
                     let query = input.lines().join(" ");
@@ -438,6 +448,22 @@ impl AppState {
             (Overlay::Help { scroll }, Action::Down) => *scroll = scroll.saturating_add(1),
             (Overlay::Palette(_), Action::Close) => self.overlay = Overlay::None,
             (Overlay::Search(_), Action::Close) => self.overlay = Overlay::None,
+            (Overlay::Confirm(_), Action::Close) => {
+                self.overlay = Overlay::None;
+                self.flash("cancelled: nothing was changed", Level::Info);
+            }
+            (Overlay::Confirm(c), Action::Confirm) => {
+                let typed = c.1.lines().join("");
+                let expected = c.0.expected().to_string();
+                if typed.trim() != expected {
+                    self.flash(format!("type {expected:?} exactly to confirm"), Level::Warn);
+                    return (true, vec![]);
+                }
+                let r = c.0.clone();
+                self.overlay = Overlay::None;
+                self.flash(format!("working: {}…", r.describe()), Level::Info);
+                return (true, vec![Effect::Browser(BrowserEffect::Remediate(r))]);
+            }
             (Overlay::Palette(p), Action::Up | Action::Down) => {
                 let query = p.input.lines().join(" ");
                 let len = self.palette_entries(&query).len();
@@ -513,6 +539,41 @@ impl AppState {
                     format!("namespaces by {}", self.browser.sort.name()),
                     Level::Info,
                 );
+            }
+            (_, Action::SetTtl | Action::Unlink) => {
+                // Dangerous bindings never get here in read-only mode; this
+                // is the second lock.
+                if !self.write_mode {
+                    self.flash(
+                        "read-only: restart with --write to change Redis",
+                        Level::Warn,
+                    );
+                    return (true, vec![]);
+                }
+                let retention = self
+                    .browser
+                    .conn
+                    .as_deref()
+                    .and_then(|c| {
+                        self.register
+                            .storages
+                            .iter()
+                            .find(|s| s.connection_name() == Some(c))
+                    })
+                    .and_then(|s| s.effective_retention())
+                    .and_then(|r| r.period().map(|p| p.seconds()));
+                match self
+                    .browser
+                    .remediation(action == Action::Unlink, retention)
+                {
+                    Ok(r) => {
+                        let mut input = TextArea::default();
+                        input.set_placeholder_text(format!("type {}", r.expected()));
+                        input.set_cursor_line_style(ratatui::style::Style::default());
+                        self.overlay = Overlay::Confirm(Box::new((r, input)));
+                    }
+                    Err(e) => self.flash(e, Level::Warn),
+                }
             }
             (_, Action::Reveal) => {
                 let fx = self.browser.reveal();
@@ -692,6 +753,28 @@ impl AppState {
                 changed
             }
             BgMsg::Keys { gen, result } => self.browser.on_keys(gen, result),
+            BgMsg::Remediated { result } => {
+                match result {
+                    Ok(r) => {
+                        self.flash(
+                            format!(
+                                "{} on {}: {} keys changed of {} matched{}",
+                                r.action,
+                                r.pattern,
+                                r.changed,
+                                r.scanned,
+                                if r.complete { "" } else { " (interrupted)" }
+                            ),
+                            Level::Info,
+                        );
+                        // Count again, so the table shows what is true now.
+                        self.browser.recount = true;
+                        self.browser.back();
+                    }
+                    Err(e) => self.flash(format!("the change failed: {e}"), Level::Warn),
+                }
+                true
+            }
             BgMsg::Survey { conn, result } => {
                 if self.postgres.first().is_some_and(|c| c.name == conn) {
                     self.pg_survey = Some(result);

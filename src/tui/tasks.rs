@@ -313,6 +313,79 @@ impl BrowserTasks {
     }
 }
 
+impl BrowserTasks {
+    /// Make a confirmed change (write mode), within the load budget. The
+    /// audit log gets the action, the namespace and the counts.
+    pub fn remediate(&self, r: crate::tui::browser::Remediation) {
+        use crate::redis::actions;
+        use crate::tui::browser::Remediation;
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
+        let (tx, settings) = (self.tx.clone(), self.settings.clone());
+        tokio::spawn(async move {
+            let result = async {
+                let mut con = crate::redis::connect(&conn, &settings).await?;
+                let token = CancellationToken::new();
+                let (scan, budget) = (settings.scan_count, settings.max_ops_per_sec);
+                let report = match &r {
+                    Remediation::ExpireNamespace { pattern, ttl_secs } => {
+                        let glob = crate::redis::values::pattern_glob(pattern);
+                        actions::expire_namespace(
+                            &mut con,
+                            &glob,
+                            pattern,
+                            Duration::from_secs(*ttl_secs),
+                            actions::TtlScope::NoTtlOrLonger,
+                            scan,
+                            budget,
+                            &token,
+                            |_| {},
+                        )
+                        .await?
+                    }
+                    Remediation::UnlinkNamespace { pattern } => {
+                        let glob = crate::redis::values::pattern_glob(pattern);
+                        actions::unlink_namespace(
+                            &mut con,
+                            &glob,
+                            pattern,
+                            scan,
+                            budget,
+                            &token,
+                            |_| {},
+                        )
+                        .await?
+                    }
+                    Remediation::UnlinkKey { key, pattern } => {
+                        let done = actions::unlink_key(&mut con, key).await?;
+                        actions::Report {
+                            action: "unlink".into(),
+                            pattern: pattern.clone(),
+                            scanned: 1,
+                            changed: u64::from(done),
+                            unchanged: u64::from(!done),
+                            complete: true,
+                            elapsed_ms: 0,
+                        }
+                    }
+                };
+                Ok::<_, anyhow::Error>(report)
+            }
+            .await;
+            match &result {
+                Ok(rep) => {
+                    tracing::info!(target: "audit", action = %rep.action, namespace = %rep.pattern, changed = rep.changed, scanned = rep.scanned, "redis remediation")
+                }
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "redis remediation failed"),
+            }
+            let _receiver_may_be_gone = tx.send(BgMsg::Remediated {
+                result: result.map_err(|e| format!("{e:#}")),
+            });
+        });
+    }
+}
+
 impl Drop for BrowserTasks {
     fn drop(&mut self) {
         self.census_token.cancel();
