@@ -23,6 +23,7 @@ pub struct RedisSettings {
     pub max_ops_per_sec: u32,
     pub pause_above_ops_per_sec: u32,
     pub census_on_start: bool,
+    pub census_interval_secs: u64,
     pub probe_interval_secs: u64,
     pub connect_timeout_ms: u64,
     pub command_timeout_ms: u64,

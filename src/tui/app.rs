@@ -56,7 +56,11 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     let mut sigterm = termination_signal()?;
-    // Debug aid for the terminal-restore test: panic after N ms.
+    let every = loaded.register.redis.census_interval_secs;
+    let mut recensus = tokio::time::interval(Duration::from_secs(every.max(1)));
+    recensus.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    recensus.tick().await; // the first tick is immediate: the start census covers it
+                           // Debug aid for the terminal-restore test: panic after N ms.
     let panic_after = std::env::var("OUBLI_DEBUG_PANIC_AFTER_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -98,6 +102,13 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
             }
             _ = tokio::time::sleep_until(due.into()), if dirty => {}
             _ = sigterm.recv() => break,
+            _ = recensus.tick(), if every > 0 => {
+                if !matches!(state.browser.census, super::browser::CensusState::Running { .. }) {
+                    let gen = state.browser.start_census();
+                    browser.census(gen);
+                    dirty = true;
+                }
+            }
         }
         for fx in effects {
             match fx {

@@ -147,6 +147,8 @@ pub struct Browser {
     pub census_gen: u64,
     /// A change was made: the loop starts a new census.
     pub recount: bool,
+    /// What changed since the previous census, in sentences.
+    pub changes: Vec<String>,
 }
 
 impl Browser {
@@ -162,6 +164,7 @@ impl Browser {
             gen: 0,
             census_gen: 0,
             recount: false,
+            changes: Vec::new(),
         }
     }
 
@@ -180,12 +183,8 @@ impl Browser {
     /// Namespaces in the chosen order, filtered.
     pub fn namespaces(&self) -> Vec<&Namespace> {
         let Some(c) = self.shown() else { return vec![] };
-        let f = self.filter.to_lowercase();
-        let mut v: Vec<&Namespace> = c
-            .namespaces
-            .iter()
-            .filter(|n| f.is_empty() || n.pattern.to_lowercase().contains(&f))
-            .collect();
+        let filter = NsFilter::parse(&self.filter);
+        let mut v: Vec<&Namespace> = c.namespaces.iter().filter(|n| filter.matches(n)).collect();
         match self.sort {
             NsSort::Keys => v.sort_by(|a, b| b.keys.cmp(&a.keys).then(a.pattern.cmp(&b.pattern))),
             NsSort::Memory => {
@@ -369,10 +368,15 @@ impl Browser {
             return false;
         }
         self.census = match result {
-            Ok(census) => CensusState::Done {
-                census,
-                at: Local::now(),
-            },
+            Ok(census) => {
+                if let Some((last, _)) = &self.last {
+                    self.changes = diff(last, &census);
+                }
+                CensusState::Done {
+                    census,
+                    at: Local::now(),
+                }
+            }
             Err(error) => CensusState::Failed { error },
         };
         true
@@ -425,5 +429,182 @@ impl Browser {
         }
         self.census_gen += 1;
         self.census_gen
+    }
+}
+
+/// The namespace filter typed after `/`: words that must all hold.
+/// `nottl` (keys without TTL), `beyond` (TTL beyond retention), `pii`,
+/// `type:hash` (a Redis type), `re:<regex>`, a glob with `*` or `?`, or
+/// plain text contained in the pattern.
+#[derive(Debug)]
+pub struct NsFilter {
+    terms: Vec<Term>,
+}
+
+#[derive(Debug)]
+enum Term {
+    NoTtl,
+    Beyond,
+    Pii,
+    Type(String),
+    Regex(Option<regex::Regex>),
+    Glob(String),
+    Text(String),
+}
+
+impl NsFilter {
+    pub fn parse(s: &str) -> NsFilter {
+        let terms = s
+            .split_whitespace()
+            .map(|w| match w.to_lowercase().as_str() {
+                "nottl" | "no-ttl" => Term::NoTtl,
+                "beyond" | ">ret" => Term::Beyond,
+                "pii" => Term::Pii,
+                l if l.starts_with("type:") => Term::Type(l["type:".len()..].to_string()),
+                _ if w.starts_with("re:") => Term::Regex(
+                    regex::RegexBuilder::new(&w[3..])
+                        .size_limit(1 << 20)
+                        .build()
+                        .ok(),
+                ),
+                _ if w.contains('*') || w.contains('?') => Term::Glob(w.to_string()),
+                l => Term::Text(l.to_string()),
+            })
+            .collect();
+        NsFilter { terms }
+    }
+
+    pub fn matches(&self, n: &Namespace) -> bool {
+        self.terms.iter().all(|t| match t {
+            Term::NoTtl => n.no_ttl > 0,
+            Term::Beyond => n.ttl_beyond_retention > 0,
+            Term::Pii => n.has_pii(),
+            Term::Type(ty) => n.types.contains_key(ty),
+            // An invalid regex matches nothing rather than everything.
+            Term::Regex(re) => re.as_ref().is_some_and(|r| r.is_match(&n.pattern)),
+            Term::Glob(g) => crate::redis::census::glob_match(g.as_bytes(), n.pattern.as_bytes()),
+            Term::Text(t) => n.pattern.to_lowercase().contains(t),
+        })
+    }
+}
+
+/// What changed between two censuses, worst first: new namespaces (with
+/// their personal data and missing TTLs), namespaces that gained personal
+/// data or keys without TTL, namespaces that disappeared.
+pub fn diff(before: &Census, after: &Census) -> Vec<String> {
+    let old: std::collections::BTreeMap<&str, &Namespace> = before
+        .namespaces
+        .iter()
+        .map(|n| (n.pattern.as_str(), n))
+        .collect();
+    let mut out = Vec::new();
+    for n in &after.namespaces {
+        let pii: Vec<&str> = n
+            .key_pii
+            .keys()
+            .chain(n.value_pii.keys())
+            .map(|k| k.as_str())
+            .collect();
+        match old.get(n.pattern.as_str()) {
+            None => out.push(format!(
+                "new namespace {} ({} keys){}{}",
+                n.pattern,
+                n.keys,
+                if pii.is_empty() {
+                    String::new()
+                } else {
+                    format!(" holds {}", pii.join(", "))
+                },
+                if n.no_ttl > 0 { " and has no TTL" } else { "" }
+            )),
+            Some(o) => {
+                let gained: Vec<&str> = pii
+                    .iter()
+                    .copied()
+                    .filter(|k| {
+                        !o.key_pii
+                            .keys()
+                            .chain(o.value_pii.keys())
+                            .any(|x| x.as_str() == *k)
+                    })
+                    .collect();
+                if !gained.is_empty() {
+                    out.push(format!("{} now holds {}", n.pattern, gained.join(", ")));
+                }
+                if o.no_ttl == 0 && n.no_ttl > 0 {
+                    out.push(format!(
+                        "{} now has {} keys without TTL",
+                        n.pattern, n.no_ttl
+                    ));
+                }
+            }
+        }
+    }
+    let new: std::collections::BTreeSet<&str> = after
+        .namespaces
+        .iter()
+        .map(|n| n.pattern.as_str())
+        .collect();
+    for p in old.keys().filter(|p| !new.contains(*p)) {
+        out.push(format!("namespace {p} is gone"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ns(p: &str, no_ttl: u64, pii: bool) -> Namespace {
+        let mut n = Namespace {
+            pattern: p.into(),
+            keys: 10,
+            no_ttl,
+            ..Namespace::default()
+        };
+        n.types.insert("hash".into(), 10);
+        if pii {
+            n.key_pii.insert(crate::pii::Kind::Email, 10);
+        }
+        n
+    }
+
+    #[test]
+    fn filters_combine() {
+        let a = ns("user:{int}:profile", 3, true);
+        let b = ns("stat:processed", 0, false);
+        let f = |s: &str| {
+            (
+                NsFilter::parse(s).matches(&a),
+                NsFilter::parse(s).matches(&b),
+            )
+        };
+        assert_eq!(f(""), (true, true));
+        assert_eq!(f("pii"), (true, false));
+        assert_eq!(f("nottl"), (true, false));
+        assert_eq!(f("user:*"), (true, false));
+        assert_eq!(f("re:^stat"), (false, true));
+        assert_eq!(f("re:(["), (false, false));
+        assert_eq!(f("type:hash profile"), (true, false));
+        assert_eq!(f("type:zset"), (false, false));
+    }
+
+    #[test]
+    fn diffs_say_what_is_new() {
+        let before = Census {
+            namespaces: vec![ns("a:{int}", 0, false), ns("gone:{int}", 0, false)],
+            ..Census::default()
+        };
+        let after = Census {
+            namespaces: vec![ns("a:{int}", 2, true), ns("app:x:{email}", 5, true)],
+            ..Census::default()
+        };
+        let d = diff(&before, &after);
+        assert!(d.contains(&"a:{int} now holds email".to_string()), "{d:?}");
+        assert!(d.contains(&"a:{int} now has 2 keys without TTL".to_string()));
+        assert!(d.contains(
+            &"new namespace app:x:{email} (10 keys) holds email and has no TTL".to_string()
+        ));
+        assert!(d.contains(&"namespace gone:{int} is gone".to_string()));
     }
 }

@@ -155,6 +155,16 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
                 if paused { theme.warn } else { theme.key },
             )
         }
+        CensusState::Done { census, at } if !b.changes.is_empty() => (
+            format!(
+                "census {}: {} change{} since the last: {}",
+                at.format("%H:%M:%S"),
+                b.changes.len(),
+                if b.changes.len() == 1 { "" } else { "s" },
+                b.changes.join("; ")
+            ),
+            theme.warn,
+        ),
         CensusState::Done { census, at } => (
             format!(
                 "census {}: {} keys in {:.1}s · {} namespaces{}",
