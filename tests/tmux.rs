@@ -268,3 +268,73 @@ async fn the_console_shows_live_servers_and_says_when_one_goes_away() {
     t.wait_for(&["exit=0"], 10);
     assert_terminal_restored(&t, &stty);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_browser_filters_opens_a_value_and_reveals_it() {
+    let redis = TestRedis::start();
+    let opts = oubli::demo::SeedOptions {
+        users: 50,
+        keys: 600,
+        seed: 3,
+    };
+    let mut con = redis.connection().await;
+    oubli::demo::seed_redis(&mut con, &opts).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty");
+    let env = format!("OUBLI_STATE_DIR={}", dir.path().display());
+    let t = Tmux::start(
+        120,
+        40,
+        &wrapped(&format!("--redis {}", redis.url), &env, &stty),
+    );
+    t.keys(&["2"]);
+    t.wait_for(&["keys in", "namespace · by keys"], 20);
+    t.keys(&["/", "profile"]);
+    t.wait_until("the table filtered to one namespace", 5, |s| {
+        s.contains("user:{int}:profile") && !s.contains("rdv:sessions")
+    });
+    t.keys(&["Enter"]);
+    t.wait_until("the filter closed", 5, |s| {
+        !s.contains("find a node") && !s.contains("Enter or Esc when done")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for(&["86 keys", "user:1:profile", "hash"], 10);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(&["masked · R to reveal", "email"], 10);
+    // The e-mail of the key on screen, read from Redis by the test itself.
+    let key_line = screen
+        .lines()
+        .find(|l| l.contains("key user:"))
+        .unwrap()
+        .to_string();
+    let key: String = key_line
+        .split("key ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches('┃')
+        .to_string();
+    let email: String = redis::cmd("HGET")
+        .arg(&key)
+        .arg("email")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert!(
+        !screen.contains(&email),
+        "the e-mail shows before a reveal:\n{screen}"
+    );
+    t.keys(&["R"]);
+    let screen = t.wait_for(&["REVEALED (audited)"], 5);
+    assert!(
+        screen.contains(&email),
+        "revealed value not shown:\n{screen}"
+    );
+    t.keys(&["R"]);
+    t.wait_until("masked again", 5, |s| !s.contains(&email));
+    t.keys(&["q"]);
+    t.wait_for(&["exit=0"], 10);
+    assert_terminal_restored(&t, &stty);
+}

@@ -350,23 +350,29 @@ fn value(
             format!(" · {} elements", count(l))
         }
     });
+    // The masking state first: it must never be cut off.
+    let encoding = if view.encoding == view.ty {
+        String::new()
+    } else {
+        format!(" · {}", view.encoding)
+    };
     let title = Line::from(vec![
         Span::styled(
-            format!("{} · {}{size} · {expiry}", view.ty, view.encoding),
-            if view.pttl_ms < 0 {
-                theme.warn
+            if v.revealed {
+                "REVEALED (audited) · R to mask · "
+            } else {
+                "masked · R to reveal · "
+            },
+            if v.revealed {
+                theme.dangerous
             } else {
                 theme.muted
             },
         ),
         Span::styled(
-            if v.revealed {
-                "  REVEALED (audited) · R to mask"
-            } else {
-                "  masked · R to reveal"
-            },
-            if v.revealed {
-                theme.dangerous
+            format!("{}{encoding}{size} · {expiry}", view.ty),
+            if view.pttl_ms < 0 {
+                theme.warn
             } else {
                 theme.muted
             },
