@@ -1041,7 +1041,42 @@ async fn init(global: &Global, args: &InitArgs) -> ExitCode {
         pg_url_env: args.pg_url_env.clone(),
         redis_url_env: global.redis.as_ref().map(|_| args.redis_url_env.clone()),
     };
-    let text = crate::postgres::init::starter_register(&s, &opts);
+    let mut text = crate::postgres::init::starter_register(&s, &opts);
+    // With --redis: a census, and the person model's Redis patterns from it.
+    if let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() {
+        let census = async {
+            let mut con = crate::redis::connect(conn, &loaded.register.redis).await?;
+            let mut opts = census_options(&loaded, &conn.name);
+            opts.sample = Some(crate::redis::census::SampleOptions::default());
+            let token = tokio_util::sync::CancellationToken::new();
+            Ok::<_, anyhow::Error>(
+                crate::redis::census::run(
+                    &mut con,
+                    None,
+                    &conn.url.redacted(),
+                    &opts,
+                    &token,
+                    |_| {},
+                )
+                .await?,
+            )
+        }
+        .await;
+        match census {
+            Ok(c) => {
+                let identifiers: Vec<String> = toml::from_str::<toml::Table>(&text)
+                    .ok()
+                    .and_then(|t| t.get("person")?.get("identifiers")?.as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect();
+                text.push('\n');
+                text.push_str(&crate::redis::init::person_redis_section(&c, &identifiers));
+            }
+            Err(e) => return fail(format!("init: Redis: {e:#}")),
+        }
+    }
     match &args.out {
         None => print!("{text}"),
         Some(path) => {

@@ -134,3 +134,56 @@ fn status_of_a_dead_server_exits_2_and_never_shows_the_password() {
     assert!(all.contains("cannot connect to Postgres"), "{all}");
     assert!(!all.contains("do-not-show"), "{all}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn init_proposes_a_register_from_a_database_and_a_keyspace() {
+    let redis = TestRedis::start();
+    let pg = TestPg::create().await;
+    let opts = oubli::demo::SeedOptions {
+        users: 200,
+        keys: 1_500,
+        seed: 5,
+    };
+    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
+        .await
+        .unwrap();
+    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("register.toml");
+    let out = oubli()
+        .args(["init", "--pg", &pg.url, "--redis", &redis.url, "--out"])
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        text.contains("pattern = \"user:{user_id}:profile\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("pattern = \"app:production:user_session_domain:{email}\""),
+        "{text}"
+    );
+    assert!(text.contains("#   rate_limit:{ip}"), "{text}");
+    let check = oubli()
+        .args(["config", "check"])
+        .arg(&out_file)
+        .env("OUBLI_PG_URL", &pg.url)
+        .env("OUBLI_REDIS_URL", &redis.url)
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod census;
 pub mod findings;
+pub mod init;
 pub mod overview;
 pub mod values;
 
