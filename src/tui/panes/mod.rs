@@ -54,6 +54,34 @@ pub fn head_then_list(
     focused: bool,
     theme: &Theme,
 ) {
+    let len = rows.len();
+    let mut rows = rows.into_iter().map(Some).collect::<Vec<_>>();
+    head_then_rows(
+        frame,
+        area,
+        head,
+        len,
+        |i| rows[i].take().unwrap_or_default(),
+        cursor,
+        focused,
+        theme,
+    );
+}
+
+/// Fixed lines at the top, then a window of a list of `len` rows built on
+/// demand: only the rows on screen are made, so a list of a million keys
+/// costs what a screenful costs.
+#[allow(clippy::too_many_arguments)]
+pub fn head_then_rows<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    head: Vec<Line<'static>>,
+    len: usize,
+    row: impl FnMut(usize) -> Line<'a>,
+    cursor: &Cursor,
+    focused: bool,
+    theme: &Theme,
+) {
     let head_h = (head.len() as u16).min(area.height);
     frame.render_widget(
         Paragraph::new(head),
@@ -67,7 +95,7 @@ pub fn head_then_list(
         height: area.height - head_h,
         ..area
     };
-    list(frame, list_area, rows, cursor, focused, theme);
+    rows_window(frame, list_area, len, row, cursor, focused, theme);
 }
 
 /// Draw `rows` (already styled) as a list with the cursor's window, the
@@ -80,15 +108,34 @@ pub fn list(
     focused: bool,
     theme: &Theme,
 ) {
+    let len = rows.len();
+    let mut rows = rows.into_iter().map(Some).collect::<Vec<_>>();
+    rows_window(
+        frame,
+        area,
+        len,
+        |i| rows[i].take().unwrap_or_default(),
+        cursor,
+        focused,
+        theme,
+    );
+}
+
+fn rows_window<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    len: usize,
+    mut row: impl FnMut(usize) -> Line<'a>,
+    cursor: &Cursor,
+    focused: bool,
+    theme: &Theme,
+) {
     let height = usize::from(area.height);
     let mut c = *cursor;
-    c.clamp(rows.len(), height);
-    let lines: Vec<Line> = rows
-        .into_iter()
-        .enumerate()
-        .skip(c.offset)
-        .take(height)
-        .map(|(i, line)| {
+    c.clamp(len, height);
+    let lines: Vec<Line> = (c.offset..len.min(c.offset + height))
+        .map(|i| {
+            let line = row(i);
             if i == c.selected && focused {
                 line.style(theme.selected)
             } else {

@@ -105,13 +105,20 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     }
     head.push(census_line(state, theme, width));
     let b = &state.browser;
-    let (title, rows, cursor) = match &b.view {
+    let (title, len, row, cursor) = match &b.view {
         RedisView::Namespaces => namespaces(state, theme, width),
         RedisView::Keys(k) => keys(k, theme, width),
-        RedisView::Value(v) => value(&v.0, &v.1, state, theme, width, &mut head),
+        RedisView::Value(v) => {
+            let (title, rows, cursor) = value(&v.0, &v.1, state, theme, width, &mut head);
+            let len = rows.len();
+            let mut rows: Vec<Option<Line<'static>>> = rows.into_iter().map(Some).collect();
+            let row: Box<dyn FnMut(usize) -> Line<'static>> =
+                Box::new(move |i| rows[i].take().unwrap_or_default());
+            (title, len, row, cursor)
+        }
     };
     head.push(title);
-    super::head_then_list(frame, area, head, rows, &cursor, focused, theme);
+    super::head_then_rows(frame, area, head, len, row, &cursor, focused, theme);
 }
 
 fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
@@ -191,9 +198,16 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
     Line::styled(fit(&text.0, width), text.1)
 }
 
-type View = (Line<'static>, Vec<Line<'static>>, crate::tui::state::Cursor);
+/// A view: its title line, how many rows, the row maker (only rows on
+/// screen are made), and its cursor.
+type View<'a> = (
+    Line<'static>,
+    usize,
+    Box<dyn FnMut(usize) -> Line<'static> + 'a>,
+    crate::tui::state::Cursor,
+);
 
-fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
+fn namespaces<'a>(state: &'a AppState, theme: &'a Theme, width: usize) -> View<'a> {
     let b = &state.browser;
     let list = b.namespaces();
     // pattern | keys | memory | no TTL | >ret | pii
@@ -220,9 +234,10 @@ fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
         ">ret",
         "pii"
     );
-    let rows = list
-        .iter()
-        .map(|n| {
+    let len = list.len();
+    let row = move |i: usize| {
+        let n = list[i];
+        {
             let no_ttl = (n.no_ttl * 100).checked_div(n.keys).unwrap_or(0);
             let beyond = (n.ttl_beyond_retention * 100)
                 .checked_div(n.keys)
@@ -236,11 +251,12 @@ fn namespaces(state: &AppState, theme: &Theme, width: usize) -> View {
                 Span::styled(format!("{:>5}% ", beyond), warn(beyond)),
                 Span::styled(fit(&pii_badges(n), pii_w), theme.pii),
             ])
-        })
-        .collect();
+        }
+    };
     (
         Line::styled(fit(&header, width), theme.title),
-        rows,
+        len,
+        Box::new(row),
         b.ns_cursor,
     )
 }
@@ -254,7 +270,7 @@ fn compact(n: u64) -> String {
     }
 }
 
-fn keys(k: &KeysView, theme: &Theme, width: usize) -> View {
+fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
     let status = if let Some(e) = &k.error {
         format!("error: {e}")
     } else if k.loading {
@@ -282,10 +298,9 @@ fn keys(k: &KeysView, theme: &Theme, width: usize) -> View {
         )],
         width,
     );
-    let rows = k
-        .rows
-        .iter()
-        .map(|r| {
+    let row = move |i: usize| {
+        let r = &k.rows[i];
+        {
             let name = crate::redis::values::masked(&String::from_utf8_lossy(&r.key), &r.hits);
             let right = format!("{:>6} {:>8}", r.ty, ttl_text(r.pttl_ms));
             spread(
@@ -307,9 +322,9 @@ fn keys(k: &KeysView, theme: &Theme, width: usize) -> View {
                 )],
                 width,
             )
-        })
-        .collect();
-    (title, rows, k.cursor)
+        }
+    };
+    (title, k.rows.len(), Box::new(row), k.cursor)
 }
 
 fn value(
@@ -319,7 +334,7 @@ fn value(
     theme: &Theme,
     width: usize,
     head: &mut Vec<Line<'static>>,
-) -> View {
+) -> (Line<'static>, Vec<Line<'static>>, crate::tui::state::Cursor) {
     head.push(Line::styled(
         fit(&format!("key {}", v.key_masked), width),
         theme.title_focused,
