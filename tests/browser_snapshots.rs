@@ -195,6 +195,7 @@ fn namespaces_keys_and_a_masked_value() {
                 },
             ],
             truncated: false,
+            next: None,
         }),
     });
     let screen = draw(&s, 120, 40);

@@ -285,3 +285,69 @@ async fn a_user_without_memory_usage_gets_a_warning_not_a_failure() {
         c.warnings
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn values_are_read_in_bounded_pages() {
+    use oubli::redis::values::{read_value_page, ReadLimits};
+    let (_r, mut con) = seeded(3_000).await;
+    let limits = ReadLimits {
+        max_bytes: 1024,
+        max_elements: 100,
+    };
+    // A 100k-element list: pages of 100, labels are absolute indexes.
+    let p1 = read_value_page(&mut con, b"big:list", limits, None)
+        .await
+        .unwrap();
+    assert_eq!(p1.lines.len(), 100);
+    assert_eq!(p1.next.as_deref(), Some("100"));
+    let p2 = read_value_page(&mut con, b"big:list", limits, p1.next.as_deref())
+        .await
+        .unwrap();
+    assert_eq!(p2.lines[0].label.as_deref(), Some("100"));
+    assert!(p1.lines.last().unwrap().label.as_deref() == Some("99"));
+    // A 50k-field hash: HSCAN cursors, no field twice over three pages.
+    let mut seen = std::collections::HashSet::new();
+    let mut from: Option<String> = None;
+    for _ in 0..3 {
+        let p = read_value_page(&mut con, b"big:hash", limits, from.as_deref())
+            .await
+            .unwrap();
+        for l in &p.lines {
+            assert!(seen.insert(l.label.clone().unwrap()), "field read twice");
+        }
+        from = p.next.clone();
+        assert!(from.is_some());
+    }
+    assert!(seen.len() >= 200);
+    // The stream: pages continue after the last id, until the end.
+    let mut ids = Vec::new();
+    let mut from: Option<String> = None;
+    loop {
+        let p = read_value_page(&mut con, b"events:audit", limits, from.as_deref())
+            .await
+            .unwrap();
+        ids.extend(
+            p.lines
+                .iter()
+                .filter_map(|l| l.label.clone())
+                .map(|l| l.split(' ').next().unwrap().to_string()),
+        );
+        match p.next {
+            Some(n) => from = Some(n),
+            None => break,
+        }
+    }
+    ids.dedup();
+    let xlen: usize = redis::cmd("XLEN")
+        .arg("events:audit")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), xlen, "every entry once");
+    // A big string is cut at the byte bound and says so.
+    let s = read_value_page(&mut con, b"big:value", limits, None)
+        .await
+        .unwrap();
+    assert!(s.truncated && s.next.is_none());
+    assert!(s.lines.iter().map(|l| l.text.len()).sum::<usize>() <= 1024);
+}

@@ -116,6 +116,8 @@ pub struct ValueView {
     pub lines: Vec<ValueLine>,
     /// More exists than was read.
     pub truncated: bool,
+    /// Where the next page starts, when there is one.
+    pub next: Option<String>,
 }
 
 /// Limits of a value read.
@@ -225,6 +227,19 @@ pub async fn read_value(
     key: &[u8],
     limits: ReadLimits,
 ) -> redis::RedisResult<ValueView> {
+    read_value_page(con, key, limits, None).await
+}
+
+/// One page of a value: from the start, or from the `next` token of the
+/// previous page (an index for lists and sorted sets, a cursor for hashes
+/// and sets, the last entry id for streams).
+pub async fn read_value_page(
+    con: &mut MultiplexedConnection,
+    key: &[u8],
+    limits: ReadLimits,
+    from: Option<&str>,
+) -> redis::RedisResult<ValueView> {
+    let start: u64 = from.and_then(|f| f.parse().ok()).unwrap_or(0);
     let (ty, pttl_ms): (String, i64) = redis::pipe()
         .cmd("TYPE")
         .arg(key)
@@ -240,6 +255,7 @@ pub async fn read_value(
         encoding: String::new(),
         lines: Vec::new(),
         truncated: false,
+        next: None,
     };
     match ty.as_str() {
         "string" => {
@@ -259,12 +275,12 @@ pub async fn read_value(
             view.lines = lines.into_iter().map(|l| line(None, l, None)).collect();
         }
         "hash" => {
-            let (len, (_, items)): (u64, (u64, Vec<Vec<u8>>)) = redis::pipe()
+            let (len, (cursor, items)): (u64, (u64, Vec<Vec<u8>>)) = redis::pipe()
                 .cmd("HLEN")
                 .arg(key)
                 .cmd("HSCAN")
                 .arg(key)
-                .arg(0)
+                .arg(start)
                 .arg("COUNT")
                 .arg(n)
                 .query_async(con)
@@ -279,7 +295,8 @@ pub async fn read_value(
                         .push(line(Some(field.clone()), text.join(" "), Some(&field)));
                 }
             }
-            view.truncated = len > view.lines.len() as u64;
+            view.next = (cursor != 0).then(|| cursor.to_string());
+            view.truncated = view.next.is_some();
         }
         "list" | "zset" | "set" => {
             let (len, items): (u64, Value) = match ty.as_str() {
@@ -289,8 +306,8 @@ pub async fn read_value(
                         .arg(key)
                         .cmd("LRANGE")
                         .arg(key)
-                        .arg(0)
-                        .arg(n - 1)
+                        .arg(start)
+                        .arg(start as i64 + n - 1)
                         .query_async(con)
                         .await?
                 }
@@ -300,23 +317,24 @@ pub async fn read_value(
                         .arg(key)
                         .cmd("ZRANGE")
                         .arg(key)
-                        .arg(0)
-                        .arg(n - 1)
+                        .arg(start)
+                        .arg(start as i64 + n - 1)
                         .arg("WITHSCORES")
                         .query_async(con)
                         .await?
                 }
                 _ => {
-                    let (len, (_, members)): (u64, (u64, Value)) = redis::pipe()
+                    let (len, (cursor, members)): (u64, (u64, Value)) = redis::pipe()
                         .cmd("SCARD")
                         .arg(key)
                         .cmd("SSCAN")
                         .arg(key)
-                        .arg(0)
+                        .arg(start)
                         .arg("COUNT")
                         .arg(n)
                         .query_async(con)
                         .await?;
+                    view.next = (cursor != 0).then(|| cursor.to_string());
                     (len, members)
                 }
             };
@@ -332,13 +350,19 @@ pub async fn read_value(
                     chunk
                         .get(1)
                         .map(|s| String::from_utf8_lossy(s).into_owned())
+                } else if ty == "list" {
+                    Some((start + i as u64).to_string())
                 } else {
-                    Some(i.to_string())
+                    None
                 };
                 let (_, text) = decode_for_display(&chunk[0], limits.max_bytes);
                 view.lines.push(line(label, text.join(" "), None));
             }
-            view.truncated = len > view.lines.len() as u64;
+            if ty != "set" {
+                let read = start + view.lines.len() as u64;
+                view.next = (read < len).then(|| read.to_string());
+            }
+            view.truncated = view.next.is_some();
         }
         "stream" => {
             let (len, entries): (u64, Value) = redis::pipe()
@@ -346,7 +370,7 @@ pub async fn read_value(
                 .arg(key)
                 .cmd("XRANGE")
                 .arg(key)
-                .arg("-")
+                .arg(from.map_or_else(|| "-".to_string(), |id| format!("({id}")))
                 .arg("+")
                 .arg("COUNT")
                 .arg(n)
@@ -355,12 +379,15 @@ pub async fn read_value(
             view.length = Some(len);
             view.encoding = "stream".into();
             if let Value::Array(entries) = entries {
+                let count = entries.len();
+                let mut last_id = None;
                 for e in entries {
                     let Value::Array(parts) = e else { continue };
                     let id = parts
                         .first()
                         .and_then(bulk)
                         .map(|b| String::from_utf8_lossy(&b).into_owned());
+                    last_id.clone_from(&id);
                     if let Some(Value::Array(kv)) = parts.get(1) {
                         for pair in kv.chunks(2) {
                             if let [f, v] = pair {
@@ -376,8 +403,11 @@ pub async fn read_value(
                         }
                     }
                 }
+                if count as u64 >= n as u64 {
+                    view.next = last_id;
+                }
             }
-            view.truncated = len > limits.max_elements as u64;
+            view.truncated = view.next.is_some();
         }
         "none" => view.encoding = "gone (expired or deleted)".into(),
         other => view.encoding = format!("{other} (not shown)"),

@@ -131,6 +131,9 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
                     }
                     BrowserEffect::LoadValue { key } => browser.value(state.browser.gen, key),
                     BrowserEffect::Remediate(r) => browser.remediate(r),
+                    BrowserEffect::LoadValueMore { key, from } => {
+                        browser.value_more(state.browser.gen, key, from)
+                    }
                     BrowserEffect::Revealed { pattern } => {
                         // The audit trail lands with the rights issues; until then
                         // the reveal is logged, with the namespace, never the value.

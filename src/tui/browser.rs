@@ -70,6 +70,7 @@ pub struct ValueState {
     pub error: Option<String>,
     pub revealed: bool,
     pub scroll: Cursor,
+    pub loading_more: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +90,11 @@ pub enum BrowserEffect {
     },
     LoadValue {
         key: Vec<u8>,
+    },
+    /// The next page of the value on screen.
+    LoadValueMore {
+        key: Vec<u8>,
+        from: String,
     },
     /// A person revealed a value: to be audited (no value, only the
     /// namespace pattern).
@@ -224,6 +230,20 @@ impl Browser {
 
     /// After moving: ask for more keys when the selection nears the end.
     pub fn after_move(&mut self) -> Vec<BrowserEffect> {
+        if let RedisView::Value(b) = &mut self.view {
+            let v = &mut b.1;
+            if let Some(view) = &v.view {
+                if let (false, Some(from)) = (v.loading_more, &view.next) {
+                    if v.scroll.selected + 20 >= view.lines.len() {
+                        v.loading_more = true;
+                        return vec![BrowserEffect::LoadValueMore {
+                            key: v.key.clone(),
+                            from: from.clone(),
+                        }];
+                    }
+                }
+            }
+        }
         if let RedisView::Keys(k) = &mut self.view {
             if !k.loading && k.next_cursor != 0 && k.cursor.selected + 20 >= k.rows.len() {
                 k.loading = true;
@@ -278,6 +298,7 @@ impl Browser {
                         error: None,
                         revealed: false,
                         scroll: Cursor::default(),
+                        loading_more: false,
                     },
                 )));
                 vec![BrowserEffect::LoadValue { key }]
@@ -397,6 +418,27 @@ impl Browser {
                 k.error = None;
             }
             Err(e) => k.error = Some(e),
+        }
+        true
+    }
+
+    /// The next page of the value on screen: its lines are appended.
+    pub fn on_value_more(&mut self, gen: u64, result: Result<ValueView, String>) -> bool {
+        if gen != self.gen {
+            return false;
+        }
+        let RedisView::Value(b) = &mut self.view else {
+            return false;
+        };
+        b.1.loading_more = false;
+        match (result, &mut b.1.view) {
+            (Ok(more), Some(view)) => {
+                view.lines.extend(more.lines);
+                view.next = more.next;
+                view.truncated = view.next.is_some();
+            }
+            (Err(e), _) => b.1.error = Some(e),
+            (Ok(_), None) => {}
         }
         true
     }

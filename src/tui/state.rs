@@ -96,6 +96,10 @@ pub enum BgMsg {
         gen: u64,
         result: Result<crate::redis::values::ValueView, String>,
     },
+    ValueMore {
+        gen: u64,
+        result: Result<crate::redis::values::ValueView, String>,
+    },
 }
 
 /// One live connection as the console sees it.
@@ -784,6 +788,7 @@ impl AppState {
                 }
             }
             BgMsg::Value { gen, result } => self.browser.on_value(gen, result),
+            BgMsg::ValueMore { gen, result } => self.browser.on_value_more(gen, result),
             BgMsg::Postgres { conn, gen, probe } => self
                 .postgres
                 .iter_mut()

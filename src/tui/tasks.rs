@@ -284,6 +284,33 @@ impl BrowserTasks {
         });
     }
 
+    /// The next page of a value, from the token of the previous one.
+    pub fn value_more(&self, gen: u64, key: Vec<u8>, from: String) {
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
+        let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
+        tokio::spawn(async move {
+            let result = async {
+                let mut con = Self::connection(&shared, &conn, &settings).await?;
+                Ok::<_, anyhow::Error>(
+                    crate::redis::values::read_value_page(
+                        &mut con,
+                        &key,
+                        crate::redis::values::ReadLimits::default(),
+                        Some(&from),
+                    )
+                    .await?,
+                )
+            }
+            .await;
+            let _receiver_may_be_gone = tx.send(BgMsg::ValueMore {
+                gen,
+                result: result.map_err(|e| format!("{e:#}")),
+            });
+        });
+    }
+
     pub fn value(&self, gen: u64, key: Vec<u8>) {
         let Some(conn) = self.conn.clone() else {
             return;
