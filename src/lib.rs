@@ -10,4 +10,5 @@ pub mod pii;
 pub mod postgres;
 pub mod redis;
 pub mod register;
+pub mod tls;
 pub mod tui;
