@@ -1,5 +1,5 @@
-//! Postgres: connection (with a `statement_timeout` on every session) and the
-//! catalog overview. The classifier, retention and person graph build on it.
+//! Postgres: connection (with a `statement_timeout` on every session, TLS as
+//! `sslmode` says: see `crate::tls`) and the catalog overview. The classifier, retention and person graph build on it.
 
 pub mod catalog;
 pub mod classify;
@@ -13,7 +13,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{Client, NoTls, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::tls::SslMode;
 
 use crate::register::settings::PostgresSettings;
 use crate::register::ResolvedConnection;
@@ -44,7 +48,11 @@ async fn open(
     settings: &PostgresSettings,
     read_only: bool,
 ) -> anyhow::Result<Client> {
-    let mut config = tokio_postgres::Config::from_str(conn.url.expose())
+    // libpq's TLS parameters leave the URL here (tokio-postgres knows only
+    // some of them); the errors name options and files, never the URL.
+    let (url, tls) = crate::tls::pg_split(conn.url.expose(), conn.tls.as_ref())
+        .with_context(|| format!("Postgres connection {:?} ({})", conn.name, conn.url))?;
+    let mut config = tokio_postgres::Config::from_str(&url)
         .map_err(|e| anyhow::anyhow!("invalid Postgres URL {}: {e}", conn.url))?;
     config
         .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
@@ -53,12 +61,43 @@ async fn open(
             "-c statement_timeout={} -c default_transaction_read_only={}",
             settings.statement_timeout_ms,
             if read_only { "on" } else { "off" }
-        ));
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .with_context(|| format!("cannot connect to Postgres at {}", conn.url))?;
-    let name = conn.name.clone();
+        ))
+        .ssl_mode(match tls.mode {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                tokio_postgres::config::SslMode::Require
+            }
+        });
+    let rustls = tls
+        .client_config()
+        .with_context(|| format!("Postgres connection {:?}", conn.name))?;
+    let dialled = match rustls {
+        None => dial(&config, NoTls, &conn.name).await,
+        Some(c) => dial(&config, MakeRustlsConnect::new(c), &conn.name).await,
+    };
+    dialled.with_context(|| match tls.mode {
+        SslMode::Disable => format!("cannot connect to Postgres at {}", conn.url),
+        _ => format!(
+            "cannot connect to Postgres at {} ({})",
+            conn.url,
+            tls.describe()
+        ),
+    })
+}
+
+/// Connect and spawn the connection task; its end is logged, never printed.
+async fn dial<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    name: &str,
+) -> Result<Client, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    let name = name.to_string();
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(connection = %name, error = %e, "postgres connection ended");
