@@ -443,7 +443,7 @@ fn check(
                     name: name.clone(),
                     kind: conn.kind,
                     url,
-                    tls: conn.tls.clone(),
+                    tls: conn.tls.as_ref().map(|t| resolve_tls_paths(t, dir)),
                     cluster: conn.cluster,
                     read_from_replicas: conn.read_from_replicas,
                     from_command_line: false,
@@ -575,6 +575,17 @@ fn resolve_connection(
         url = u.to_string();
     }
     Some(SecretUrl::new(url))
+}
+
+/// TLS files are named relative to the register, like `url_file`.
+fn resolve_tls_paths(t: &Tls, dir: &Path) -> Tls {
+    let at = |p: &Option<String>| p.as_ref().map(|p| dir.join(p).display().to_string());
+    Tls {
+        mode: t.mode.clone(),
+        ca_file: at(&t.ca_file),
+        client_cert_file: at(&t.client_cert_file),
+        client_key_file: at(&t.client_key_file),
+    }
 }
 
 /// Read a file that holds a secret (path relative to the register). An
