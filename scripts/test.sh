@@ -19,6 +19,12 @@ if ! command -v tmux >/dev/null 2>&1; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >&2
 fi
 
+# In CI the property tests replay one fixed seed, so a landing is judged on
+# the code, not on a dice roll; run without CI to explore new cases.
+if [ -n "${CI:-}" ]; then
+    export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261121}"
+fi
+
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --locked --no-fail-fast "$@"
 else

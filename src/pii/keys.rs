@@ -51,27 +51,29 @@ pub fn segments(key: &[u8], delimiters: &[u8]) -> Vec<std::ops::Range<usize>> {
 }
 
 fn merge_ipv6(key: &[u8], segs: &mut Vec<std::ops::Range<usize>>) {
-    for i in 0..segs.len() {
+    // Every address, not just the first: `a::1:x:b::2` holds two.
+    let mut i = 0;
+    while i < segs.len() {
         let first = &key[segs[i].clone()];
         let hexish = |s: &[u8]| s.len() <= 4 && s.iter().all(u8::is_ascii_hexdigit);
-        if !hexish(first) {
-            continue;
-        }
-        // Longest run from i that parses as an IPv6 address.
-        for j in (i + 2..segs.len()).rev() {
-            let span = segs[i].start..segs[j].end;
-            let Ok(s) = std::str::from_utf8(&key[span.clone()]) else {
-                continue;
-            };
-            if s.contains(['.', '/', ' ']) && !s.contains("::ffff:") {
-                continue;
+        if hexish(first) {
+            // Longest run from i that parses as an IPv6 address.
+            for j in (i + 2..segs.len()).rev() {
+                let span = segs[i].start..segs[j].end;
+                let Ok(s) = std::str::from_utf8(&key[span.clone()]) else {
+                    continue;
+                };
+                if s.contains(['.', '/', ' ']) && !s.contains("::ffff:") {
+                    continue;
+                }
+                let groups = s.split(':').filter(|g| !g.is_empty()).count();
+                if groups >= 2 && s.parse::<Ipv6Addr>().is_ok() {
+                    segs.splice(i..=j, [span]);
+                    break;
+                }
             }
-            let groups = s.split(':').filter(|g| !g.is_empty()).count();
-            if groups >= 2 && s.parse::<Ipv6Addr>().is_ok() {
-                segs.splice(i..=j, [span]);
-                return;
-            }
         }
+        i += 1;
     }
 }
 
@@ -412,5 +414,21 @@ mod address_tests {
                 "{k}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod ipv6_tests {
+    use super::*;
+
+    #[test]
+    fn every_ipv6_address_of_a_key_folds_once() {
+        let k = b"2001:db8::1:06 12 34 56 782001:db8::12A";
+        let p = pattern(k, b":");
+        assert_eq!(pattern(p.as_bytes(), b":"), p, "{p}");
+        assert_eq!(
+            pattern(b"rl:2001:db8::1:x:2001:db8::2", b":"),
+            "rl:{ip}:x:{ip}"
+        );
     }
 }
