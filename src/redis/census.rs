@@ -765,3 +765,139 @@ mod tests {
         assert!(Budget::new(0).take(1_000_000).is_zero());
     }
 }
+
+/// Merge two censuses of disjoint keyspaces (two nodes of a cluster) into
+/// one: namespaces summed by pattern, counts summed, warnings kept in
+/// order. `node` and `db` stay those of `a`; the caller names the whole.
+pub fn merge(mut a: Census, b: &Census) -> Census {
+    let mut by_pattern: HashMap<String, Namespace> = a
+        .namespaces
+        .drain(..)
+        .map(|n| (n.pattern.clone(), n))
+        .collect();
+    for n in &b.namespaces {
+        match by_pattern.get_mut(&n.pattern) {
+            Some(m) => merge_namespace(m, n),
+            None => {
+                by_pattern.insert(n.pattern.clone(), n.clone());
+            }
+        }
+    }
+    a.namespaces = sorted_owned(by_pattern);
+    a.dbsize += b.dbsize;
+    a.scanned += b.scanned;
+    a.vanished += b.vanished;
+    a.commands += b.commands;
+    a.paused_ms += b.paused_ms;
+    a.elapsed_ms = a.elapsed_ms.max(b.elapsed_ms);
+    if a.started_at.is_empty() || (!b.started_at.is_empty() && b.started_at < a.started_at) {
+        a.started_at = b.started_at.clone();
+    }
+    a.complete = a.complete && b.complete;
+    a.warnings.extend(b.warnings.iter().cloned());
+    a
+}
+
+fn merge_namespace(m: &mut Namespace, n: &Namespace) {
+    m.keys += n.keys;
+    m.bytes += n.bytes;
+    m.no_ttl += n.no_ttl;
+    m.ttl_beyond_retention += n.ttl_beyond_retention;
+    for (a, b) in m.ttl_histogram.iter_mut().zip(n.ttl_histogram) {
+        *a += b;
+    }
+    m.max_ttl_ms = m.max_ttl_ms.max(n.max_ttl_ms);
+    for (t, c) in &n.types {
+        *m.types.entry(t.clone()).or_default() += c;
+    }
+    for (k, c) in &n.key_pii {
+        *m.key_pii.entry(*k).or_default() += c;
+    }
+    for (k, c) in &n.value_pii {
+        *m.value_pii.entry(*k).or_default() += c;
+    }
+    for (k, e) in &n.examples {
+        m.examples.entry(*k).or_insert_with(|| e.clone());
+    }
+    for f in &n.value_fields {
+        if m.value_fields.len() < 8 && !m.value_fields.contains(f) {
+            m.value_fields.push(f.clone());
+        }
+    }
+    m.sampled += n.sampled;
+    if m.sample_key.is_empty() {
+        m.sample_key = n.sample_key.clone();
+    }
+}
+
+fn sorted_owned(spaces: HashMap<String, Namespace>) -> Vec<Namespace> {
+    let mut v: Vec<Namespace> = spaces.into_values().collect();
+    v.sort_by(|a, b| b.keys.cmp(&a.keys).then_with(|| a.pattern.cmp(&b.pattern)));
+    v
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    fn ns(pattern: &str, keys: u64, no_ttl: u64, kind: Option<Kind>) -> Namespace {
+        Namespace {
+            pattern: pattern.into(),
+            keys,
+            bytes: keys * 100,
+            no_ttl,
+            ttl_histogram: [no_ttl, keys - no_ttl, 0, 0, 0, 0, 0],
+            types: [("string".to_string(), keys)].into_iter().collect(),
+            key_pii: kind.map(|k| (k, keys)).into_iter().collect(),
+            examples: kind.map(|k| (k, "a***".to_string())).into_iter().collect(),
+            ..Namespace::default()
+        }
+    }
+
+    #[test]
+    fn merging_sums_by_pattern() {
+        let a = Census {
+            node: "a".into(),
+            dbsize: 10,
+            scanned: 10,
+            complete: true,
+            started_at: "2026-01-02T00:00:00+00:00".into(),
+            namespaces: vec![
+                ns("otp:{phone}", 6, 6, Some(Kind::Phone)),
+                ns("x", 4, 0, None),
+            ],
+            warnings: vec!["a: one".into()],
+            ..Census::default()
+        };
+        let b = Census {
+            node: "b".into(),
+            dbsize: 9,
+            scanned: 8,
+            vanished: 1,
+            complete: true,
+            started_at: "2026-01-01T00:00:00+00:00".into(),
+            namespaces: vec![
+                ns("otp:{phone}", 5, 5, Some(Kind::Phone)),
+                ns("y", 3, 1, None),
+            ],
+            warnings: vec!["b: two".into()],
+            ..Census::default()
+        };
+        let m = merge(a, &b);
+        assert_eq!(m.node, "a");
+        assert_eq!((m.dbsize, m.scanned, m.vanished), (19, 18, 1));
+        assert_eq!(m.total(|n| n.keys), 18);
+        assert_eq!(m.namespaces[0].pattern, "otp:{phone}");
+        assert_eq!(m.namespaces[0].keys, 11);
+        assert_eq!(m.namespaces[0].no_ttl, 11);
+        assert_eq!(m.namespaces[0].key_pii[&Kind::Phone], 11);
+        assert_eq!(m.namespaces[0].types["string"], 11);
+        assert_eq!(m.namespaces[0].ttl_histogram[0], 11);
+        assert_eq!(m.namespaces.len(), 3);
+        assert_eq!(m.warnings, vec!["a: one", "b: two"]);
+        assert_eq!(m.started_at, "2026-01-01T00:00:00+00:00");
+        assert!(m.complete);
+        let incomplete = Census::default();
+        assert!(!merge(m, &incomplete).complete);
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod census;
+pub mod cluster;
 pub mod findings;
 pub mod init;
 pub mod overview;
