@@ -399,23 +399,10 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
             };
             let mut opts = census_options(&loaded, &c.name);
             opts.sample = Some(crate::redis::census::SampleOptions::default());
-            let result = async {
-                let mut con = crate::redis::connect(c, &reg.redis).await?;
-                let monitor = crate::redis::connect(c, &reg.redis).await.ok();
-                let token = tokio_util::sync::CancellationToken::new();
-                Ok::<_, anyhow::Error>(
-                    crate::redis::census::run(
-                        &mut con,
-                        monitor,
-                        &c.url.redacted(),
-                        &opts,
-                        &token,
-                        |_| {},
-                    )
-                    .await?,
-                )
-            }
-            .await;
+            let token = tokio_util::sync::CancellationToken::new();
+            let result =
+                crate::redis::cluster::census_connection(c, &reg.redis, &opts, &token, |_| {})
+                    .await;
             match result {
                 Ok(census) => findings.extend(crate::redis::findings::census_findings(
                     reg, storage, &census,
@@ -480,10 +467,6 @@ async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
         opts.max_ops_per_sec = m;
     }
     let result = async {
-        let mut con = crate::redis::connect(conn, &loaded.register.redis).await?;
-        let monitor = crate::redis::connect(conn, &loaded.register.redis)
-            .await
-            .ok();
         let token = tokio_util::sync::CancellationToken::new();
         let ctrl_c = token.clone();
         tokio::spawn(async move {
@@ -491,17 +474,14 @@ async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
                 ctrl_c.cancel();
             }
         });
-        Ok::<_, anyhow::Error>(
-            census::run(
-                &mut con,
-                monitor,
-                &conn.url.redacted(),
-                &opts,
-                &token,
-                |_| {},
-            )
-            .await?,
+        crate::redis::cluster::census_connection(
+            conn,
+            &loaded.register.redis,
+            &opts,
+            &token,
+            |_| {},
         )
+        .await
     }
     .await;
     let c = match result {

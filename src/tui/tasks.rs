@@ -203,25 +203,13 @@ impl BrowserTasks {
             self.settings.clone(),
         );
         tokio::spawn(async move {
-            let result = async {
-                let mut con = crate::redis::connect(&conn, &settings).await?;
-                let monitor = crate::redis::connect(&conn, &settings).await.ok();
-                let progress_tx = tx.clone();
-                let census = crate::redis::census::run(
-                    &mut con,
-                    monitor,
-                    &conn.url.redacted(),
-                    &opts,
-                    &token,
-                    |p| {
-                        let _receiver_may_be_gone =
-                            progress_tx.send(BgMsg::CensusProgress { gen, progress: p });
-                    },
-                )
-                .await?;
-                Ok::<_, anyhow::Error>(census)
-            }
-            .await;
+            let progress_tx = tx.clone();
+            let result =
+                crate::redis::cluster::census_connection(&conn, &settings, &opts, &token, |p| {
+                    let _receiver_may_be_gone =
+                        progress_tx.send(BgMsg::CensusProgress { gen, progress: p });
+                })
+                .await;
             if token.is_cancelled() {
                 return;
             }
