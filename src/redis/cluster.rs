@@ -58,8 +58,11 @@ pub struct ClusterNode {
     pub id: String,
     pub host: String,
     pub port: u16,
-    /// Reachable and serving (not failed, not loading, link connected).
+    /// Reported serving (`health: online`, or no failure flag). Redis 7.0
+    /// reports a replica that has not replicated a write yet as `loading`.
     pub online: bool,
+    /// Reported failed or unreachable: never read.
+    pub failed: bool,
 }
 
 impl ClusterNode {
@@ -182,6 +185,7 @@ pub fn parse_shards(reply: &Value, seed_host: &str, tls: bool) -> Vec<Shard> {
                             host,
                             port: port as u16,
                             online: get("health").and_then(text).as_deref() == Some("online"),
+                            failed: get("health").and_then(text).as_deref() == Some("failed"),
                         };
                         match get("role").and_then(text).as_deref() {
                             Some("master") if primary.is_none() => primary = Some(node),
@@ -249,6 +253,7 @@ pub fn parse_nodes(text: &str, seed_host: &str) -> Vec<Shard> {
                 },
                 port,
                 online: !bad && f[7] == "connected",
+                failed: bad || f[7] != "connected",
             },
             primary: flags.contains(&"master"),
             of: f[3].to_string(),
@@ -362,7 +367,7 @@ pub async fn census_connection(
     let mut notes = Vec::new();
     for s in &shards {
         let replica = if conn.read_from_replicas {
-            s.replicas.iter().find(|r| r.online)
+            pick_replica(conn, settings, s).await
         } else {
             None
         };
@@ -453,6 +458,33 @@ pub async fn census_connection(
     }
     out.node = name;
     Ok(out)
+}
+
+/// The first replica of the shard that says its link to the primary is up
+/// (those reported online tried first; failed ones never).
+async fn pick_replica<'a>(
+    conn: &ResolvedConnection,
+    settings: &RedisSettings,
+    shard: &'a Shard,
+) -> Option<&'a ClusterNode> {
+    let mut candidates: Vec<&ClusterNode> = shard.replicas.iter().filter(|r| !r.failed).collect();
+    candidates.sort_by_key(|r| !r.online);
+    for r in candidates {
+        let Ok(url) = node_url(conn.url.expose(), &r.host, r.port) else {
+            continue;
+        };
+        let Ok(mut con) = super::connect(&with_url(conn, &url), settings).await else {
+            continue;
+        };
+        let info: redis::RedisResult<String> = redis::cmd("INFO")
+            .arg("replication")
+            .query_async(&mut con)
+            .await;
+        if info.is_ok_and(|i| i.lines().any(|l| l.trim() == "master_link_status:up")) {
+            return Some(r);
+        }
+    }
+    None
 }
 
 fn merged_progress(latest: &[Option<Progress>]) -> Progress {
@@ -588,6 +620,7 @@ e7d1 :30001@31001 myself,master - 0 0 1 connected 0-5460 [5461->-67ed]
         assert_eq!(s[0].slots, vec![(5461, 10922)]);
         assert_eq!(s[0].replicas[0].addr(), "127.0.0.1:30005");
         assert!(!s[1].replicas[0].online, "a failed replica is not online");
+        assert!(s[1].replicas[0].failed && !s[0].replicas[0].failed);
         assert_eq!(s[2].primary.addr(), "10.0.0.1:30001", "empty ip: the seed");
         assert_eq!(s[2].slots, vec![(0, 5460)]);
         assert_eq!(s[2].replicas.len(), 1);

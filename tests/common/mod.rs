@@ -210,3 +210,173 @@ impl Drop for TestPg {
         }
     }
 }
+
+/// A throwaway Redis Cluster on loopback: `primaries` primaries and
+/// `replicas_per_primary` replicas of each, private `redis-server`s
+/// (`--cluster-enabled yes`, no persistence) joined by `redis-cli --cluster
+/// create`; ready when every node says `cluster_state:ok` (and every replica
+/// is in sync). Killed, and its files removed, on drop.
+pub struct TestCluster {
+    /// Client ports of every node, in the order given to `--cluster create`.
+    pub ports: Vec<u16>,
+    children: Vec<Child>,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+impl TestCluster {
+    pub fn start(primaries: usize, replicas_per_primary: usize) -> TestCluster {
+        let bin = std::env::var("OUBLI_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let cli = std::env::var("OUBLI_REDIS_CLI").unwrap_or_else(|_| "redis-cli".into());
+        let n = primaries * (1 + replicas_per_primary);
+        let mut cluster = TestCluster {
+            ports: Vec::new(),
+            children: Vec::new(),
+            _dirs: Vec::new(),
+        };
+        for _ in 0..n {
+            let mut started = false;
+            // A port picked here can be taken before redis binds it: try a few.
+            for _ in 0..3 {
+                let dir = tempfile::tempdir().expect("cannot create a temp dir for redis-server");
+                let (port, bus) = (free_port(), free_port());
+                if port == bus {
+                    continue;
+                }
+                let mut child = Command::new(&bin)
+                    .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                    .args(["--cluster-enabled", "yes"])
+                    .args(["--cluster-port", &bus.to_string()])
+                    .args(["--cluster-config-file", "nodes.conf"])
+                    .args(["--cluster-node-timeout", "5000"])
+                    .args(["--save", "", "--appendonly", "no"])
+                    .arg("--dir")
+                    .arg(dir.path())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("cannot start `{bin}` ({e}): install redis-server"));
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while Instant::now() < deadline {
+                    if let Ok(Some(_)) = child.try_wait() {
+                        break;
+                    }
+                    if redis_answers(port) {
+                        started = true;
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                if started {
+                    cluster.ports.push(port);
+                    cluster.children.push(child);
+                    cluster._dirs.push(dir);
+                    break;
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            assert!(started, "a cluster node did not start (3 attempts)");
+        }
+        let out = Command::new(&cli)
+            .arg("--cluster")
+            .arg("create")
+            .args(cluster.ports.iter().map(|p| format!("127.0.0.1:{p}")))
+            .args(["--cluster-replicas", &replicas_per_primary.to_string()])
+            .arg("--cluster-yes")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run `{cli} --cluster create` ({e})"));
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ready = cluster.ports.iter().all(|&p| {
+                let info = cluster.query(p, &["CLUSTER", "INFO"]);
+                let repl = cluster.info(p, "replication");
+                info.contains("cluster_state:ok")
+                    && (repl.contains("role:master")
+                        || repl.contains("master_link_status:up")
+                            && repl.contains("master_sync_in_progress:0"))
+            });
+            if ready {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the test cluster did not reach cluster_state:ok within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        cluster
+    }
+
+    /// `INFO <section>` of one node ("" when it does not answer).
+    pub fn info(&self, port: u16, section: &str) -> String {
+        self.query(port, &["INFO", section])
+    }
+
+    /// A command whose reply is text, sent to one node ("" on any error).
+    pub fn query(&self, port: u16, args: &[&str]) -> String {
+        let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{port}/")) else {
+            return String::new();
+        };
+        let Ok(mut con) = client.get_connection_with_timeout(Duration::from_secs(2)) else {
+            return String::new();
+        };
+        let mut cmd = redis::cmd(args[0]);
+        cmd.arg(&args[1..]);
+        cmd.query::<String>(&mut con).unwrap_or_default()
+    }
+
+    /// Ports of the nodes that are primaries right now.
+    pub fn primaries(&self) -> Vec<u16> {
+        self.ports
+            .iter()
+            .copied()
+            .filter(|&p| self.info(p, "replication").contains("role:master"))
+            .collect()
+    }
+
+    /// Ports of the nodes that are replicas right now.
+    pub fn replicas(&self) -> Vec<u16> {
+        self.ports
+            .iter()
+            .copied()
+            .filter(|&p| self.info(p, "replication").contains("role:slave"))
+            .collect()
+    }
+
+    /// The URL of one node (any node names the cluster).
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.ports[0])
+    }
+
+    /// A standalone connection to one node, with generous timeouts.
+    pub async fn connection(&self, port: u16) -> redis::aio::MultiplexedConnection {
+        let client =
+            redis::Client::open(format!("redis://127.0.0.1:{port}/0")).expect("bad node URL");
+        let cfg = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(Duration::from_secs(30)));
+        client
+            .get_multiplexed_async_connection_with_config(&cfg)
+            .await
+            .expect("cannot connect to a test cluster node")
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            if let Err(e) = child.kill() {
+                eprintln!("warning: could not kill a test cluster node: {e}");
+            }
+            if let Err(e) = child.wait() {
+                eprintln!("warning: could not reap a test cluster node: {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The census of a Redis Cluster: a 3-node cluster started by the test, the
+//! demo keys spread over it by hash slot, then one census of the whole
+//! connection (`cluster = true`) that must account for every key of every
+//! primary, with TTL health and key-name personal data counted exactly
+//! (figures computed key by key by the test) and equal, pattern by pattern,
+//! to the census of the same keys on a single server. Then the same read on
+//! the replicas (`read_from_replicas = true`).
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use oubli::pii::Kind;
+use oubli::redis::census::{self, Census, CensusOptions};
+use oubli::redis::cluster::{self, key_slot};
+use oubli::register::settings::RedisSettings;
+use oubli::register::{ConnectionKind, ResolvedConnection, SecretUrl};
+use redis::aio::MultiplexedConnection;
+use redis::Value;
+use tokio_util::sync::CancellationToken;
+
+use common::{TestCluster, TestRedis};
+
+const SEVEN_DAYS_MS: i64 = 7 * 86_400_000;
+
+fn options() -> CensusOptions {
+    CensusOptions {
+        scan_count: 500,
+        max_ops_per_sec: 0,
+        pause_above_ops_per_sec: 0,
+        delimiters: b":".to_vec(),
+        retention: Some(Duration::from_millis(SEVEN_DAYS_MS as u64)),
+        memory: true,
+        sample: None,
+        max_namespaces: 5_000,
+    }
+}
+
+fn settings() -> RedisSettings {
+    RedisSettings {
+        delimiters: vec![":".into()],
+        scan_count: 500,
+        max_ops_per_sec: 0,
+        pause_above_ops_per_sec: 0,
+        census_on_start: false,
+        probe_interval_secs: 5,
+        connect_timeout_ms: 5_000,
+        command_timeout_ms: 30_000,
+    }
+}
+
+fn connection(url: &str, cluster: bool, read_from_replicas: bool) -> ResolvedConnection {
+    ResolvedConnection {
+        name: "cache".into(),
+        kind: ConnectionKind::Redis,
+        url: SecretUrl::new(url),
+        tls: None,
+        cluster,
+        read_from_replicas,
+        from_command_line: false,
+    }
+}
+
+/// The demo keys, seeded on a standalone server, then copied (`DUMP`,
+/// `PTTL`, `RESTORE`) to the primary that owns each key's slot. Returns the
+/// source server (kept for comparison) and the number of keys copied.
+async fn seed_cluster(c: &TestCluster, keys: usize) -> (TestRedis, MultiplexedConnection, u64) {
+    let src = TestRedis::start();
+    let mut from = src.connection().await;
+    let opts = oubli::demo::SeedOptions {
+        users: 300,
+        keys,
+        seed: 11,
+    };
+    oubli::demo::seed_redis(&mut from, &opts).await.unwrap();
+
+    let mut any = c.connection(c.ports[0]).await;
+    let nodes: String = redis::cmd("CLUSTER")
+        .arg("NODES")
+        .query_async(&mut any)
+        .await
+        .unwrap();
+    let mut owner = vec![0u16; 16_384];
+    for s in cluster::parse_nodes(&nodes, "127.0.0.1") {
+        for (a, b) in s.slots {
+            for slot in a..=b {
+                owner[usize::from(slot)] = s.primary.port;
+            }
+        }
+    }
+    assert!(owner.iter().all(|&p| p != 0), "every slot has a primary");
+    let mut cons: HashMap<u16, MultiplexedConnection> = HashMap::new();
+    for p in c.primaries() {
+        cons.insert(p, c.connection(p).await);
+    }
+
+    let mut copied = 0u64;
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut from)
+            .await
+            .unwrap();
+        let mut pipe = redis::pipe();
+        for k in &batch {
+            pipe.cmd("DUMP").arg(k).cmd("PTTL").arg(k);
+        }
+        let replies: Vec<Value> = pipe.query_async(&mut from).await.unwrap();
+        let mut per_node: HashMap<u16, redis::Pipeline> = HashMap::new();
+        for (k, r) in batch.iter().zip(replies.chunks_exact(2)) {
+            let (Value::BulkString(payload), Value::Int(pttl)) = (&r[0], &r[1]) else {
+                continue; // expired meanwhile
+            };
+            if *pttl == -2 {
+                continue;
+            }
+            per_node
+                .entry(owner[usize::from(key_slot(k))])
+                .or_insert_with(redis::pipe)
+                .cmd("RESTORE")
+                .arg(k)
+                .arg((*pttl).max(0))
+                .arg(payload.as_slice())
+                .arg("REPLACE")
+                .ignore();
+            copied += 1;
+        }
+        for (port, pipe) in per_node {
+            let con = cons.get_mut(&port).expect("a primary owns the slot");
+            // A wrong slot would be refused with MOVED: this also checks key_slot.
+            let () = pipe.query_async(con).await.unwrap();
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    (src, from, copied)
+}
+
+/// Every key of one node with its PTTL, the slow obvious way.
+async fn reference(con: &mut MultiplexedConnection) -> Vec<(Vec<u8>, i64)> {
+    let mut out = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(con)
+            .await
+            .unwrap();
+        for k in keys {
+            let pttl: i64 = redis::cmd("PTTL").arg(&k).query_async(con).await.unwrap();
+            out.push((k, pttl));
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    out
+}
+
+fn key_pii_total(c: &Census, kind: Kind) -> u64 {
+    c.namespaces
+        .iter()
+        .map(|n| n.key_pii.get(&kind).copied().unwrap_or(0))
+        .sum()
+}
+
+/// What must not depend on where the keys live, per pattern.
+fn by_pattern(c: &Census) -> BTreeMap<String, (u64, u64, u64, BTreeMap<Kind, u64>)> {
+    c.namespaces
+        .iter()
+        .map(|n| {
+            (
+                n.pattern.clone(),
+                (n.keys, n.no_ttl, n.ttl_beyond_retention, n.key_pii.clone()),
+            )
+        })
+        .collect()
+}
+
+/// Checks a census of the cluster against the keys of its primaries.
+async fn check_exact(c: &TestCluster, got: &Census, standalone: &Census) {
+    let mut refs = Vec::new();
+    let mut dbsize = 0u64;
+    for p in c.primaries() {
+        let mut con = c.connection(p).await;
+        dbsize += redis::cmd("DBSIZE")
+            .query_async::<u64>(&mut con)
+            .await
+            .unwrap();
+        refs.extend(reference(&mut con).await);
+    }
+    assert!(got.complete, "{:?}", got.warnings);
+    assert_eq!(got.dbsize, dbsize, "DBSIZE summed over the primaries");
+    assert_eq!(
+        got.scanned + got.vanished,
+        dbsize,
+        "every key accounted for"
+    );
+    assert_eq!(got.total(|n| n.keys), got.scanned);
+    assert_eq!(refs.len() as u64, dbsize);
+
+    let no_ttl = refs.iter().filter(|(_, t)| *t == -1).count() as u64;
+    let beyond = refs.iter().filter(|(_, t)| *t > SEVEN_DAYS_MS).count() as u64;
+    assert!(no_ttl > 0 && beyond > 0);
+    assert_eq!(got.total(|n| n.no_ttl), no_ttl);
+    assert_eq!(got.total(|n| n.ttl_beyond_retention), beyond);
+    assert!(got.total(|n| n.bytes) > 1_000_000, "MEMORY USAGE measured");
+
+    let count = |prefix: &[u8]| refs.iter().filter(|(k, _)| k.starts_with(prefix)).count() as u64;
+    assert_eq!(
+        key_pii_total(got, Kind::Email),
+        count(b"app:production:user_session_domain:")
+    );
+    assert_eq!(key_pii_total(got, Kind::Phone), count(b"otp:"));
+    assert_eq!(
+        key_pii_total(got, Kind::IpAddress),
+        count(b"rate_limit:") + count(b"rack::attack:")
+    );
+    assert!(key_pii_total(got, Kind::PostalAddress) >= count(b"cache:api-adresse:"));
+    assert!(count(b"app:production:user_session_domain:") > 0 && count(b"otp:") > 0);
+
+    // The same keys on one server give the same namespaces, pattern by pattern.
+    assert_eq!(by_pattern(got), by_pattern(standalone));
+}
+
+async fn census_of(conn: &ResolvedConnection) -> (Census, u64) {
+    let mut reports = 0u64;
+    let c = cluster::census_connection(
+        conn,
+        &settings(),
+        &options(),
+        &CancellationToken::new(),
+        |p| {
+            assert!(
+                p.partial.node.starts_with("cluster ("),
+                "{}",
+                p.partial.node
+            );
+            reports += 1;
+        },
+    )
+    .await
+    .unwrap();
+    (c, reports)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_census_counts_every_key_of_every_primary() {
+    let c = TestCluster::start(3, 0);
+    assert_eq!(c.primaries().len(), 3);
+    let (_src, mut from, copied) = seed_cluster(&c, 4_000).await;
+    let standalone = census::run(
+        &mut from,
+        None,
+        "standalone",
+        &options(),
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(standalone.scanned, copied);
+
+    // Every primary holds a share of the keys.
+    for p in c.primaries() {
+        let mut con = c.connection(p).await;
+        let n: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
+        assert!(n > copied / 5, "node {p} holds {n} of {copied} keys");
+    }
+
+    let (got, reports) = census_of(&connection(&c.url(), true, false)).await;
+    assert_eq!(got.node, "cluster (3 primaries)");
+    assert!(reports >= 3, "progress streamed from every node");
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    check_exact(&c, &got, &standalone).await;
+
+    // Without `cluster = true`, one node alone is read: a third of the keys.
+    let one = cluster::census_connection(
+        &connection(&c.url(), false, false),
+        &settings(),
+        &options(),
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(one.scanned < got.scanned);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cluster_census_can_read_the_replicas() {
+    let c = TestCluster::start(3, 1);
+    let (primaries, replicas) = (c.primaries(), c.replicas());
+    assert_eq!((primaries.len(), replicas.len()), (3, 3));
+    let (_src, mut from, _) = seed_cluster(&c, 3_000).await;
+    let standalone = census::run(
+        &mut from,
+        None,
+        "standalone",
+        &options(),
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    // Every write reached the replica before reading it.
+    for p in &primaries {
+        let mut con = c.connection(*p).await;
+        let acked: i64 = redis::cmd("WAIT")
+            .arg(1)
+            .arg(10_000)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        assert_eq!(acked, 1, "the replica of {p} acknowledged the writes");
+    }
+    let scans = |port: u16| -> u64 {
+        c.info(port, "commandstats")
+            .lines()
+            .find_map(|l| l.strip_prefix("cmdstat_scan:calls="))
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let before: Vec<u64> = primaries.iter().map(|&p| scans(p)).collect();
+
+    let (got, _) = census_of(&connection(&c.url(), true, true)).await;
+    assert_eq!(
+        got.node, "cluster (3 primaries; read on 3 replicas, 0 primaries)",
+        "{:?}",
+        got.warnings
+    );
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    for &r in &replicas {
+        assert!(scans(r) > 0, "replica {r} was scanned");
+    }
+    let after: Vec<u64> = primaries.iter().map(|&p| scans(p)).collect();
+    assert_eq!(before, after, "no primary was scanned");
+    check_exact(&c, &got, &standalone).await;
+}
