@@ -291,7 +291,171 @@ fn key_hash(key: &[u8]) -> u32 {
     h
 }
 
+/// One SCAN batch with its pipelined `TYPE`, `PTTL` (and `MEMORY USAGE`)
+/// replies.
+struct Batch {
+    next: u64,
+    keys: Vec<Vec<u8>>,
+    replies: Vec<Value>,
+    /// Whether `MEMORY USAGE` was asked (three replies per key, else two).
+    memory: bool,
+    commands: u64,
+    paused_ms: u64,
+}
+
+/// `SCAN` from `cursor`, then one pipeline for its keys within the budget.
+/// `None` when cancelled while waiting for the budget.
+async fn fetch_batch(
+    con: &mut MultiplexedConnection,
+    cursor: u64,
+    opts: &CensusOptions,
+    memory: bool,
+    budget: &std::sync::Mutex<Budget>,
+    cancel: &CancellationToken,
+) -> redis::RedisResult<Option<Batch>> {
+    let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+        .arg(cursor)
+        .arg("COUNT")
+        .arg(opts.scan_count)
+        .query_async(con)
+        .await?;
+    let mut batch = Batch {
+        next,
+        keys,
+        replies: Vec::new(),
+        memory,
+        commands: 1,
+        paused_ms: 0,
+    };
+    if batch.keys.is_empty() {
+        return Ok(Some(batch));
+    }
+    let per_key = if memory { 3 } else { 2 };
+    let wait = budget
+        .lock()
+        .map(|mut b| b.take(batch.keys.len() * per_key))
+        .unwrap_or_default();
+    if !wait.is_zero() {
+        let t = Instant::now();
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(None),
+            _ = tokio::time::sleep(wait) => {}
+        }
+        batch.paused_ms += t.elapsed().as_millis() as u64;
+    }
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    for k in &batch.keys {
+        pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
+        if memory {
+            pipe.cmd("MEMORY").arg("USAGE").arg(k);
+        }
+    }
+    batch.replies = pipe.query_async(con).await?;
+    batch.commands += (batch.keys.len() * per_key) as u64;
+    Ok(Some(batch))
+}
+
+/// Fold one batch into the namespaces; returns the keys to sample.
+fn absorb(
+    batch: &Batch,
+    opts: &CensusOptions,
+    memory: &mut bool,
+    census: &mut Census,
+    spaces: &mut HashMap<String, Namespace>,
+) -> Vec<(String, Vec<u8>, String)> {
+    let retention_ms = opts.retention.map(|d| d.as_millis() as i64);
+    let per_key = if batch.memory { 3 } else { 2 };
+    let mut to_sample = Vec::new();
+    for (i, key) in batch.keys.iter().enumerate() {
+        let base = i * per_key;
+        let ty = batch
+            .replies
+            .get(base)
+            .and_then(as_text)
+            .unwrap_or_default();
+        if ty == "none" || ty.is_empty() {
+            census.vanished += 1;
+            continue;
+        }
+        let pttl = batch.replies.get(base + 1).and_then(as_i64).unwrap_or(-1);
+        let bytes = if batch.memory {
+            match batch.replies.get(base + 2) {
+                Some(Value::ServerError(e)) => {
+                    if *memory {
+                        *memory = false;
+                        census.warnings.push(format!(
+                            "MEMORY USAGE refused by the server ({}): sizes are not measured",
+                            e.code()
+                        ));
+                    }
+                    0
+                }
+                Some(v) => as_i64(v).unwrap_or(0).max(0) as u64,
+                None => 0,
+            }
+        } else {
+            0
+        };
+        census.scanned += 1;
+        let mut pattern = pii::keys::pattern(key, &opts.delimiters);
+        if !spaces.contains_key(&pattern) && spaces.len() >= opts.max_namespaces {
+            pattern = "{other}".to_string();
+        }
+        let ns = match spaces.get_mut(&pattern) {
+            Some(ns) => ns,
+            None => spaces.entry(pattern.clone()).or_insert_with(|| Namespace {
+                pattern: pattern.clone(),
+                sample_key: key.clone(),
+                ..Namespace::default()
+            }),
+        };
+        ns.keys += 1;
+        ns.bytes += bytes;
+        match ns.types.get_mut(&ty) {
+            Some(n) => *n += 1,
+            None => {
+                ns.types.insert(ty.clone(), 1);
+            }
+        }
+        ns.ttl_histogram[ttl_bucket(pttl)] += 1;
+        if pttl < 0 {
+            ns.no_ttl += 1;
+        } else {
+            ns.max_ttl_ms = ns.max_ttl_ms.max(pttl);
+            if retention_ms.is_some_and(|r| pttl > r) {
+                ns.ttl_beyond_retention += 1;
+            }
+        }
+        let hits = pii::keys::key_hits(key, &opts.delimiters);
+        if !hits.is_empty() {
+            let text = String::from_utf8_lossy(key);
+            let mut kinds: Vec<Kind> = hits.iter().map(|h| h.kind).collect();
+            kinds.dedup();
+            for h in &hits {
+                ns.examples
+                    .entry(h.kind)
+                    .or_insert_with(|| masked_key(&text, &hits));
+            }
+            for k in kinds {
+                *ns.key_pii.entry(k).or_default() += 1;
+            }
+        }
+        if let Some(s) = &opts.sample {
+            let first = ns.keys <= u64::from(s.first_per_namespace);
+            if first || key_hash(key) % 1000 < s.per_mille {
+                to_sample.push((pattern, key.clone(), ty));
+            }
+        }
+    }
+    to_sample
+}
+
 /// Run a census of the connection's current database.
+///
+/// The next batch (`SCAN` and its pipeline) is in flight while this one is
+/// folded and its values searched, so the server and the detector work at
+/// the same time.
 pub async fn run(
     con: &mut MultiplexedConnection,
     monitor: Option<MultiplexedConnection>,
@@ -312,16 +476,22 @@ pub async fn run(
         ..Census::default()
     };
     let mut spaces: HashMap<String, Namespace> = HashMap::new();
-    let mut budget = Budget::new(opts.max_ops_per_sec);
+    let budget = std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec));
     let mut memory = opts.memory;
-    let mut cursor: u64 = 0;
     let mut last_report = Instant::now();
     let mut busy = BusyWatch::new(monitor, opts.pause_above_ops_per_sec);
-    let retention_ms = opts.retention.map(|d| d.as_millis() as i64);
 
+    if cancel.is_cancelled() {
+        return Ok(finish(census, spaces, started, false));
+    }
+    let Some(mut batch) = fetch_batch(con, 0, opts, memory, &budget, cancel).await? else {
+        return Ok(finish(census, spaces, started, false));
+    };
     loop {
+        census.commands += batch.commands;
+        census.paused_ms += batch.paused_ms;
         // Pause while others keep the server busy; stop when asked.
-        while busy.should_pause(census.commands, started).await {
+        while batch.next != 0 && busy.should_pause(census.commands, started).await {
             let t = Instant::now();
             progress(Progress {
                 scanned: census.scanned,
@@ -338,110 +508,32 @@ pub async fn run(
         if cancel.is_cancelled() {
             return Ok(finish(census, spaces, started, false));
         }
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(opts.scan_count)
-            .query_async(con)
-            .await?;
-        census.commands += 1;
-        cursor = next;
-
-        if !keys.is_empty() {
-            let per_key = if memory { 3 } else { 2 };
-            let wait = budget.take(keys.len() * per_key);
-            if !wait.is_zero() {
-                let t = Instant::now();
-                tokio::select! {
-                    _ = cancel.cancelled() => return Ok(finish(census, spaces, started, false)),
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                census.paused_ms += t.elapsed().as_millis() as u64;
+        let next_cursor = batch.next;
+        let mut ahead = con.clone();
+        let ask_memory = memory;
+        let prefetch = async {
+            if next_cursor == 0 {
+                Ok(None)
+            } else {
+                fetch_batch(&mut ahead, next_cursor, opts, ask_memory, &budget, cancel).await
             }
-            let mut pipe = redis::pipe();
-            pipe.ignore_errors();
-            for k in &keys {
-                pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
-                if memory {
-                    pipe.cmd("MEMORY").arg("USAGE").arg(k);
-                }
-            }
-            let replies: Vec<Value> = pipe.query_async(con).await?;
-            census.commands += (keys.len() * per_key) as u64;
-            let mut to_sample: Vec<(String, Vec<u8>, String)> = Vec::new();
-            for (i, key) in keys.iter().enumerate() {
-                let base = i * per_key;
-                let ty = replies.get(base).and_then(as_text).unwrap_or_default();
-                if ty == "none" || ty.is_empty() {
-                    census.vanished += 1;
-                    continue;
-                }
-                let pttl = replies.get(base + 1).and_then(as_i64).unwrap_or(-1);
-                let bytes = if memory {
-                    match replies.get(base + 2) {
-                        Some(Value::ServerError(e)) => {
-                            memory = false;
-                            census.warnings.push(format!(
-                                "MEMORY USAGE refused by the server ({}): sizes are not measured",
-                                e.code()
-                            ));
-                            0
-                        }
-                        Some(v) => as_i64(v).unwrap_or(0).max(0) as u64,
-                        None => 0,
-                    }
-                } else {
-                    0
-                };
-                census.scanned += 1;
-                let mut pattern = pii::keys::pattern(key, &opts.delimiters);
-                if !spaces.contains_key(&pattern) && spaces.len() >= opts.max_namespaces {
-                    pattern = "{other}".to_string();
-                }
-                let ns = spaces.entry(pattern.clone()).or_insert_with(|| Namespace {
-                    pattern: pattern.clone(),
-                    sample_key: key.clone(),
-                    ..Namespace::default()
-                });
-                ns.keys += 1;
-                ns.bytes += bytes;
-                *ns.types.entry(ty.clone()).or_default() += 1;
-                ns.ttl_histogram[ttl_bucket(pttl)] += 1;
-                if pttl < 0 {
-                    ns.no_ttl += 1;
-                } else {
-                    ns.max_ttl_ms = ns.max_ttl_ms.max(pttl);
-                    if retention_ms.is_some_and(|r| pttl > r) {
-                        ns.ttl_beyond_retention += 1;
-                    }
-                }
-                let hits = pii::keys::key_hits(key, &opts.delimiters);
-                if !hits.is_empty() {
-                    let text = String::from_utf8_lossy(key);
-                    let mut kinds: Vec<Kind> = hits.iter().map(|h| h.kind).collect();
-                    kinds.dedup();
-                    for h in &hits {
-                        ns.examples
-                            .entry(h.kind)
-                            .or_insert_with(|| masked_key(&text, &hits));
-                    }
-                    for k in kinds {
-                        *ns.key_pii.entry(k).or_default() += 1;
-                    }
-                }
-                if let Some(s) = &opts.sample {
-                    let first = ns.keys <= u64::from(s.first_per_namespace);
-                    if first || key_hash(key) % 1000 < s.per_mille {
-                        to_sample.push((pattern, key.clone(), ty));
-                    }
-                }
-            }
+        };
+        let work = async {
+            let to_sample = absorb(&batch, opts, &mut memory, &mut census, &mut spaces);
             if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
-                let wait = budget.take(to_sample.len());
-                tokio::time::sleep(wait).await;
+                let wait = budget
+                    .lock()
+                    .map(|mut b| b.take(to_sample.len()))
+                    .unwrap_or_default();
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
                 sample_values(con, detector, s, &to_sample, &mut spaces, &mut census).await?;
             }
-        }
+            Ok::<(), redis::RedisError>(())
+        };
+        let (next, done) = tokio::join!(prefetch, work);
+        done?;
         if last_report.elapsed() >= Duration::from_millis(200) {
             last_report = Instant::now();
             progress(Progress {
@@ -451,8 +543,10 @@ pub async fn run(
                 partial: snapshot(&census, &spaces),
             });
         }
-        if cursor == 0 {
-            break;
+        match next? {
+            Some(b) => batch = b,
+            None if next_cursor == 0 => break,
+            None => return Ok(finish(census, spaces, started, false)),
         }
     }
     let done = finish(census, spaces, started, true);
