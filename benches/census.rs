@@ -1,0 +1,403 @@
+//! Keyspace census benchmark, in one run on one private `redis-server`
+//! (127.0.0.1, a free port, killed at the end) seeded with 1M mixed demo
+//! keys (`oubli::demo::seed_redis`):
+//!
+//! * keys/s and server CPU per key of bare `SCAN COUNT 1000`, of
+//!   `redis-cli --memkeys`, of the census (type, TTL, memory, key-name PII)
+//!   and of the census with value sampling;
+//! * PING p50/p99 seen by another client (every ~5 ms) during a census
+//!   under the default load budget (50,000 commands/s);
+//! * the console's frame time (p50/p99) while that census streams in, and
+//!   the process's RSS at the end.
+//!
+//!   cargo bench --bench census     (OUBLI_BENCH_KEYS=100000 for a quick run)
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use oubli::redis::census::{self, CensusOptions, Progress, SampleOptions};
+use oubli::tui::browser::CensusState;
+use oubli::tui::state::AppState;
+use oubli::tui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use redis::aio::MultiplexedConnection;
+use tokio_util::sync::CancellationToken;
+
+struct Server {
+    port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Err(e) = self.child.kill() {
+            eprintln!("warning: could not kill the bench redis-server: {e}");
+        }
+        let _reaped = self.child.wait();
+    }
+}
+
+fn start_server() -> Server {
+    let bin = std::env::var("OUBLI_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+    for _ in 0..3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("no free loopback port");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(&bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start `{bin}`: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Server {
+                    port,
+                    child,
+                    _dir: dir,
+                };
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("`{bin}` did not start on 127.0.0.1");
+}
+
+async fn connect(port: u16) -> MultiplexedConnection {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/0")).unwrap();
+    let cfg = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_response_timeout(Some(Duration::from_secs(120)));
+    client
+        .get_multiplexed_async_connection_with_config(&cfg)
+        .await
+        .unwrap()
+}
+
+/// used_cpu_sys + used_cpu_user of the server, in seconds.
+async fn server_cpu(con: &mut MultiplexedConnection) -> f64 {
+    let info: String = redis::cmd("INFO")
+        .arg("cpu")
+        .query_async(con)
+        .await
+        .unwrap();
+    info.lines()
+        .filter_map(|l| {
+            let (k, v) = l.trim().split_once(':')?;
+            matches!(k, "used_cpu_sys" | "used_cpu_user").then(|| v.parse::<f64>().ok())?
+        })
+        .sum()
+}
+
+struct Row {
+    name: &'static str,
+    keys: u64,
+    secs: f64,
+    cpu_secs: f64,
+}
+
+impl Row {
+    fn rate(&self) -> f64 {
+        self.keys as f64 / self.secs
+    }
+    fn cpu_us_per_key(&self) -> f64 {
+        self.cpu_secs * 1e6 / self.keys as f64
+    }
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Another client, on its own OS thread and connection (not the census's
+/// runtime), pinging every ~5 ms until stopped; latencies in ms, sorted.
+fn pinger(port: u16, stop: CancellationToken) -> std::thread::JoinHandle<Vec<f64>> {
+    std::thread::spawn(move || {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}/0")).unwrap();
+        let mut con = client.get_connection().unwrap();
+        let mut out = Vec::new();
+        while !stop.is_cancelled() {
+            let t = Instant::now();
+            let _: String = redis::cmd("PING").query(&mut con).unwrap();
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            out.push(ms);
+            std::thread::sleep(Duration::from_millis(5).saturating_sub(t.elapsed()));
+        }
+        out.sort_by(f64::total_cmp);
+        out
+    })
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn options(memory: bool, sample: bool) -> CensusOptions {
+    CensusOptions {
+        scan_count: 1000,
+        max_ops_per_sec: 0,
+        pause_above_ops_per_sec: 0,
+        delimiters: b":".to_vec(),
+        retention: Some(Duration::from_secs(7 * 86_400)),
+        memory,
+        sample: sample.then(SampleOptions::default),
+        max_namespaces: 5_000,
+    }
+}
+
+async fn census_row(
+    name: &'static str,
+    con: &mut MultiplexedConnection,
+    opts: &CensusOptions,
+) -> Row {
+    let before = server_cpu(con).await;
+    let t = Instant::now();
+    let c = census::run(con, None, "bench", opts, &CancellationToken::new(), |_| {})
+        .await
+        .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let cpu_secs = server_cpu(con).await - before;
+    assert!(c.complete);
+    Row {
+        name,
+        keys: c.scanned + c.vanished,
+        secs,
+        cpu_secs,
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let n: usize = std::env::var("OUBLI_BENCH_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let server = start_server();
+    let port = server.port;
+    let mut con = connect(port).await;
+
+    let t = Instant::now();
+    let report = oubli::demo::seed_redis(
+        &mut con,
+        &oubli::demo::SeedOptions {
+            keys: n,
+            users: 10_000,
+            seed: 42,
+        },
+    )
+    .await
+    .expect("seeding");
+    let dbsize: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
+    println!(
+        "seeded {} keys (DBSIZE {dbsize}) in {:.1}s on 127.0.0.1:{port}",
+        report.total,
+        t.elapsed().as_secs_f64()
+    );
+
+    let mut rows = Vec::new();
+
+    // Bare SCAN COUNT 1000, client-side loop.
+    let before = server_cpu(&mut con).await;
+    let t = Instant::now();
+    let (mut cursor, mut keys) = (0u64, 0u64);
+    loop {
+        let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        keys += batch.len() as u64;
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    rows.push(Row {
+        name: "SCAN COUNT 1000",
+        keys,
+        secs,
+        cpu_secs: server_cpu(&mut con).await - before,
+    });
+
+    // redis-cli --memkeys (its own summary is discarded; only timed).
+    let cli = std::env::var("OUBLI_REDIS_CLI").unwrap_or_else(|_| "redis-cli".into());
+    let before = server_cpu(&mut con).await;
+    let t = Instant::now();
+    let status = Command::new(&cli)
+        .args(["-p", &port.to_string(), "--memkeys"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("redis-cli");
+    assert!(status.success(), "redis-cli --memkeys failed");
+    let secs = t.elapsed().as_secs_f64();
+    rows.push(Row {
+        name: "redis-cli --memkeys",
+        keys: dbsize,
+        secs,
+        cpu_secs: server_cpu(&mut con).await - before,
+    });
+
+    rows.push(
+        census_row(
+            "census (type, TTL, memory, key PII)",
+            &mut con,
+            &options(true, false),
+        )
+        .await,
+    );
+    rows.push(census_row("census + value sampling", &mut con, &options(true, true)).await);
+
+    // Budgeted census (the defaults: 50,000 commands/s, pause above 20,000
+    // ops/s from others), with a pinger and the console rendering each
+    // progress report.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+    let loaded = oubli::register::load_file(&path).expect("config/demo.toml");
+    let mut opts = CensusOptions::from_settings(
+        &loaded.register.redis,
+        Some(Duration::from_secs(7 * 86_400)),
+    );
+    opts.sample = None;
+    let mut state = AppState::new(&loaded, false, Instant::now());
+    state.focus = oubli::tui::action::PaneId::Redis;
+    let theme = Theme::builtin("dark").unwrap();
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut frames: Vec<f64> = Vec::new();
+    let mut reports = 0u64;
+    let stop = CancellationToken::new();
+    let pings = pinger(port, stop.clone());
+    let monitor = Some(connect(port).await);
+    let before = server_cpu(&mut con).await;
+    let t = Instant::now();
+    let c = census::run(
+        &mut con,
+        monitor,
+        "bench",
+        &opts,
+        &CancellationToken::new(),
+        |p: Progress| {
+            reports += 1;
+            state.browser.census = CensusState::Running { progress: Some(p) };
+            let f = Instant::now();
+            term.draw(|frame| oubli::tui::render::render(&state, &theme, frame))
+                .unwrap();
+            frames.push(f.elapsed().as_secs_f64() * 1e3);
+        },
+    )
+    .await
+    .unwrap();
+    let budget_secs = t.elapsed().as_secs_f64();
+    let budget_cpu = server_cpu(&mut con).await - before;
+    stop.cancel();
+    let pings = pings.join().unwrap();
+    frames.sort_by(f64::total_cmp);
+    let rss = rss_mb();
+    let budget_row = Row {
+        name: "census, budgeted (50k cmd/s)",
+        keys: c.scanned + c.vanished,
+        secs: budget_secs,
+        cpu_secs: budget_cpu,
+    };
+
+    let (scan, memkeys) = (rows[0].rate(), rows[1].rate());
+    let memkeys_cpu = rows[1].cpu_us_per_key();
+    println!();
+    println!(
+        "| run | keys | time (s) | keys/s | server CPU (µs/key) | × memkeys rate | × SCAN rate |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in rows.iter().chain(std::iter::once(&budget_row)) {
+        println!(
+            "| {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            r.name,
+            r.keys,
+            r.secs,
+            r.rate(),
+            r.cpu_us_per_key(),
+            r.rate() / memkeys,
+            r.rate() / scan
+        );
+    }
+    println!();
+    println!(
+        "PING from another client during the budgeted census: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} pings; census paused {} ms, {} commands)",
+        pct(&pings, 0.5),
+        pct(&pings, 0.99),
+        pings.last().copied().unwrap_or(f64::NAN),
+        pings.len(),
+        c.paused_ms,
+        c.commands
+    );
+    println!(
+        "frame time (120x40, {} progress reports): p50 {:.2} ms, p99 {:.2} ms; RSS at the end {:.0} MB",
+        reports,
+        pct(&frames, 0.5),
+        pct(&frames, 0.99),
+        rss
+    );
+
+    let census = &rows[2];
+    let sampled = &rows[3];
+    let check = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!();
+    println!("targets:");
+    println!(
+        "  census ≥ 5× memkeys rate: {:.2}× — {}",
+        census.rate() / memkeys,
+        check(census.rate() >= 5.0 * memkeys)
+    );
+    println!(
+        "  census ≥ 1/4 of bare SCAN rate: {:.2} — {}",
+        census.rate() / scan,
+        check(census.rate() >= scan / 4.0)
+    );
+    println!(
+        "  census server CPU/key ≤ 1/3 of memkeys': {:.2} — {}",
+        census.cpu_us_per_key() / memkeys_cpu,
+        check(census.cpu_us_per_key() <= memkeys_cpu / 3.0)
+    );
+    println!(
+        "  census with sampling ≥ 3.5× memkeys rate: {:.2}× — {}",
+        sampled.rate() / memkeys,
+        check(sampled.rate() >= 3.5 * memkeys)
+    );
+    println!(
+        "  PING p99 < 5 ms while budgeted: {:.2} ms — {}",
+        pct(&pings, 0.99),
+        check(pct(&pings, 0.99) < 5.0)
+    );
+    println!(
+        "  frame p99 < 16 ms: {:.2} ms — {}",
+        pct(&frames, 0.99),
+        check(pct(&frames, 0.99) < 16.0)
+    );
+    println!("  RSS < 300 MB: {:.0} MB — {}", rss, check(rss < 300.0));
+    drop(server);
+}
