@@ -521,7 +521,7 @@ async fn standalone_replica(
     if info.lines().any(|l| l.trim() == "role:slave") {
         return Ok((None, None)); // the URL already names a replica
     }
-    for (host, port) in online_replicas(&info) {
+    if let Some((host, port)) = online_replicas(&info).into_iter().next() {
         let url = node_url(conn.url.expose(), &host, port)?;
         let label = if host.contains(':') {
             format!("[{host}]:{port}")
