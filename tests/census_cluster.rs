@@ -44,6 +44,7 @@ fn settings() -> RedisSettings {
         max_ops_per_sec: 0,
         pause_above_ops_per_sec: 0,
         census_on_start: false,
+        census_interval_secs: 0,
         probe_interval_secs: 5,
         connect_timeout_ms: 5_000,
         command_timeout_ms: 30_000,
