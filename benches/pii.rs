@@ -3,7 +3,8 @@
 //! hashes, with some personal data. One core (single thread).
 //!
 //! `cargo bench --bench pii` (release profile). Size with `OUBLI_BENCH_MB`
-//! (default 32).
+//! (default 32). `OUBLI_BENCH_DIGEST=1` also prints a digest of every
+//! result; `OUBLI_BENCH_ONLY=scan_text` runs only the matching measures.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::hint::black_box;
@@ -255,6 +256,13 @@ fn key(r: &mut Lcg) -> String {
 }
 
 fn measure<F: FnMut() -> usize>(label: &str, bytes: usize, rounds: usize, mut f: F) -> f64 {
+    // `OUBLI_BENCH_ONLY=scan_text`: only the measures whose label contains it
+    // (to profile one of them).
+    if let Ok(only) = std::env::var("OUBLI_BENCH_ONLY") {
+        if !label.contains(only.as_str()) {
+            return 0.0;
+        }
+    }
     let mut best = f64::MAX;
     let mut found = 0;
     for _ in 0..rounds {
@@ -291,7 +299,7 @@ fn main() {
     det.scan_text("warm up 06 12 34 56 78", None);
     // A digest of every result (outside the timings): an optimisation that
     // changes no output leaves it unchanged.
-    if std::env::var_os("OUBLI_BENCH_DIGEST").is_some() {
+    if std::env::var_os("OUBLI_BENCH_DIGEST").is_some_and(|v| !v.is_empty()) {
         let mut h = DefaultHasher::new();
         for d in &docs {
             format!("{:?}", det.scan_text(d, None)).hash(&mut h);
