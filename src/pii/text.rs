@@ -2,6 +2,7 @@
 //! context decide. Spans are byte ranges into the scanned text.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
 
 use regex::{Regex, RegexBuilder};
 
@@ -16,7 +17,9 @@ pub const MAX_SCAN: usize = 16 << 20;
 pub(crate) struct TextDetector {
     email: Regex,
     phone: Regex,
-    numeric: Regex,
+    /// `numeric` anchored at its start, without its leading `\b` (checked
+    /// by the caller): tried only where a match can start.
+    numeric_at: Regex,
     nir: Regex,
     iban: Regex,
     ipv4: Regex,
@@ -45,6 +48,10 @@ fn re(pattern: &str) -> Regex {
 
 const STREET_TYPES: &str = "rue|avenue|av|bd|boulevard|blvd|place|pl|chemin|allée|allee|impasse|route|rte|quai|cours|square|passage|faubourg|fg|voie|villa|cité|cite|hameau|résidence|residence|sentier|esplanade|promenade|chaussée|chaussee|lotissement|lieu-dit|rond-point|parvis|montée|montee|traverse|ruelle|mail|street|st|road|rd|lane|drive";
 
+/// A run of digit groups: `(?-u:\b)` then this is the numeric pattern; it is
+/// compiled anchored (`^`) and run from each position where it can start.
+const NUMERIC_AT: &str = r"^[0-9]{2,}(?:[ \-][0-9]{2,}){0,5}(?-u:\b)";
+
 /// A word of a street or city name: no separators of structured text.
 const WORD: &str = r#"[^\s,;:"{}\[\]()<>|=&/\\]"#;
 
@@ -60,7 +67,7 @@ impl TextDetector {
             phone: re(
                 r"(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9](?:[ .\-]?[0-9]{2}){4}|\+[1-9][0-9]{0,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             ),
-            numeric: re(r"(?-u:\b)[0-9]{2,}(?:[ \-][0-9]{2,}){0,5}(?-u:\b)"),
+            numeric_at: re(NUMERIC_AT),
             nir: re(
                 r"(?-u:\b)[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?(?:[0-9]{2}|2[ABab])[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}(?-u:\b)",
             ),
@@ -225,20 +232,67 @@ impl TextDetector {
         }
     }
 
-    fn numbers(&self, text: &str, hits: &mut Vec<Hit>) {
+    /// The matches of `(?-u:\b)NUMERIC` in `text`, left to right, as
+    /// `find_iter` would give them, but only those inside runs of digits,
+    /// spaces and dashes that hold at least `min_digits` digits. A match
+    /// holds only those bytes, so it lies in one such run, and the matches
+    /// of one run do not depend on the text outside it: other runs are
+    /// skipped, and each run is tried, anchored, only where a match can
+    /// start (a digit after a non-word byte), so the work stays linear.
+    fn numeric_matches(&self, text: &str, min_digits: usize) -> Vec<Range<usize>> {
         let b = text.as_bytes();
-        for m in self.numeric.find_iter(text) {
-            if m.as_str().bytes().filter(u8::is_ascii_digit).count() < 9 {
+        let in_run = |c: u8| c.is_ascii_digit() || c == b' ' || c == b'-';
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if !b[i].is_ascii_digit() {
+                i += 1;
                 continue;
             }
-            if !clean_boundaries(b, m.start(), m.end()) {
+            // A run starts at the first digit (leading separators cannot
+            // start a match) and ends before the first other byte.
+            let start = i;
+            let mut digits = 0;
+            while i < b.len() && in_run(b[i]) {
+                digits += usize::from(b[i].is_ascii_digit());
+                i += 1;
+            }
+            if digits < min_digits {
+                continue;
+            }
+            let mut p = start;
+            while p < i {
+                if b[p].is_ascii_digit() && (p == 0 || !word(b[p - 1])) {
+                    if let Some(m) = self.numeric_at.find(&text[p..]) {
+                        let e = p + m.end();
+                        out.push(p..e);
+                        p = e;
+                        continue;
+                    }
+                }
+                p += 1;
+            }
+        }
+        out
+    }
+
+    fn numbers(&self, text: &str, hits: &mut Vec<Hit>) {
+        let b = text.as_bytes();
+        for m in self.numeric_matches(text, 9) {
+            let (start, end) = (m.start, m.end);
+            let found = &text[m];
+            if found.bytes().filter(u8::is_ascii_digit).count() < 9 {
+                continue;
+            }
+            if !clean_boundaries(b, start, end) {
                 continue;
             }
             // Groups of digits with their offsets; try every contiguous run of
             // groups, longest first, for a card, a SIRET or a SIREN.
-            let groups: Vec<(usize, usize)> = group_offsets(m.as_str(), m.start());
+            let groups: Vec<(usize, usize)> = group_offsets(found, start);
             // An IBAN's digits ("FR76 3000 …") are the IBAN detector's.
-            if m.start() >= 5 && looks_like_iban_head(&b[m.start() - 5..m.start()]) {
+            if start >= 5 && looks_like_iban_head(&b[start - 5..start]) {
                 continue;
             }
             // A run shaped like one identifier (SIRET 3-3-3-5, card 4-4-4-…)
@@ -1038,7 +1092,6 @@ mod profile {
         for (name, r) in [
             ("email", &d.email),
             ("phone", &d.phone),
-            ("numeric", &d.numeric),
             ("nir", &d.nir),
             ("iban", &d.iban),
             ("ipv4", &d.ipv4),
