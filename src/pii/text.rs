@@ -120,7 +120,11 @@ impl TextDetector {
         if shape.at {
             self.emails(text, &mut hits);
         }
-        if shape.max_digits >= 8 {
+        // Every phone match holds a '+' or ten digits in one run ("0X" and
+        // four pairs, each after at most one separator).
+        if shape.max_digits >= 10
+            || (shape.max_digits >= 8 && memchr::memchr(b'+', bytes).is_some())
+        {
             self.phones(text, &mut hits);
         }
         if shape.max_digits >= 9 {
@@ -146,7 +150,7 @@ impl TextDetector {
         {
             self.dates(text, ctx_class, &mut hits);
         }
-        if shape.colons >= 2 {
+        if shape.colons >= 2 && ipv6_candidate(bytes) {
             self.ipv6s(text, &mut hits);
         }
         self.secrets(text, &mut hits);
@@ -785,6 +789,21 @@ impl Shape {
         close(&mut s, digits, dots, seps);
         s
     }
+}
+
+/// Whether `[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:`, which every match of the
+/// IPv6 pattern starts with, occurs: a `:`, at most four hex digits, a `:`
+/// (not so in JSON, where colons sit between quotes).
+fn ipv6_candidate(b: &[u8]) -> bool {
+    memchr::memchr_iter(b':', b).any(|i| {
+        let rest = &b[i + 1..];
+        let hex = rest
+            .iter()
+            .take(4)
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
+        rest.get(hex) == Some(&b':')
+    })
 }
 
 fn truncate(text: &str, max: usize) -> &str {
