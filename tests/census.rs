@@ -43,30 +43,6 @@ async fn seeded(keys: usize) -> (TestRedis, MultiplexedConnection) {
     (r, con)
 }
 
-/// Every key with its PTTL, the slow obvious way (SCAN then PTTL one by one).
-async fn reference(con: &mut MultiplexedConnection) -> Vec<(Vec<u8>, i64)> {
-    let mut out = Vec::new();
-    let mut cursor = 0u64;
-    loop {
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(con)
-            .await
-            .unwrap();
-        for k in keys {
-            let pttl: i64 = redis::cmd("PTTL").arg(&k).query_async(con).await.unwrap();
-            out.push((k, pttl));
-        }
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    out
-}
-
 async fn run(con: &mut MultiplexedConnection, opts: &CensusOptions) -> Census {
     census::run(con, None, "test", opts, &CancellationToken::new(), |_| {})
         .await
@@ -85,7 +61,7 @@ async fn every_key_is_found_and_ttl_health_is_exact() {
     let (_r, mut con) = seeded(4_000).await;
     // Short-lived rate-limit counters expire in 60 s: drop them so the
     // reference and the census see the same keyspace.
-    let refs = reference(&mut con).await;
+    let refs = common::reference(&mut con).await;
     let dbsize: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
     let c = run(&mut con, &options()).await;
     assert!(c.complete);
@@ -133,7 +109,7 @@ async fn every_key_is_found_and_ttl_health_is_exact() {
 #[tokio::test(flavor = "multi_thread")]
 async fn personal_data_in_key_names_is_counted_exactly() {
     let (_r, mut con) = seeded(4_000).await;
-    let refs = reference(&mut con).await;
+    let refs = common::reference(&mut con).await;
     let c = run(&mut con, &options()).await;
     let count = |prefix: &[u8]| refs.iter().filter(|(k, _)| k.starts_with(prefix)).count() as u64;
     assert_eq!(

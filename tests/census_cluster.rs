@@ -143,30 +143,6 @@ async fn seed_cluster(c: &TestCluster, keys: usize) -> (TestRedis, MultiplexedCo
     (src, from, copied)
 }
 
-/// Every key of one node with its PTTL, the slow obvious way.
-async fn reference(con: &mut MultiplexedConnection) -> Vec<(Vec<u8>, i64)> {
-    let mut out = Vec::new();
-    let mut cursor = 0u64;
-    loop {
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(con)
-            .await
-            .unwrap();
-        for k in keys {
-            let pttl: i64 = redis::cmd("PTTL").arg(&k).query_async(con).await.unwrap();
-            out.push((k, pttl));
-        }
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    out
-}
-
 fn key_pii_total(c: &Census, kind: Kind) -> u64 {
     c.namespaces
         .iter()
@@ -197,7 +173,7 @@ async fn check_exact(c: &TestCluster, got: &Census, standalone: &Census) {
             .query_async::<u64>(&mut con)
             .await
             .unwrap();
-        refs.extend(reference(&mut con).await);
+        refs.extend(common::reference(&mut con).await);
     }
     assert!(got.complete, "{:?}", got.warnings);
     assert_eq!(got.dbsize, dbsize, "DBSIZE summed over the primaries");

@@ -272,34 +272,17 @@ impl BrowserTasks {
         });
     }
 
-    /// The next page of a value, from the token of the previous one.
-    pub fn value_more(&self, gen: u64, key: Vec<u8>, from: String) {
-        let Some(conn) = self.conn.clone() else {
-            return;
-        };
-        let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
-        tokio::spawn(async move {
-            let result = async {
-                let mut con = Self::connection(&shared, &conn, &settings).await?;
-                Ok::<_, anyhow::Error>(
-                    crate::redis::values::read_value_page(
-                        &mut con,
-                        &key,
-                        crate::redis::values::ReadLimits::default(),
-                        Some(&from),
-                    )
-                    .await?,
-                )
-            }
-            .await;
-            let _receiver_may_be_gone = tx.send(BgMsg::ValueMore {
-                gen,
-                result: result.map_err(|e| format!("{e:#}")),
-            });
-        });
+    /// A key's value, first page.
+    pub fn value(&self, gen: u64, key: Vec<u8>) {
+        self.value_page(gen, key, None);
     }
 
-    pub fn value(&self, gen: u64, key: Vec<u8>) {
+    /// The next page of a value, from the token of the previous one.
+    pub fn value_more(&self, gen: u64, key: Vec<u8>, from: String) {
+        self.value_page(gen, key, Some(from));
+    }
+
+    fn value_page(&self, gen: u64, key: Vec<u8>, from: Option<String>) {
         let Some(conn) = self.conn.clone() else {
             return;
         };
@@ -307,23 +290,23 @@ impl BrowserTasks {
         tokio::spawn(async move {
             let result = async {
                 let mut con = Self::connection(&shared, &conn, &settings).await?;
+                let limits = crate::redis::values::ReadLimits::default();
                 Ok::<_, anyhow::Error>(
-                    crate::redis::values::read_value(
-                        &mut con,
-                        &key,
-                        crate::redis::values::ReadLimits::default(),
-                    )
-                    .await?,
+                    crate::redis::values::read_value_page(&mut con, &key, limits, from.as_deref())
+                        .await?,
                 )
             }
             .await;
             if result.is_err() {
                 *shared.lock().await = None;
             }
-            let _receiver_may_be_gone = tx.send(BgMsg::Value {
-                gen,
-                result: result.map_err(|e| format!("{e:#}")),
-            });
+            let result = result.map_err(|e| format!("{e:#}"));
+            let msg = if from.is_some() {
+                BgMsg::ValueMore { gen, result }
+            } else {
+                BgMsg::Value { gen, result }
+            };
+            let _receiver_may_be_gone = tx.send(msg);
         });
     }
 }

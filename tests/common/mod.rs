@@ -380,3 +380,32 @@ impl Drop for TestCluster {
         }
     }
 }
+
+/// Every key of a server with its PTTL, the slow obvious way (SCAN, then
+/// PTTL one key at a time): the reference the census is checked against.
+pub async fn reference(con: &mut redis::aio::MultiplexedConnection) -> Vec<(Vec<u8>, i64)> {
+    let mut out = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(con)
+            .await
+            .expect("SCAN on the test Redis");
+        for k in keys {
+            let pttl: i64 = redis::cmd("PTTL")
+                .arg(&k)
+                .query_async(con)
+                .await
+                .expect("PTTL on the test Redis");
+            out.push((k, pttl));
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    out
+}
