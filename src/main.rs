@@ -3,6 +3,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, which turns `oubli scan redis | head` into a
+    // panic when head stops reading; the default ends the process quietly,
+    // as for any Unix filter.
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = oubli::cli::Cli::parse();
     let _log = oubli::logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

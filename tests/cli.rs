@@ -187,3 +187,36 @@ async fn init_proposes_a_register_from_a_database_and_a_keyspace() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let manifest = env!("CARGO_MANIFEST_DIR");
+    let mut child = oubli()
+        .args([
+            "map",
+            "--format",
+            "json",
+            "--config",
+            &format!("{manifest}/config/example.toml"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before oubli writes, as `| head` does.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("panicked") && !err.contains("crashed"),
+        "{err}"
+    );
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?} {err}",
+        out.status
+    );
+}
