@@ -106,6 +106,14 @@ async fn seed_cluster(c: &TestCluster, keys: usize) -> (TestRedis, MultiplexedCo
             .query_async(&mut from)
             .await
             .unwrap();
+        // SCAN may return an empty batch with a cursor to go on with.
+        if batch.is_empty() {
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+            continue;
+        }
         let mut pipe = redis::pipe();
         for k in &batch {
             pipe.cmd("DUMP").arg(k).cmd("PTTL").arg(k);
