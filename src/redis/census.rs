@@ -561,22 +561,9 @@ pub async fn run(
 
 /// The key with its personal parts masked, for an example.
 fn masked_key(text: &str, hits: &[pii::Hit]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for h in hits {
-        if h.span.start < at
-            || h.span.end > text.len()
-            || !text.is_char_boundary(h.span.start)
-            || !text.is_char_boundary(h.span.end)
-        {
-            continue;
-        }
-        out.push_str(&text[at..h.span.start]);
-        out.push_str(&h.masked(text));
-        at = h.span.end;
-    }
-    out.push_str(text.get(at..).unwrap_or(""));
-    out
+    let spans: Vec<(Kind, std::ops::Range<usize>)> =
+        hits.iter().map(|h| (h.kind, h.span.clone())).collect();
+    super::values::masked(text, &spans)
 }
 
 async fn current_db(con: &mut MultiplexedConnection) -> Option<u32> {

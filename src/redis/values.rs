@@ -430,24 +430,40 @@ pub fn safe_span(text: &str, r: &Range<usize>) -> Range<usize> {
     start..end
 }
 
-/// Text with the personal spans replaced by their masked form.
-pub fn masked(text: &str, hits: &[(Kind, Range<usize>)]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
+/// `text` cut into plain parts and personal ones (with their kind), in
+/// order: the one place hit spans are made safe to cut with. Masking fails
+/// closed: overlapping or ill-fitting spans cover more, never less.
+pub fn mask_parts<'a>(
+    text: &'a str,
+    hits: &[(Kind, Range<usize>)],
+) -> Vec<(&'a str, Option<Kind>)> {
     let mut sorted: Vec<(Kind, Range<usize>)> =
         hits.iter().map(|(k, r)| (*k, safe_span(text, r))).collect();
     sorted.sort_by_key(|(_, r)| r.start);
+    let mut parts = Vec::with_capacity(sorted.len() * 2 + 1);
+    let mut at = 0;
     for (kind, r) in sorted {
         let start = r.start.max(at);
         if start >= r.end {
             continue;
         }
-        out.push_str(&text[at..start]);
-        out.push_str(&pii::mask(kind, &text[start..r.end]));
+        parts.push((&text[at..start], None));
+        parts.push((&text[start..r.end], Some(kind)));
         at = r.end;
     }
-    out.push_str(&text[at..]);
-    out
+    parts.push((&text[at..], None));
+    parts
+}
+
+/// Text with the personal spans replaced by their masked form.
+pub fn masked(text: &str, hits: &[(Kind, Range<usize>)]) -> String {
+    mask_parts(text, hits)
+        .into_iter()
+        .map(|(part, kind)| match kind {
+            Some(k) => pii::mask(k, part),
+            None => part.to_string(),
+        })
+        .collect()
 }
 
 /// A namespace pattern (`user:{int}:profile`) as a SCAN MATCH glob

@@ -4,7 +4,6 @@
 //! revealed.
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
@@ -420,34 +419,14 @@ fn highlighted(
     revealed: bool,
     theme: &Theme,
 ) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
-    let mut at = 0;
-    let mut sorted: Vec<(crate::pii::Kind, std::ops::Range<usize>)> = hits
-        .iter()
-        .map(|(k, r)| (*k, crate::redis::values::safe_span(text, r)))
-        .collect();
-    sorted.sort_by_key(|(_, r)| r.start);
-    // Masking fails closed: overlapping or ill-fitting spans mask more.
-    for (kind, r) in sorted {
-        let start = r.start.max(at);
-        if start >= r.end {
-            continue;
-        }
-        spans.push(Span::styled(text[at..start].to_string(), theme.text));
-        let part = &text[start..r.end];
-        let shown = if revealed {
-            part.to_string()
-        } else {
-            crate::pii::mask(kind, part)
-        };
-        spans.push(Span::styled(shown, theme.pii));
-        at = r.end;
-    }
-    spans.push(Span::styled(
-        text.get(at..).unwrap_or("").to_string(),
-        Style::default().patch(theme.text),
-    ));
-    spans
+    crate::redis::values::mask_parts(text, hits)
+        .into_iter()
+        .map(|(part, kind)| match kind {
+            None => Span::styled(part.to_string(), theme.text),
+            Some(_) if revealed => Span::styled(part.to_string(), theme.pii),
+            Some(k) => Span::styled(crate::pii::mask(k, part), theme.pii),
+        })
+        .collect()
 }
 
 #[cfg(test)]
