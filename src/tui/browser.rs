@@ -144,7 +144,10 @@ pub struct Browser {
     /// The previous census (from disk, or the one before this run).
     pub last: Option<(Census, DateTime<Local>)>,
     pub sort: NsSort,
+    /// The filter as typed (shown) and parsed once when it changes (a
+    /// `re:` term compiles a regex: not something to do on every frame).
     pub filter: String,
+    filter_parsed: NsFilter,
     pub ns_cursor: Cursor,
     pub view: RedisView,
     /// Generation of key and value reads (a newer view drops older results).
@@ -165,6 +168,7 @@ impl Browser {
             last: None,
             sort: NsSort::Keys,
             filter: String::new(),
+            filter_parsed: NsFilter::parse(""),
             ns_cursor: Cursor::default(),
             view: RedisView::Namespaces,
             gen: 0,
@@ -189,8 +193,11 @@ impl Browser {
     /// Namespaces in the chosen order, filtered.
     pub fn namespaces(&self) -> Vec<&Namespace> {
         let Some(c) = self.shown() else { return vec![] };
-        let filter = NsFilter::parse(&self.filter);
-        let mut v: Vec<&Namespace> = c.namespaces.iter().filter(|n| filter.matches(n)).collect();
+        let mut v: Vec<&Namespace> = c
+            .namespaces
+            .iter()
+            .filter(|n| self.filter_parsed.matches(n))
+            .collect();
         match self.sort {
             NsSort::Keys => v.sort_by(|a, b| b.keys.cmp(&a.keys).then(a.pattern.cmp(&b.pattern))),
             NsSort::Memory => {
@@ -206,6 +213,13 @@ impl Browser {
             }),
         }
         v
+    }
+
+    /// A new namespace filter (typed after `/`); the selection starts over.
+    pub fn set_filter(&mut self, filter: &str) {
+        self.filter = filter.to_string();
+        self.filter_parsed = NsFilter::parse(filter);
+        self.ns_cursor = Cursor::default();
     }
 
     pub fn len(&self) -> usize {
@@ -478,12 +492,12 @@ impl Browser {
 /// `nottl` (keys without TTL), `beyond` (TTL beyond retention), `pii`,
 /// `type:hash` (a Redis type), `re:<regex>`, a glob with `*` or `?`, or
 /// plain text contained in the pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct NsFilter {
     terms: Vec<Term>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Term {
     NoTtl,
     Beyond,

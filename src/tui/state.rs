@@ -418,8 +418,7 @@ impl AppState {
                     let query = input.lines().join(" ");
                     if changed {
                         if self.focus == PaneId::Redis {
-                            self.browser.filter = query;
-                            self.browser.ns_cursor = Cursor::default();
+                            self.browser.set_filter(&query);
                         } else {
                             self.find_node(&query, false);
                             self.last_search = query;
@@ -530,7 +529,7 @@ impl AppState {
             }
             (_, Action::Back) => {
                 if !self.browser.back() && !self.browser.filter.is_empty() {
-                    self.browser.filter.clear();
+                    self.browser.set_filter("");
                 }
             }
             (_, Action::RunCensus) => {
