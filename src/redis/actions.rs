@@ -157,14 +157,7 @@ async fn walk(
         if cancel.is_cancelled() {
             break;
         }
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(glob)
-            .arg("COUNT")
-            .arg(scan_count)
-            .query_async(con)
-            .await?;
+        let (next, keys) = super::values::scan_match(con, cursor, glob, scan_count).await?;
         cursor = next;
         if !keys.is_empty() {
             let mut pipe = redis::pipe();

@@ -30,6 +30,23 @@ pub struct KeyPage {
     pub next_cursor: u64,
 }
 
+/// One `SCAN cursor MATCH glob COUNT n`: the next cursor and the keys.
+pub async fn scan_match(
+    con: &mut MultiplexedConnection,
+    cursor: u64,
+    glob: &[u8],
+    count: u32,
+) -> redis::RedisResult<(u64, Vec<Vec<u8>>)> {
+    redis::cmd("SCAN")
+        .arg(cursor)
+        .arg("MATCH")
+        .arg(glob)
+        .arg("COUNT")
+        .arg(count)
+        .query_async(con)
+        .await
+}
+
 /// At least `want` keys matching `glob` (fewer at the end), starting at `cursor`.
 pub async fn key_page(
     con: &mut MultiplexedConnection,
@@ -44,14 +61,7 @@ pub async fn key_page(
     // Bounded: at most 50 SCAN calls per page, so a rare pattern on a huge
     // keyspace returns what it found and lets the person ask for more.
     for _ in 0..50 {
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(glob)
-            .arg("COUNT")
-            .arg(scan_count)
-            .query_async(con)
-            .await?;
+        let (next, keys) = scan_match(con, cursor, glob, scan_count).await?;
         cursor = next;
         if !keys.is_empty() {
             let mut pipe = redis::pipe();
