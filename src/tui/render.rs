@@ -292,12 +292,7 @@ fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, s
     ));
     let rect = centered(body, 72, (lines.len() as u16).saturating_add(3));
     frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focused)
-        .title(Span::styled(" Help — Esc to close ", theme.title_focused))
-        .style(theme.popup);
+    let block = popup(" Help — Esc to close ", false, theme);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -317,12 +312,7 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
     let mut rect = centered(body, 60, height);
     rect.y = body.y + 1;
     frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focused)
-        .title(Span::styled(" : command ", theme.title_focused))
-        .style(theme.popup);
+    let block = popup(" : command ", false, theme);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [input_area, _, list_area] = Layout::vertical([
@@ -331,10 +321,7 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
         Constraint::Min(1),
     ])
     .areas(inner);
-    let mut input = p.input.clone();
-    input.set_style(theme.input);
-    input.set_placeholder_style(theme.muted);
-    input.set_cursor_style(theme.selected);
+    let input = styled_input(&p.input, theme);
     frame.render_widget(&input, input_area);
     if entries.is_empty() {
         frame.render_widget(
@@ -380,21 +367,10 @@ fn render_search(
     let mut rect = centered(body, 50, 3);
     rect.y = body.y + body.height.saturating_sub(3);
     frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focused)
-        .title(Span::styled(
-            " / find a node — Enter or Esc when done ",
-            theme.title_focused,
-        ))
-        .style(theme.popup);
+    let block = popup(" / find a node — Enter or Esc when done ", false, theme);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let mut input = input.clone();
-    input.set_style(theme.input);
-    input.set_placeholder_style(theme.muted);
-    input.set_cursor_style(theme.selected);
+    let input = styled_input(input, theme);
     frame.render_widget(&input, inner);
 }
 
@@ -413,15 +389,7 @@ fn render_confirm(
     let height = text.len() as u16 + 6;
     let rect = centered(body, width, height);
     frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme.dangerous)
-        .title(Span::styled(
-            " confirm a change — Esc cancels ",
-            theme.dangerous,
-        ))
-        .style(theme.popup);
+    let block = popup(" confirm a change — Esc cancels ", true, theme);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let mut lines: Vec<Line> = text
@@ -435,10 +403,7 @@ fn render_confirm(
     ));
     let n = lines.len() as u16;
     frame.render_widget(Paragraph::new(lines), Rect { height: n, ..inner });
-    let mut input = input.clone();
-    input.set_style(theme.input);
-    input.set_placeholder_style(theme.muted);
-    input.set_cursor_style(theme.selected);
+    let input = styled_input(input, theme);
     frame.render_widget(
         &input,
         Rect {
@@ -447,4 +412,39 @@ fn render_confirm(
             ..inner
         },
     );
+}
+
+/// The frame of an overlay: rounded and focused, or double and in the
+/// dangerous style for a change to a store.
+fn popup(title: &str, dangerous: bool, theme: &Theme) -> Block<'static> {
+    let (kind, style) = if dangerous {
+        (BorderType::Double, theme.dangerous)
+    } else {
+        (BorderType::Rounded, theme.border_focused)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(kind)
+        .border_style(style)
+        .title(Span::styled(
+            title.to_string(),
+            if dangerous {
+                theme.dangerous
+            } else {
+                theme.title_focused
+            },
+        ))
+        .style(theme.popup)
+}
+
+/// A text input drawn with the theme's input styles.
+fn styled_input(
+    input: &tui_textarea::TextArea<'static>,
+    theme: &Theme,
+) -> tui_textarea::TextArea<'static> {
+    let mut input = input.clone();
+    input.set_style(theme.input);
+    input.set_placeholder_style(theme.muted);
+    input.set_cursor_style(theme.selected);
+    input
 }
