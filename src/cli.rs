@@ -390,14 +390,11 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
     if args.live {
         // A census of every Redis connection that a storage carries.
         for c in loaded.connections_of(ConnectionKind::Redis) {
-            let Some(storage) = reg
-                .storages
-                .iter()
-                .find(|s| s.connection_name() == Some(c.name.as_str()))
-            else {
+            let Some(storage) = reg.storage_of_connection(&c.name) else {
                 continue;
             };
-            let mut opts = census_options(&loaded, &c.name);
+            let mut opts =
+                crate::redis::census::CensusOptions::for_connection(&loaded.register, &c.name);
             opts.sample = Some(crate::redis::census::SampleOptions::default());
             let token = tokio_util::sync::CancellationToken::new();
             let result =
@@ -433,19 +430,6 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
     })
 }
 
-/// Census options for a Redis connection: the register's settings and the
-/// retention of the storage that carries the connection.
-pub fn census_options(loaded: &Loaded, conn: &str) -> crate::redis::census::CensusOptions {
-    let retention = loaded
-        .register
-        .storages
-        .iter()
-        .find(|s| s.connection_name() == Some(conn))
-        .and_then(|s| s.effective_retention())
-        .and_then(|r| r.period().map(|p| p.as_duration()));
-    crate::redis::census::CensusOptions::from_settings(&loaded.register.redis, retention)
-}
-
 /// `oubli scan redis`: the census, as a namespace table or JSON.
 async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
     use crate::redis::census;
@@ -458,7 +442,8 @@ async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
             "scan redis: no Redis connection (add one to the register or pass --redis URL)",
         );
     };
-    let mut opts = census_options(&loaded, &conn.name);
+    let mut opts =
+        crate::redis::census::CensusOptions::for_connection(&loaded.register, &conn.name);
     opts.memory = !args.no_memory;
     if args.sample {
         opts.sample = Some(census::SampleOptions::default());
@@ -1026,7 +1011,8 @@ async fn init(global: &Global, args: &InitArgs) -> ExitCode {
     if let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() {
         let census = async {
             let mut con = crate::redis::connect(conn, &loaded.register.redis).await?;
-            let mut opts = census_options(&loaded, &conn.name);
+            let mut opts =
+                crate::redis::census::CensusOptions::for_connection(&loaded.register, &conn.name);
             opts.sample = Some(crate::redis::census::SampleOptions::default());
             let token = tokio_util::sync::CancellationToken::new();
             Ok::<_, anyhow::Error>(

@@ -53,10 +53,7 @@ pub async fn findings(
     connection: &str,
 ) -> anyhow::Result<Vec<Finding>> {
     let s = survey(client, Some(reg), &classify::Options::default()).await?;
-    let storage = reg
-        .storages
-        .iter()
-        .find(|st| st.connection_name() == Some(connection));
+    let storage = reg.storage_of_connection(connection);
     let storage_id = storage.map(|st| st.id().to_string());
     let mut out = Vec::new();
     declared_missing(&s, reg, &storage_id, &mut out);

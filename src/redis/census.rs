@@ -40,6 +40,16 @@ pub struct CensusOptions {
 }
 
 impl CensusOptions {
+    /// The register's settings and the retention of the storage that
+    /// carries the connection `conn`.
+    pub fn for_connection(reg: &crate::register::Register, conn: &str) -> Self {
+        let retention = reg
+            .storage_of_connection(conn)
+            .and_then(|s| s.effective_retention())
+            .and_then(|r| r.period().map(|p| p.as_duration()));
+        Self::from_settings(&reg.redis, retention)
+    }
+
     pub fn from_settings(
         s: &crate::register::settings::RedisSettings,
         retention: Option<Duration>,

@@ -35,6 +35,13 @@ impl Register {
     pub fn storage(&self, id: &str) -> Option<&Storage> {
         self.storages.iter().find(|s| s.id() == id)
     }
+
+    /// The storage measured through the connection named `conn`.
+    pub fn storage_of_connection(&self, conn: &str) -> Option<&Storage> {
+        self.storages
+            .iter()
+            .find(|s| s.connection_name() == Some(conn))
+    }
 }
 
 /// Who answers for the register.

@@ -557,12 +557,7 @@ impl AppState {
                     .browser
                     .conn
                     .as_deref()
-                    .and_then(|c| {
-                        self.register
-                            .storages
-                            .iter()
-                            .find(|s| s.connection_name() == Some(c))
-                    })
+                    .and_then(|c| self.register.storage_of_connection(c))
                     .and_then(|s| s.effective_retention())
                     .and_then(|r| r.period().map(|p| p.seconds()));
                 match self
@@ -716,12 +711,11 @@ impl AppState {
             super::browser::CensusState::Done { census, .. } => Some(census),
             _ => None,
         };
-        let storage = self.browser.conn.as_deref().and_then(|c| {
-            self.register
-                .storages
-                .iter()
-                .find(|s| s.connection_name() == Some(c))
-        });
+        let storage = self
+            .browser
+            .conn
+            .as_deref()
+            .and_then(|c| self.register.storage_of_connection(c));
         match (census, storage) {
             // A finished census says more, per namespace, than INFO can.
             (Some(census), Some(storage)) => findings.extend(

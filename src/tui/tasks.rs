@@ -175,7 +175,7 @@ impl BrowserTasks {
     pub fn new(loaded: &Loaded, conn: Option<&str>, tx: UnboundedSender<BgMsg>) -> BrowserTasks {
         let resolved = conn.and_then(|c| loaded.connections.get(c)).cloned();
         let census_opts = conn.map(|c| {
-            let mut o = crate::cli::census_options(loaded, c);
+            let mut o = crate::redis::census::CensusOptions::for_connection(&loaded.register, c);
             o.sample = Some(crate::redis::census::SampleOptions::default());
             o
         });
