@@ -187,20 +187,6 @@ async fn walk(
     Ok(())
 }
 
-/// One key: a TTL (`EXPIRE`), whatever it had.
-pub async fn expire_key(
-    con: &mut MultiplexedConnection,
-    key: &[u8],
-    ttl: Duration,
-) -> redis::RedisResult<bool> {
-    let set: i64 = redis::cmd("EXPIRE")
-        .arg(key)
-        .arg(ttl.as_secs().max(1))
-        .query_async(con)
-        .await?;
-    Ok(set == 1)
-}
-
 /// One key: `UNLINK`.
 pub async fn unlink_key(con: &mut MultiplexedConnection, key: &[u8]) -> redis::RedisResult<bool> {
     let n: i64 = redis::cmd("UNLINK").arg(key).query_async(con).await?;

@@ -231,16 +231,8 @@ fn inflate(mut r: impl Read, max: usize) -> Option<Vec<u8>> {
     (!out.is_empty()).then_some(out)
 }
 
-/// Read one key, bounded, and find the personal data in what was read.
-pub async fn read_value(
-    con: &mut MultiplexedConnection,
-    key: &[u8],
-    limits: ReadLimits,
-) -> redis::RedisResult<ValueView> {
-    read_value_page(con, key, limits, None).await
-}
-
-/// One page of a value: from the start, or from the `next` token of the
+/// Read one key, bounded, and find the personal data in what was read:
+/// one page of the value, from the start, or from the `next` token of the
 /// previous page (an index for lists and sorted sets, a cursor for hashes
 /// and sets, the last entry id for streams).
 pub async fn read_value_page(
