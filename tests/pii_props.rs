@@ -88,3 +88,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The census's memoising analyser gives exactly `pattern` and
+    /// `key_hits`, key after key, whatever came before (the memo is shared).
+    #[test]
+    fn key_analyzer_matches_pattern_and_key_hits(
+        keys in proptest::collection::vec(
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("app".to_string()),
+                    Just("user_session_domain".to_string()),
+                    Just("req/ip".to_string()),
+                    Just("otp".to_string()),
+                    Just("jean.dupont@example.fr".to_string()),
+                    Just("0612345678".to_string()),
+                    Just("203.0.113.7".to_string()),
+                    Just("12 rue de la Paix 75002 Paris".to_string()),
+                    Just("Jean Dupont".to_string()),
+                    Just("2001:db8::1".to_string()),
+                    "[a-z0-9_./@ -]{0,24}",
+                ],
+                1..6,
+            ),
+            1..20,
+        ),
+        raw in proptest::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let mut a = oubli::pii::keys::KeyAnalyzer::new(b":");
+        let mut all: Vec<Vec<u8>> = keys.iter().map(|k| k.join(":").into_bytes()).collect();
+        all.push(raw);
+        // Twice: the second pass is answered from the memo.
+        for key in all.iter().chain(all.iter()) {
+            let (pattern, hits) = a.analyze(key);
+            prop_assert_eq!(pattern, oubli::pii::keys::pattern(key, b":"));
+            prop_assert_eq!(hits, oubli::pii::keys::key_hits(key, b":"));
+        }
+    }
+}

@@ -107,7 +107,12 @@ pub fn pattern(key: &[u8], delimiters: &[u8]) -> String {
 
 /// A whole segment's placeholder, or the segment with its parts folded.
 fn segment_pattern(s: &str) -> String {
-    if let Some(p) = whole_placeholder(s) {
+    segment_pattern_with(s, whole_placeholder(s))
+}
+
+/// [`segment_pattern`] when `whole_placeholder(s)` is already known.
+fn segment_pattern_with(s: &str, whole: Option<&'static str>) -> String {
+    if let Some(p) = whole {
         return p.to_string();
     }
     if s.contains('/') {
@@ -270,7 +275,6 @@ fn is_token(b: &[u8]) -> bool {
 /// (and anything else the text detector finds in a segment). The name of
 /// the previous segment is the context. Spans are byte ranges into `key`.
 pub fn key_hits(key: &[u8], delimiters: &[u8]) -> Vec<Hit> {
-    let det = Detector::global();
     let mut out = Vec::new();
     let mut context: Option<&str> = None;
     for r in segments(key, delimiters) {
@@ -278,42 +282,143 @@ pub fn key_hits(key: &[u8], delimiters: &[u8]) -> Vec<Hit> {
             context = None;
             continue;
         };
-        // What the pattern folds into a personal placeholder is that kind
-        // of hit, whatever the context suggests (`otp:{phone}` is a phone,
-        // not a one-time code), so the census's counts agree with its
-        // namespaces.
-        let placeholder = match whole_placeholder(seg) {
-            Some("{phone}") => Some(Kind::Phone),
-            Some("{email}") => Some(Kind::Email),
-            Some("{ip}") => Some(Kind::IpAddress),
-            Some("{address}") => Some(Kind::PostalAddress),
-            Some("{name}") => Some(Kind::PersonName),
-            _ => None,
-        };
-        if let Some(kind) = placeholder {
-            out.push(Hit::new(kind, 0.8, r.clone()));
-            context = seg.rsplit('/').next().filter(|s| !s.is_empty());
-            continue;
-        }
-        // "req/ip" → sub-segments "req" and "ip": the last one is context.
-        let mut found = false;
-        for h in det.scan_text(seg, context) {
-            if h.kind == Kind::FreeText {
-                continue;
-            }
-            found = true;
+        for h in segment_hits(seg, whole_placeholder(seg), context) {
             out.push(Hit::new(
                 h.kind,
                 h.confidence,
                 r.start + h.span.start..r.start + h.span.end,
             ));
         }
-        if !found && (is_dotted_name(seg) || is_first_last(seg)) {
-            out.push(Hit::new(Kind::PersonName, 0.7, r.clone()));
-        }
-        context = seg.rsplit('/').next().filter(|s| !s.is_empty());
+        context = segment_context(seg);
     }
     out
+}
+
+/// What a segment gives the next one as context: its last `/` part.
+fn segment_context(seg: &str) -> Option<&str> {
+    seg.rsplit('/').next().filter(|s| !s.is_empty())
+}
+
+/// The hits of one segment (spans relative to it), given its
+/// `whole_placeholder` and the previous segment's context.
+fn segment_hits(seg: &str, whole: Option<&'static str>, context: Option<&str>) -> Vec<Hit> {
+    // What the pattern folds into a personal placeholder is that kind of
+    // hit, whatever the context suggests (`otp:{phone}` is a phone, not a
+    // one-time code), so the census's counts agree with its namespaces.
+    let placeholder = match whole {
+        Some("{phone}") => Some(Kind::Phone),
+        Some("{email}") => Some(Kind::Email),
+        Some("{ip}") => Some(Kind::IpAddress),
+        Some("{address}") => Some(Kind::PostalAddress),
+        Some("{name}") => Some(Kind::PersonName),
+        _ => None,
+    };
+    if let Some(kind) = placeholder {
+        return vec![Hit::new(kind, 0.8, 0..seg.len())];
+    }
+    // "req/ip" → sub-segments "req" and "ip": the last one is context.
+    let mut out: Vec<Hit> = Detector::global()
+        .scan_text(seg, context)
+        .into_iter()
+        .filter(|h| h.kind != Kind::FreeText)
+        .collect();
+    if out.is_empty() && (is_dotted_name(seg) || is_first_last(seg)) {
+        out.push(Hit::new(Kind::PersonName, 0.7, 0..seg.len()));
+    }
+    out
+}
+
+/// [`pattern`] and [`key_hits`] of many keys at once, for a census: each
+/// key is split once, and what depends only on a segment and its context
+/// is remembered for the segments that are literal (no placeholder), such
+/// as `app`, `production`, `user_session_domain`, which repeat across a
+/// million keys. Results are exactly those of the two functions.
+pub struct KeyAnalyzer {
+    delimiters: Vec<u8>,
+    memo: std::collections::HashMap<Box<[u8]>, Vec<Hit>>,
+    lookup: Vec<u8>,
+}
+
+/// At most this many remembered segments (a few MB at worst).
+const MEMO_CAP: usize = 50_000;
+/// Longer segments are not remembered.
+const MEMO_MAX_LEN: usize = 96;
+
+impl KeyAnalyzer {
+    pub fn new(delimiters: &[u8]) -> KeyAnalyzer {
+        let delimiters = if delimiters.is_empty() {
+            DEFAULT_DELIMITERS.to_vec()
+        } else {
+            delimiters.to_vec()
+        };
+        KeyAnalyzer {
+            delimiters,
+            memo: std::collections::HashMap::new(),
+            lookup: Vec::new(),
+        }
+    }
+
+    /// `(pattern(key), key_hits(key))`.
+    pub fn analyze(&mut self, key: &[u8]) -> (String, Vec<Hit>) {
+        let segs = segments(key, &self.delimiters);
+        let mut pattern = String::with_capacity(key.len());
+        let mut hits = Vec::new();
+        let mut prev_end: Option<usize> = None;
+        let mut context: Option<&str> = None;
+        for r in segs {
+            if let Some(pe) = prev_end {
+                for &b in &key[pe..r.start] {
+                    pattern.push(char::from(b));
+                }
+            }
+            prev_end = Some(r.end);
+            let Ok(seg) = std::str::from_utf8(&key[r.clone()]) else {
+                pattern.push_str("{bin}");
+                context = None;
+                continue;
+            };
+            let memoable = seg.len() <= MEMO_MAX_LEN;
+            if memoable {
+                // Context, then a byte that UTF-8 never holds, then the segment.
+                self.lookup.clear();
+                self.lookup
+                    .extend_from_slice(context.unwrap_or_default().as_bytes());
+                self.lookup.push(0xff);
+                self.lookup.extend_from_slice(seg.as_bytes());
+            }
+            let remembered = if memoable {
+                self.memo.get(self.lookup.as_slice())
+            } else {
+                None
+            };
+            match remembered {
+                Some(seg_hits) => {
+                    pattern.push_str(seg);
+                    hits.extend(seg_hits.iter().map(|h| shifted(h, r.start)));
+                }
+                None => {
+                    let whole = whole_placeholder(seg);
+                    let seg_pattern = segment_pattern_with(seg, whole);
+                    let seg_hits = segment_hits(seg, whole, context);
+                    hits.extend(seg_hits.iter().map(|h| shifted(h, r.start)));
+                    if memoable && seg_pattern == seg && self.memo.len() < MEMO_CAP {
+                        self.memo
+                            .insert(self.lookup.clone().into_boxed_slice(), seg_hits);
+                    }
+                    pattern.push_str(&seg_pattern);
+                }
+            }
+            context = segment_context(seg);
+        }
+        (pattern, hits)
+    }
+}
+
+fn shifted(h: &Hit, by: usize) -> Hit {
+    Hit {
+        span: h.span.start + by..h.span.end + by,
+        ..h.clone()
+    }
 }
 
 /// "Jean Dupont" as a whole segment.

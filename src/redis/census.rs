@@ -223,11 +223,12 @@ fn as_i64(v: &Value) -> Option<i64> {
     }
 }
 
-fn as_text(v: &Value) -> Option<String> {
+/// The text of a status or bulk reply, without copying it.
+fn as_str(v: &Value) -> Option<&str> {
     match v {
-        Value::SimpleString(s) => Some(s.clone()),
-        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        Value::Okay => Some("OK".into()),
+        Value::SimpleString(s) => Some(s),
+        Value::BulkString(b) => std::str::from_utf8(b).ok(),
+        Value::Okay => Some("OK"),
         _ => None,
     }
 }
@@ -316,17 +317,18 @@ struct Batch {
 /// `SCAN` from `cursor`, then one pipeline for its keys within the budget.
 /// `None` when cancelled while waiting for the budget.
 async fn fetch_batch(
-    con: &mut MultiplexedConnection,
+    mut con: MultiplexedConnection,
     cursor: u64,
-    opts: &CensusOptions,
+    scan_count: u32,
     memory: bool,
-    budget: &std::sync::Mutex<Budget>,
-    cancel: &CancellationToken,
+    budget: std::sync::Arc<std::sync::Mutex<Budget>>,
+    cancel: CancellationToken,
 ) -> redis::RedisResult<Option<Batch>> {
+    let con = &mut con;
     let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
         .arg(cursor)
         .arg("COUNT")
-        .arg(opts.scan_count)
+        .arg(scan_count)
         .query_async(con)
         .await?;
     let mut batch = Batch {
@@ -370,6 +372,7 @@ async fn fetch_batch(
 fn absorb(
     batch: &Batch,
     opts: &CensusOptions,
+    keys: &mut pii::keys::KeyAnalyzer,
     memory: &mut bool,
     census: &mut Census,
     spaces: &mut HashMap<String, Namespace>,
@@ -379,11 +382,7 @@ fn absorb(
     let mut to_sample = Vec::new();
     for (i, key) in batch.keys.iter().enumerate() {
         let base = i * per_key;
-        let ty = batch
-            .replies
-            .get(base)
-            .and_then(as_text)
-            .unwrap_or_default();
+        let ty = batch.replies.get(base).and_then(as_str).unwrap_or_default();
         if ty == "none" || ty.is_empty() {
             census.vanished += 1;
             continue;
@@ -408,7 +407,7 @@ fn absorb(
             0
         };
         census.scanned += 1;
-        let mut pattern = pii::keys::pattern(key, &opts.delimiters);
+        let (mut pattern, hits) = keys.analyze(key);
         if !spaces.contains_key(&pattern) && spaces.len() >= opts.max_namespaces {
             pattern = "{other}".to_string();
         }
@@ -422,10 +421,10 @@ fn absorb(
         };
         ns.keys += 1;
         ns.bytes += bytes;
-        match ns.types.get_mut(&ty) {
+        match ns.types.get_mut(ty) {
             Some(n) => *n += 1,
             None => {
-                ns.types.insert(ty.clone(), 1);
+                ns.types.insert(ty.to_string(), 1);
             }
         }
         ns.ttl_histogram[ttl_bucket(pttl)] += 1;
@@ -437,7 +436,6 @@ fn absorb(
                 ns.ttl_beyond_retention += 1;
             }
         }
-        let hits = pii::keys::key_hits(key, &opts.delimiters);
         if !hits.is_empty() {
             let text = String::from_utf8_lossy(key);
             let mut kinds: Vec<Kind> = hits.iter().map(|h| h.kind).collect();
@@ -454,7 +452,7 @@ fn absorb(
         if let Some(s) = &opts.sample {
             let first = ns.keys <= u64::from(s.first_per_namespace);
             if first || key_hash(key) % 1000 < s.per_mille {
-                to_sample.push((pattern, key.clone(), ty));
+                to_sample.push((pattern, key.clone(), ty.to_string()));
             }
         }
     }
@@ -486,15 +484,27 @@ pub async fn run(
         ..Census::default()
     };
     let mut spaces: HashMap<String, Namespace> = HashMap::new();
-    let budget = std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec));
+    let budget = std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec)));
+    let base = con.clone();
+    let fetch = |cursor: u64, memory: bool| {
+        fetch_batch(
+            base.clone(),
+            cursor,
+            opts.scan_count,
+            memory,
+            budget.clone(),
+            cancel.clone(),
+        )
+    };
     let mut memory = opts.memory;
     let mut last_report = Instant::now();
     let mut busy = BusyWatch::new(monitor, opts.pause_above_ops_per_sec);
+    let mut analyzer = pii::keys::KeyAnalyzer::new(&opts.delimiters);
 
     if cancel.is_cancelled() {
         return Ok(finish(census, spaces, started, false));
     }
-    let Some(mut batch) = fetch_batch(con, 0, opts, memory, &budget, cancel).await? else {
+    let Some(mut batch) = fetch(0, memory).await? else {
         return Ok(finish(census, spaces, started, false));
     };
     loop {
@@ -518,18 +528,20 @@ pub async fn run(
         if cancel.is_cancelled() {
             return Ok(finish(census, spaces, started, false));
         }
+        // The next batch is fetched by its own task, so that the server
+        // works through its pipeline while this one is folded (a future
+        // joined here would wait for the folding to be polled again).
         let next_cursor = batch.next;
-        let mut ahead = con.clone();
-        let ask_memory = memory;
-        let prefetch = async {
-            if next_cursor == 0 {
-                Ok(None)
-            } else {
-                fetch_batch(&mut ahead, next_cursor, opts, ask_memory, &budget, cancel).await
-            }
-        };
+        let prefetch = (next_cursor != 0).then(|| tokio::spawn(fetch(next_cursor, memory)));
         let work = async {
-            let to_sample = absorb(&batch, opts, &mut memory, &mut census, &mut spaces);
+            let to_sample = absorb(
+                &batch,
+                opts,
+                &mut analyzer,
+                &mut memory,
+                &mut census,
+                &mut spaces,
+            );
             if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
                 let wait = budget
                     .lock()
@@ -542,7 +554,17 @@ pub async fn run(
             }
             Ok::<(), redis::RedisError>(())
         };
-        let (next, done) = tokio::join!(prefetch, work);
+        let done = work.await;
+        let next = match prefetch {
+            None => Ok(None),
+            Some(task) => task.await.unwrap_or_else(|e| {
+                Err(redis::RedisError::from((
+                    redis::ErrorKind::Client,
+                    "census batch task failed",
+                    e.to_string(),
+                )))
+            }),
+        };
         done?;
         if last_report.elapsed() >= Duration::from_millis(200) {
             last_report = Instant::now();
