@@ -87,7 +87,8 @@ async fn connect(port: u16) -> MultiplexedConnection {
         .unwrap()
 }
 
-/// used_cpu_sys + used_cpu_user of the server, in seconds.
+/// CPU of the server, in seconds: its own (used_cpu_sys + used_cpu_user)
+/// and that of its forks (`*_children`, e.g. the RDB writer of a SYNC).
 async fn server_cpu(con: &mut MultiplexedConnection) -> f64 {
     let info: String = redis::cmd("INFO")
         .arg("cpu")
@@ -97,7 +98,14 @@ async fn server_cpu(con: &mut MultiplexedConnection) -> f64 {
     info.lines()
         .filter_map(|l| {
             let (k, v) = l.trim().split_once(':')?;
-            matches!(k, "used_cpu_sys" | "used_cpu_user").then(|| v.parse::<f64>().ok())?
+            matches!(
+                k,
+                "used_cpu_sys"
+                    | "used_cpu_user"
+                    | "used_cpu_sys_children"
+                    | "used_cpu_user_children"
+            )
+            .then(|| v.parse::<f64>().ok())?
         })
         .sum()
 }
@@ -190,6 +198,76 @@ async fn census_row(
     }
 }
 
+const LUA_BATCH: &str = r#"
+local r = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
+local keys = r[2]
+local out = {r[1]}
+for i = 1, #keys do
+  local k = keys[i]
+  out[#out + 1] = k
+  out[#out + 1] = redis.call('TYPE', k)['ok']
+  out[#out + 1] = redis.call('PTTL', k)
+  out[#out + 1] = redis.pcall('MEMORY', 'USAGE', k)
+end
+return out
+"#;
+
+/// The census's per-key work done server-side in Lua, one EVAL per batch.
+async fn lua_row(con: &mut MultiplexedConnection) -> Row {
+    let script = redis::Script::new(LUA_BATCH);
+    let before = server_cpu(con).await;
+    let t = Instant::now();
+    let (mut cursor, mut keys) = (0u64, 0u64);
+    loop {
+        let reply: Vec<redis::Value> = script
+            .arg(cursor)
+            .arg(1000)
+            .invoke_async(con)
+            .await
+            .unwrap();
+        keys += (reply.len() as u64 - 1) / 4;
+        cursor = match &reply[0] {
+            redis::Value::BulkString(b) => String::from_utf8_lossy(b).parse().unwrap(),
+            other => panic!("unexpected cursor {other:?}"),
+        };
+        if cursor == 0 {
+            break;
+        }
+    }
+    Row {
+        name: "EVAL per batch: SCAN + TYPE/PTTL/MEMORY in Lua (not used)",
+        keys,
+        secs: t.elapsed().as_secs_f64(),
+        cpu_secs: server_cpu(con).await - before,
+    }
+}
+
+/// A whole RDB over a diskless SYNC, as `redis-cli --rdb` takes it.
+async fn rdb_row(con: &mut MultiplexedConnection, cli: &str, port: u16) -> Row {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("dump.rdb");
+    let keys: u64 = redis::cmd("DBSIZE").query_async(con).await.unwrap();
+    let before = server_cpu(con).await;
+    let t = Instant::now();
+    let status = Command::new(cli)
+        .args(["-p", &port.to_string(), "--rdb"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("redis-cli");
+    assert!(status.success(), "redis-cli --rdb failed");
+    let secs = t.elapsed().as_secs_f64();
+    // The fork's CPU shows in INFO once the server has reaped it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Row {
+        name: "SYNC: whole RDB, diskless (redis-cli --rdb; not used)",
+        keys,
+        secs,
+        cpu_secs: server_cpu(con).await - before,
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n: usize = std::env::var("OUBLI_BENCH_KEYS")
@@ -264,6 +342,14 @@ async fn main() {
         secs,
         cpu_secs: server_cpu(&mut con).await - before,
     });
+
+    // The server-side routes the census does not take, measured so the
+    // choice can be checked: one EVAL per batch doing SCAN and, per key,
+    // TYPE/PTTL/MEMORY USAGE in Lua; and a whole RDB by diskless SYNC
+    // (`redis-cli --rdb`, fork included, with the server's default
+    // repl-diskless-sync-delay).
+    rows.push(lua_row(&mut con).await);
+    rows.push(rdb_row(&mut con, &cli, port).await);
 
     rows.push(
         census_row(
@@ -363,8 +449,8 @@ async fn main() {
         rss
     );
 
-    let census = &rows[2];
-    let sampled = &rows[3];
+    let census = &rows[4];
+    let sampled = &rows[5];
     let check = |ok: bool| if ok { "met" } else { "MISSED" };
     println!();
     println!("targets:");
