@@ -553,7 +553,7 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
         }
     });
     let result = async {
-        let mut con = crate::redis::connect(conn, s).await?;
+        let keyspace = crate::redis::keyspace::Keyspace::open(conn, s).await?;
         let report = match cmd {
             RedisCmd::Expire(a) => {
                 let ttl = match a.ttl.parse::<crate::register::Retention>() {
@@ -565,30 +565,30 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
                 } else {
                     actions::TtlScope::NoTtl
                 };
-                actions::expire_namespace(
-                    &mut con,
-                    &glob,
-                    namespace,
-                    ttl,
-                    scope,
-                    s.scan_count,
-                    s.max_ops_per_sec,
-                    &token,
-                    |_| {},
-                )
-                .await?
+                keyspace
+                    .expire_namespace(
+                        &glob,
+                        namespace,
+                        ttl,
+                        scope,
+                        s.scan_count,
+                        s.max_ops_per_sec,
+                        &token,
+                        |_| {},
+                    )
+                    .await?
             }
             RedisCmd::Unlink(_) => {
-                actions::unlink_namespace(
-                    &mut con,
-                    &glob,
-                    namespace,
-                    s.scan_count,
-                    s.max_ops_per_sec,
-                    &token,
-                    |_| {},
-                )
-                .await?
+                keyspace
+                    .unlink_namespace(
+                        &glob,
+                        namespace,
+                        s.scan_count,
+                        s.max_ops_per_sec,
+                        &token,
+                        |_| {},
+                    )
+                    .await?
             }
         };
         Ok::<_, anyhow::Error>(report)

@@ -332,3 +332,111 @@ async fn a_cluster_census_can_read_the_replicas() {
     assert_eq!(before, after, "no primary was scanned");
     check_exact(&c, &got, &standalone).await;
 }
+
+/// Every key of every primary, with its PTTL.
+async fn cluster_keys(c: &TestCluster) -> Vec<(Vec<u8>, i64)> {
+    let mut all = Vec::new();
+    for p in c.primaries() {
+        let mut con = c.connection(p).await;
+        all.extend(common::reference(&mut con).await);
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_browser_lists_reads_and_changes_keys_on_every_primary() {
+    use oubli::redis::actions::TtlScope;
+    use oubli::redis::keyspace::Keyspace;
+    use oubli::redis::values::ReadLimits;
+
+    let c = TestCluster::start(3, 0);
+    let (_src, _from, copied) = seed_cluster(&c, 3_000).await;
+    let ks = Keyspace::open(&connection(&c.url(), true, false), &settings())
+        .await
+        .unwrap();
+    assert_eq!(ks.node_count(), 3);
+    let before = cluster_keys(&c).await;
+    assert_eq!(before.len() as u64, copied);
+
+    // The key list walks every primary, page after page, each key once.
+    let mut listed: Vec<Vec<u8>> = Vec::new();
+    let (mut cursor, mut pages, mut nodes_seen) = (0u64, 0, std::collections::BTreeSet::new());
+    loop {
+        let page = ks.key_page(b"*", cursor, 200, 500, b":").await.unwrap();
+        pages += 1;
+        nodes_seen.insert(cursor >> 48);
+        listed.extend(page.rows.into_iter().map(|r| r.key));
+        cursor = page.next_cursor;
+        if cursor == 0 {
+            break;
+        }
+        assert!(pages < 1_000, "the key list ends");
+    }
+    assert_eq!(nodes_seen.len(), 3, "pages came from every primary");
+    let mut want: Vec<Vec<u8>> = before.iter().map(|(k, _)| k.clone()).collect();
+    want.sort();
+    listed.sort();
+    assert_eq!(listed.len(), want.len(), "no key listed twice or missed");
+    assert_eq!(listed, want);
+
+    // A value is read from the primary that holds it, whichever that is.
+    for p in c.primaries() {
+        let mut con = c.connection(p).await;
+        let (_, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(0)
+            .arg("COUNT")
+            .arg(50)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        let key = keys.first().expect("every primary holds keys");
+        let v = ks
+            .read_value_page(key, ReadLimits::default(), None)
+            .await
+            .unwrap();
+        assert_ne!(v.ty, "none", "key on {p} read through the keyspace");
+    }
+
+    // A namespace is changed on every primary, with one report.
+    let otp = before
+        .iter()
+        .filter(|(k, _)| k.starts_with(b"otp:"))
+        .count() as u64;
+    let no_ttl_sessions = before
+        .iter()
+        .filter(|(k, t)| k.starts_with(b"app:production:user_session_domain:") && *t == -1)
+        .count() as u64;
+    assert!(otp > 10 && no_ttl_sessions > 10);
+    let token = CancellationToken::new();
+    let r = ks
+        .unlink_namespace(b"otp:*", "otp:{phone}", 500, 0, &token, |_| {})
+        .await
+        .unwrap();
+    assert!(r.complete);
+    assert_eq!(r.changed, otp);
+    let r = ks
+        .expire_namespace(
+            b"app:production:user_session_domain:*",
+            "app:production:user_session_domain:{email}",
+            Duration::from_secs(3_600),
+            TtlScope::NoTtl,
+            500,
+            0,
+            &token,
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.changed, no_ttl_sessions);
+    let after = cluster_keys(&c).await;
+    assert!(!after.iter().any(|(k, _)| k.starts_with(b"otp:")));
+    assert!(!after
+        .iter()
+        .any(|(k, t)| k.starts_with(b"app:production:user_session_domain:") && *t == -1));
+    assert_eq!(after.len() as u64, copied - otp);
+
+    // One key, on whichever primary holds it.
+    let (key, _) = after.last().expect("keys left").clone();
+    assert!(ks.unlink_key(&key).await.unwrap());
+    assert_eq!(cluster_keys(&c).await.len() as u64, copied - otp - 1);
+}

@@ -302,7 +302,7 @@ struct Target {
     replica: bool,
 }
 
-fn with_url(conn: &ResolvedConnection, url: &str) -> ResolvedConnection {
+pub(crate) fn with_url(conn: &ResolvedConnection, url: &str) -> ResolvedConnection {
     ResolvedConnection {
         url: SecretUrl::new(url),
         ..conn.clone()

@@ -6,6 +6,7 @@ pub mod census;
 pub mod cluster;
 pub mod findings;
 pub mod init;
+pub mod keyspace;
 pub mod overview;
 pub mod values;
 

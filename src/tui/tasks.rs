@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use crate::redis::keyspace::Keyspace;
+
 use super::state::{BgMsg, Probe};
 use crate::register::{ConnectionKind, Loaded};
 
@@ -167,7 +169,7 @@ pub struct BrowserTasks {
     settings: crate::register::settings::RedisSettings,
     census_opts: Option<crate::redis::census::CensusOptions>,
     census_token: CancellationToken,
-    shared: std::sync::Arc<tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>>,
+    shared: std::sync::Arc<tokio::sync::Mutex<Option<Keyspace>>>,
     tx: UnboundedSender<BgMsg>,
 }
 
@@ -227,15 +229,15 @@ impl BrowserTasks {
     }
 
     async fn connection(
-        shared: &tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+        shared: &tokio::sync::Mutex<Option<Keyspace>>,
         conn: &crate::register::ResolvedConnection,
         settings: &crate::register::settings::RedisSettings,
-    ) -> anyhow::Result<redis::aio::MultiplexedConnection> {
+    ) -> anyhow::Result<Keyspace> {
         let mut slot = shared.lock().await;
         if let Some(c) = slot.as_ref() {
             return Ok(c.clone());
         }
-        let c = crate::redis::connect(conn, settings).await?;
+        let c = Keyspace::open(conn, settings).await?;
         *slot = Some(c.clone());
         Ok(c)
     }
@@ -247,19 +249,11 @@ impl BrowserTasks {
         let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
         tokio::spawn(async move {
             let result = async {
-                let mut con = Self::connection(&shared, &conn, &settings).await?;
+                let keyspace = Self::connection(&shared, &conn, &settings).await?;
                 let delims: Vec<u8> = settings.delimiters.iter().flat_map(|d| d.bytes()).collect();
-                Ok::<_, anyhow::Error>(
-                    crate::redis::values::key_page(
-                        &mut con,
-                        &glob,
-                        cursor,
-                        200,
-                        settings.scan_count,
-                        &delims,
-                    )
-                    .await?,
-                )
+                keyspace
+                    .key_page(&glob, cursor, 200, settings.scan_count, &delims)
+                    .await
             }
             .await;
             if result.is_err() {
@@ -289,10 +283,11 @@ impl BrowserTasks {
         let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
         tokio::spawn(async move {
             let result = async {
-                let mut con = Self::connection(&shared, &conn, &settings).await?;
+                let keyspace = Self::connection(&shared, &conn, &settings).await?;
                 let limits = crate::redis::values::ReadLimits::default();
                 Ok::<_, anyhow::Error>(
-                    crate::redis::values::read_value_page(&mut con, &key, limits, from.as_deref())
+                    keyspace
+                        .read_value_page(&key, limits, from.as_deref())
                         .await?,
                 )
             }
@@ -323,40 +318,33 @@ impl BrowserTasks {
         let (tx, settings) = (self.tx.clone(), self.settings.clone());
         tokio::spawn(async move {
             let result = async {
-                let mut con = crate::redis::connect(&conn, &settings).await?;
+                let keyspace = Keyspace::open(&conn, &settings).await?;
                 let token = CancellationToken::new();
                 let (scan, budget) = (settings.scan_count, settings.max_ops_per_sec);
                 let report = match &r {
                     Remediation::ExpireNamespace { pattern, ttl_secs } => {
                         let glob = crate::redis::values::pattern_glob(pattern);
-                        actions::expire_namespace(
-                            &mut con,
-                            &glob,
-                            pattern,
-                            Duration::from_secs(*ttl_secs),
-                            actions::TtlScope::NoTtlOrLonger,
-                            scan,
-                            budget,
-                            &token,
-                            |_| {},
-                        )
-                        .await?
+                        keyspace
+                            .expire_namespace(
+                                &glob,
+                                pattern,
+                                Duration::from_secs(*ttl_secs),
+                                actions::TtlScope::NoTtlOrLonger,
+                                scan,
+                                budget,
+                                &token,
+                                |_| {},
+                            )
+                            .await?
                     }
                     Remediation::UnlinkNamespace { pattern } => {
                         let glob = crate::redis::values::pattern_glob(pattern);
-                        actions::unlink_namespace(
-                            &mut con,
-                            &glob,
-                            pattern,
-                            scan,
-                            budget,
-                            &token,
-                            |_| {},
-                        )
-                        .await?
+                        keyspace
+                            .unlink_namespace(&glob, pattern, scan, budget, &token, |_| {})
+                            .await?
                     }
                     Remediation::UnlinkKey { key, pattern } => {
-                        let done = actions::unlink_key(&mut con, key).await?;
+                        let done = keyspace.unlink_key(key).await?;
                         actions::Report {
                             action: "unlink".into(),
                             pattern: pattern.clone(),
