@@ -388,7 +388,9 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
     let reg = &loaded.register;
     let mut findings = lint::lint(reg);
     if args.live {
-        // A census of every Redis connection that a storage carries.
+        // A census of every Redis connection that a storage carries; then
+        // the logical databases of each server that none of them read.
+        let mut done = Vec::new();
         for c in loaded.connections_of(ConnectionKind::Redis) {
             let Some(storage) = reg.storage_of_connection(&c.name) else {
                 continue;
@@ -401,11 +403,28 @@ async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
                 crate::redis::cluster::census_connection(c, &reg.redis, &opts, &token, |_| {})
                     .await;
             match result {
-                Ok(census) => findings.extend(crate::redis::findings::census_findings(
-                    reg, storage, &census,
-                )),
+                Ok(census) => {
+                    findings.extend(crate::redis::findings::census_findings(
+                        reg, storage, &census,
+                    ));
+                    done.push((
+                        crate::redis::server_and_db(c).map(|(s, _)| s),
+                        census,
+                        storage,
+                    ));
+                }
                 Err(e) => return fail(format!("check --live: Redis {}: {e:#}", c.name)),
             }
+        }
+        for (server, census, storage) in &done {
+            let covered: Vec<u32> = done
+                .iter()
+                .filter(|(s, _, _)| s == server)
+                .map(|(_, c, _)| c.db)
+                .collect();
+            findings.extend(crate::redis::findings::uncovered_db_findings(
+                storage, census, &covered,
+            ));
         }
         match pg_findings(&loaded).await {
             Ok(f) => findings.extend(f),

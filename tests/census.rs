@@ -241,6 +241,7 @@ async fn a_user_without_memory_usage_gets_a_warning_not_a_failure() {
             "+pttl",
             "+dbsize",
             "+client|info",
+            "+info",
             "-memory",
         ])
         .query_async(&mut con)
@@ -326,4 +327,112 @@ async fn values_are_read_in_bounded_pages() {
         .unwrap();
     assert!(s.truncated && s.next.is_none());
     assert!(s.lines.iter().map(|l| l.text.len()).sum::<usize>() <= 1024);
+}
+
+/// A census reads one logical database; the server's other databases that
+/// hold keys are named in the result, and `oubli check --live` reports
+/// those no connection of the register reads (`uncovered_database`).
+#[tokio::test(flavor = "multi_thread")]
+async fn other_logical_databases_are_reported_unless_a_connection_reads_them() {
+    let r = TestRedis::start();
+    let mut db0 = r.connection().await;
+    let base = r
+        .url
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .to_string();
+    let client = |db: u32| redis::Client::open(format!("{base}{db}")).unwrap();
+    for (db, n) in [(3u32, 7), (5, 4)] {
+        let mut con = client(db).get_multiplexed_async_connection().await.unwrap();
+        let () = redis::cmd("FLUSHDB").query_async(&mut con).await.unwrap();
+        for i in 0..n {
+            let () = redis::cmd("SET")
+                .arg(format!("session:{i}"))
+                .arg("x")
+                .query_async(&mut con)
+                .await
+                .unwrap();
+        }
+    }
+    let () = redis::cmd("FLUSHDB").query_async(&mut db0).await.unwrap();
+    let () = redis::cmd("SET")
+        .arg("otp:0612345678")
+        .arg("1")
+        .query_async(&mut db0)
+        .await
+        .unwrap();
+
+    let c = run(&mut db0, &options()).await;
+    assert_eq!(c.scanned, 1);
+    assert_eq!(
+        c.other_dbs,
+        vec![
+            census::OtherDb { db: 3, keys: 7 },
+            census::OtherDb { db: 5, keys: 4 }
+        ]
+    );
+    assert!(
+        c.warnings.iter().any(|w| w.starts_with("db3 holds 7 keys")),
+        "{:?}",
+        c.warnings
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let register = dir.path().join("register.toml");
+    std::fs::write(
+        &register,
+        format!(
+            r#"[register]
+name = "t"
+controller = "c"
+contact = "d"
+[[storage]]
+id = "cache"
+label = "Cache"
+kind = "cache"
+retention = "7 days"
+justification = "sessions"
+connection = "main"
+[[storage]]
+id = "sessions"
+label = "Sessions"
+kind = "cache"
+retention = "7 days"
+justification = "sessions"
+connection = "third"
+[connection.main]
+kind = "redis"
+url = "{base}0"
+[connection.third]
+kind = "redis"
+url = "{base}3"
+"#
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oubli"))
+        .args(["check", "--live", "--format", "json", "--config"])
+        .arg(&register)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let uncovered: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "uncovered_database")
+        .map(|f| {
+            (
+                f["storage"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    // db5 is read by no connection (reported once per connection to that
+    // server); db3 has its own connection, db0 too.
+    assert!(!uncovered.is_empty());
+    assert!(
+        uncovered.iter().all(|(_, m)| m.starts_with("db5 ")),
+        "{uncovered:?}"
+    );
 }

@@ -162,6 +162,18 @@ pub struct Census {
     /// Commands sent and time spent paused by the load budget.
     pub commands: u64,
     pub paused_ms: u64,
+    /// The server's other logical databases that hold keys (`INFO
+    /// keyspace`): this census does not count them; a connection to each
+    /// (`redis://…/N`) does.
+    #[serde(default)]
+    pub other_dbs: Vec<OtherDb>,
+}
+
+/// A logical database that a census saw but did not count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherDb {
+    pub db: u32,
+    pub keys: u64,
 }
 
 impl Census {
@@ -483,6 +495,33 @@ pub async fn run(
         started_at: chrono::Utc::now().to_rfc3339(),
         ..Census::default()
     };
+    match redis::cmd("INFO")
+        .arg("keyspace")
+        .query_async::<String>(con)
+        .await
+    {
+        Ok(info) => {
+            census.other_dbs = super::overview::parse_info(&info)
+                .dbs
+                .iter()
+                .filter(|d| d.db != db && d.keys > 0)
+                .map(|d| OtherDb {
+                    db: d.db,
+                    keys: d.keys,
+                })
+                .collect();
+            for d in &census.other_dbs {
+                census.warnings.push(format!(
+                    "db{} holds {} keys that this census of db{db} does not count (a connection to …/{} does)",
+                    d.db, d.keys, d.db
+                ));
+            }
+        }
+        Err(e) => census.warnings.push(format!(
+            "INFO keyspace refused ({}): other logical databases not checked",
+            e.code().unwrap_or("error")
+        )),
+    }
     let mut spaces: HashMap<String, Namespace> = HashMap::new();
     let budget = std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec)));
     let base = con.clone();
@@ -908,6 +947,7 @@ pub fn merge(mut a: Census, b: &Census) -> Census {
     }
     a.complete = a.complete && b.complete;
     a.warnings.extend(b.warnings.iter().cloned());
+    a.other_dbs.extend(b.other_dbs.iter().copied());
     a
 }
 

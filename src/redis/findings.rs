@@ -136,3 +136,24 @@ pub fn census_findings(reg: &Register, storage: &Storage, census: &Census) -> Ve
     }
     out
 }
+
+/// `uncovered_database`: the server's other logical databases that hold
+/// keys no census counts. `covered` are the databases of that server read
+/// by another connection of the register.
+pub fn uncovered_db_findings(storage: &Storage, census: &Census, covered: &[u32]) -> Vec<Finding> {
+    census
+        .other_dbs
+        .iter()
+        .filter(|d| !covered.contains(&d.db))
+        .map(|d| Finding {
+            kind: "uncovered_database",
+            severity: Severity::Medium,
+            storage: Some(storage.id().to_string()),
+            message: format!(
+                "db{} of the server behind {} holds {} keys that no connection reads (its census counts db{}): they are not accounted for; declare a connection to …/{} and the storage it belongs to.",
+                d.db, storage.label, d.keys, census.db, d.db
+            ),
+            ..Finding::default()
+        })
+        .collect()
+}

@@ -129,3 +129,12 @@ fn client(conn: &ResolvedConnection) -> anyhow::Result<(redis::Client, Option<St
         .with_context(|| format!("invalid Redis URL {}", conn.url))?;
     Ok((client, Some(how)))
 }
+
+/// The server (host, port) a connection reads, and the logical database its
+/// URL names (`/N`, else 0): to tell which databases of a server the
+/// register's connections cover.
+pub fn server_and_db(c: &ResolvedConnection) -> Option<((String, u16), u32)> {
+    let u = url::Url::parse(c.url.expose()).ok()?;
+    let db = u.path().trim_start_matches('/').parse::<u32>().unwrap_or(0);
+    Some(((u.host_str()?.to_string(), u.port().unwrap_or(6379)), db))
+}

@@ -140,6 +140,9 @@ impl Remediation {
 pub struct Browser {
     /// The connection browsed (the first Redis of the register).
     pub conn: Option<String>,
+    /// Logical databases of that server which the register's Redis
+    /// connections read (so a census need not flag them as uncounted).
+    pub covered_dbs: Vec<u32>,
     pub census: CensusState,
     /// The previous census (from disk, or the one before this run).
     pub last: Option<(Census, DateTime<Local>)>,
@@ -164,6 +167,7 @@ impl Browser {
     pub fn new(conn: Option<String>) -> Browser {
         Browser {
             conn,
+            covered_dbs: Vec::new(),
             census: CensusState::Idle,
             last: None,
             sort: NsSort::Keys,

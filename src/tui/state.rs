@@ -300,12 +300,19 @@ impl AppState {
             findings: lint::lint(&loaded.register),
             gaps: Cursor::default(),
             last_search: String::new(),
-            browser: Browser::new(
-                loaded
+            browser: {
+                let first = loaded.connections_of(ConnectionKind::Redis).next();
+                let mut b = Browser::new(first.map(|c| c.name.clone()));
+                // The databases of the same server that other connections read.
+                let server = first.and_then(crate::redis::server_and_db).map(|(s, _)| s);
+                b.covered_dbs = loaded
                     .connections_of(ConnectionKind::Redis)
-                    .next()
-                    .map(|c| c.name.clone()),
-            ),
+                    .filter_map(crate::redis::server_and_db)
+                    .filter(|(s, _)| server.as_ref() == Some(s))
+                    .map(|(_, db)| db)
+                    .collect();
+                b
+            },
             pg_cursor: Cursor::default(),
             pg_survey: None,
             flash: None,
@@ -718,9 +725,18 @@ impl AppState {
             .and_then(|c| self.register.storage_of_connection(c));
         match (census, storage) {
             // A finished census says more, per namespace, than INFO can.
-            (Some(census), Some(storage)) => findings.extend(
-                crate::redis::findings::census_findings(&self.register, storage, census),
-            ),
+            (Some(census), Some(storage)) => {
+                findings.extend(crate::redis::findings::census_findings(
+                    &self.register,
+                    storage,
+                    census,
+                ));
+                findings.extend(crate::redis::findings::uncovered_db_findings(
+                    storage,
+                    census,
+                    &self.browser.covered_dbs,
+                ));
+            }
             _ => findings.extend(lint::lint_measured(&self.register, &measured)),
         }
         self.findings = findings;
