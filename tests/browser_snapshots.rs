@@ -1,6 +1,6 @@
 //! The keyspace browser rendered from fixed state: the namespace table, a
 //! namespace's keys with personal data masked in their names, and a value
-//! masked, then revealed. At 80x24 (zoomed) and 120x40.
+//! masked, then revealed; the namespace tree. At 80x24 and 120x40.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -280,4 +280,88 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
     press(&mut s, KeyCode::Char('D'));
     assert!(press(&mut s, KeyCode::Esc).is_empty());
     assert!(matches!(s.overlay, oubli::tui::state::Overlay::None));
+}
+
+/// Patterns that share a prefix fold into folders with their totals;
+/// single chains (`app:production:…`) stay one line; left / right and
+/// Enter close and open a folder; a change asks for a namespace, not a folder.
+#[test]
+fn the_namespace_tree_folds_shared_prefixes() {
+    let mut s = state();
+    if let CensusState::Done { census, .. } = &mut s.browser.census {
+        census.namespaces.extend([
+            ns("user:{int}:notifications", 999, 80_000, 999, 0, &[], &[]),
+            ns(
+                "user:{int}:rdvs",
+                500,
+                40_000,
+                0,
+                0,
+                &[],
+                &[Kind::PersonName],
+            ),
+            ns("stat:failed", 1, 56, 1, 0, &[], &[]),
+        ]);
+    }
+    let screen = draw(&s, 120, 40);
+    insta::assert_snapshot!("tree_120x40", screen);
+    let rows = s.browser.tree();
+    let labels: Vec<(usize, &str)> = rows.iter().map(|r| (r.depth, r.label.as_str())).collect();
+    assert_eq!(
+        labels,
+        vec![
+            (0, "rdv:sessions:{hex}"),
+            (0, "user:{int}:"),
+            (1, "profile"),
+            (1, "notifications"),
+            (1, "rdvs"),
+            (0, "cache:api-adresse:{address}"),
+            (0, "app:production:user_session_domain:{email}"),
+            (0, "rate_limit:{ip}"),
+            (0, "stat:"),
+            (1, "failed"),
+            (1, "processed"),
+        ]
+    );
+    // The folder adds up its namespaces.
+    assert_eq!(rows[1].totals.keys, 7_467 + 999 + 500);
+    assert_eq!(rows[1].totals.no_ttl, 5_227 + 999);
+    assert_eq!(rows[1].totals.pii.len(), 4);
+    drop(rows);
+
+    // On the folder: T asks for a namespace; Left closes it, Right opens it.
+    press(&mut s, KeyCode::Down);
+    assert_eq!(
+        s.browser.remediation(false, Some(3600)).unwrap_err(),
+        "a folder holds several namespaces: select one"
+    );
+    press(&mut s, KeyCode::Left);
+    assert_eq!(s.browser.tree().len(), 8);
+    // At 80x24 the pane is zoomed (z) to read the tree.
+    press(&mut s, KeyCode::Char('z'));
+    let screen = draw(&s, 80, 24);
+    press(&mut s, KeyCode::Char('z'));
+    assert!(screen.contains("▸ user:{int}: (3)"), "{screen}");
+    insta::assert_snapshot!("tree_closed_80x24", screen);
+    press(&mut s, KeyCode::Right);
+    assert_eq!(s.browser.tree().len(), 11);
+    // Enter on a folder closes it too, and opens nothing.
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(s.browser.tree().len(), 8);
+    press(&mut s, KeyCode::Enter);
+    // A namespace in it opens its keys; Left from there goes to the folder.
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Left);
+    assert_eq!(s.browser.ns_cursor.selected, 1);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Down);
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Browser(BrowserEffect::LoadKeys {
+            glob: b"user:*:notifications".to_vec(),
+            cursor: 0
+        })]
+    );
 }

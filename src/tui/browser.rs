@@ -9,6 +9,103 @@ use super::state::Cursor;
 use crate::redis::census::{Census, Namespace, Progress};
 use crate::redis::values::{KeyPage, KeyRow, ValueView};
 
+/// Folders holding at most this many namespaces start open.
+pub const OPEN_UP_TO: usize = 20;
+
+/// What a line of the namespace tree adds up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub namespaces: usize,
+    pub keys: u64,
+    pub bytes: u64,
+    pub no_ttl: u64,
+    pub ttl_beyond_retention: u64,
+    /// Kinds of personal data found in key names or values.
+    pub pii: std::collections::BTreeSet<crate::pii::Kind>,
+}
+
+impl Totals {
+    fn of(n: &Namespace) -> Totals {
+        Totals {
+            namespaces: 1,
+            keys: n.keys,
+            bytes: n.bytes,
+            no_ttl: n.no_ttl,
+            ttl_beyond_retention: n.ttl_beyond_retention,
+            pii: n
+                .key_pii
+                .keys()
+                .chain(n.value_pii.keys())
+                .copied()
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, o: &Totals) {
+        self.namespaces += o.namespaces;
+        self.keys += o.keys;
+        self.bytes += o.bytes;
+        self.no_ttl += o.no_ttl;
+        self.ttl_beyond_retention += o.ttl_beyond_retention;
+        self.pii.extend(o.pii.iter().copied());
+    }
+}
+
+/// One line of the namespace tree.
+#[derive(Debug, Clone)]
+pub struct NsRow<'a> {
+    pub depth: usize,
+    /// The part of the pattern this line adds to its folder's.
+    pub label: String,
+    pub totals: Totals,
+    pub kind: NsRowKind<'a>,
+}
+
+#[derive(Debug, Clone)]
+pub enum NsRowKind<'a> {
+    /// `path`: the whole prefix, e.g. `user:{int}:`.
+    Folder {
+        path: String,
+        open: bool,
+    },
+    Leaf(&'a Namespace),
+}
+
+#[derive(Default)]
+struct TreeNode<'a> {
+    children: std::collections::BTreeMap<String, TreeNode<'a>>,
+    ns: Option<&'a Namespace>,
+    totals: Totals,
+}
+
+impl TreeNode<'_> {
+    fn total(&mut self) -> &Totals {
+        let mut t = self.ns.map(Totals::of).unwrap_or_default();
+        for c in self.children.values_mut() {
+            t.add(c.total());
+        }
+        self.totals = t;
+        &self.totals
+    }
+}
+
+/// `user:{int}:profile` → `user:`, `{int}:`, `profile`: cut after each
+/// delimiter.
+fn split_after<'p>(pattern: &'p str, delimiters: &[u8]) -> Vec<&'p str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in pattern.bytes().enumerate() {
+        if delimiters.contains(&b) && pattern.is_char_boundary(i + 1) {
+            out.push(&pattern[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < pattern.len() || out.is_empty() {
+        out.push(&pattern[start..]);
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 pub enum CensusState {
     Idle,
@@ -143,6 +240,12 @@ pub struct Browser {
     /// Logical databases of that server which the register's Redis
     /// connections read (so a census need not flag them as uncounted).
     pub covered_dbs: Vec<u32>,
+    /// Key delimiters (the register's `redis.delimiters`): the namespace
+    /// tree splits patterns after each.
+    pub delimiters: Vec<u8>,
+    /// Folders opened or closed by hand, by path; the others are open when
+    /// they hold at most [`OPEN_UP_TO`] namespaces.
+    pub folded: std::collections::HashMap<String, bool>,
     pub census: CensusState,
     /// The previous census (from disk, or the one before this run).
     pub last: Option<(Census, DateTime<Local>)>,
@@ -168,6 +271,8 @@ impl Browser {
         Browser {
             conn,
             covered_dbs: Vec::new(),
+            delimiters: b":".to_vec(),
+            folded: std::collections::HashMap::new(),
             census: CensusState::Idle,
             last: None,
             sort: NsSort::Keys,
@@ -219,6 +324,120 @@ impl Browser {
         v
     }
 
+    /// The namespace tree as shown: folders (a shared prefix of several
+    /// patterns, chains of single folders joined) with their totals, and the
+    /// namespaces in them, siblings in the chosen order; filtered.
+    pub fn tree(&self) -> Vec<NsRow<'_>> {
+        let list = self.namespaces();
+        let mut root = TreeNode::default();
+        for n in &list {
+            let mut node = &mut root;
+            for token in split_after(&n.pattern, &self.delimiters) {
+                node = node.children.entry(token.to_string()).or_default();
+            }
+            node.ns = Some(n);
+        }
+        root.total();
+        let mut out = Vec::new();
+        self.flatten(&root, "", 0, &mut out);
+        out
+    }
+
+    fn flatten<'a>(&self, node: &TreeNode<'a>, path: &str, depth: usize, out: &mut Vec<NsRow<'a>>) {
+        let mut children: Vec<(&String, &TreeNode<'a>)> = node.children.iter().collect();
+        children.sort_by(|a, b| {
+            let key = |t: &TreeNode| match self.sort {
+                NsSort::Keys => (false, 0, t.totals.keys),
+                NsSort::Memory => (false, 0, t.totals.bytes),
+                NsSort::NoTtl => (false, 0, t.totals.no_ttl),
+                NsSort::Pii => (!t.totals.pii.is_empty(), t.totals.pii.len(), t.totals.keys),
+            };
+            key(b.1).cmp(&key(a.1)).then(a.0.cmp(b.0))
+        });
+        for (token, child) in children {
+            // A folder with one child and no namespace of its own is
+            // joined to that child: `app:production:` is one line.
+            let mut label = token.clone();
+            let mut cur = child;
+            while cur.ns.is_none() && cur.children.len() == 1 {
+                let Some((t, next)) = cur.children.iter().next() else {
+                    break;
+                };
+                label.push_str(t);
+                cur = next;
+            }
+            if cur.children.is_empty() {
+                if let Some(ns) = cur.ns {
+                    out.push(NsRow {
+                        depth,
+                        label,
+                        totals: cur.totals.clone(),
+                        kind: NsRowKind::Leaf(ns),
+                    });
+                }
+                continue;
+            }
+            let full = format!("{path}{label}");
+            let open = self
+                .folded
+                .get(&full)
+                .copied()
+                .unwrap_or(cur.totals.namespaces <= OPEN_UP_TO);
+            out.push(NsRow {
+                depth,
+                label: label.clone(),
+                totals: cur.totals.clone(),
+                kind: NsRowKind::Folder {
+                    path: full.clone(),
+                    open,
+                },
+            });
+            if open {
+                if let Some(ns) = cur.ns {
+                    // A namespace that is also the prefix of others.
+                    out.push(NsRow {
+                        depth: depth + 1,
+                        label: label.clone(),
+                        totals: Totals::of(ns),
+                        kind: NsRowKind::Leaf(ns),
+                    });
+                }
+                self.flatten(cur, &full, depth + 1, out);
+            }
+        }
+    }
+
+    /// The selected line of the tree.
+    fn selected_row(&self) -> Option<NsRow<'_>> {
+        self.tree().into_iter().nth(self.ns_cursor.selected)
+    }
+
+    /// Left / right (or Enter on a folder): close or open the selected
+    /// folder; on a namespace, left goes to its folder.
+    pub fn fold(&mut self, open: Option<bool>) {
+        let rows = self.tree();
+        let Some(row) = rows.get(self.ns_cursor.selected) else {
+            return;
+        };
+        match &row.kind {
+            NsRowKind::Folder { path, open: now } => {
+                let want = open.unwrap_or(!now);
+                let path = path.clone();
+                self.folded.insert(path, want);
+            }
+            NsRowKind::Leaf(_) if open == Some(false) => {
+                let depth = row.depth;
+                if let Some(parent) = rows[..self.ns_cursor.selected]
+                    .iter()
+                    .rposition(|r| r.depth + 1 == depth)
+                {
+                    self.ns_cursor.selected = parent;
+                }
+            }
+            NsRowKind::Leaf(_) => {}
+        }
+    }
+
     /// A new namespace filter (typed after `/`); the selection starts over.
     pub fn set_filter(&mut self, filter: &str) {
         self.filter = filter.to_string();
@@ -228,7 +447,7 @@ impl Browser {
 
     pub fn len(&self) -> usize {
         match &self.view {
-            RedisView::Namespaces => self.namespaces().len(),
+            RedisView::Namespaces => self.tree().len(),
             RedisView::Keys(k) => k.rows.len(),
             RedisView::Value(b) => b.1.view.as_ref().map_or(0, |v| v.lines.len()),
         }
@@ -278,12 +497,13 @@ impl Browser {
     pub fn open(&mut self) -> Vec<BrowserEffect> {
         match &self.view {
             RedisView::Namespaces => {
-                let Some(ns) = self
-                    .namespaces()
-                    .get(self.ns_cursor.selected)
-                    .map(|n| n.pattern.clone())
-                else {
-                    return vec![];
+                let ns = match self.selected_row().map(|r| r.kind) {
+                    Some(NsRowKind::Leaf(n)) => n.pattern.clone(),
+                    Some(NsRowKind::Folder { .. }) => {
+                        self.fold(None);
+                        return vec![];
+                    }
+                    None => return vec![],
                 };
                 let glob = crate::redis::values::pattern_glob(&ns);
                 self.gen += 1;
@@ -345,11 +565,13 @@ impl Browser {
     ) -> Result<Remediation, String> {
         match &self.view {
             RedisView::Namespaces => {
-                let ns = self
-                    .namespaces()
-                    .get(self.ns_cursor.selected)
-                    .map(|n| n.pattern.clone())
-                    .ok_or("no namespace selected")?;
+                let ns = match self.selected_row().map(|r| r.kind) {
+                    Some(NsRowKind::Leaf(n)) => n.pattern.clone(),
+                    Some(NsRowKind::Folder { .. }) => {
+                        return Err("a folder holds several namespaces: select one".into())
+                    }
+                    None => return Err("no namespace selected".into()),
+                };
                 if unlink {
                     Ok(Remediation::UnlinkNamespace { pattern: ns })
                 } else {

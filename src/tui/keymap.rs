@@ -231,7 +231,7 @@ pub static BINDINGS: &[Binding] = &[
         REDIS,
         &[Key::plain(KeyCode::Enter)],
         Action::Open,
-        "open namespace / key",
+        "open namespace / key / folder",
         true,
     ),
     b(
@@ -240,6 +240,20 @@ pub static BINDINGS: &[Binding] = &[
         Action::Back,
         "back",
         true,
+    ),
+    b(
+        REDIS,
+        &[Key::plain(KeyCode::Left), Key::ch('h')],
+        Action::Left,
+        "close the folder (or go to it)",
+        false,
+    ),
+    b(
+        REDIS,
+        &[Key::plain(KeyCode::Right), Key::ch('l')],
+        Action::Right,
+        "open the folder",
+        false,
     ),
     b(
         REDIS,

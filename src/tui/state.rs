@@ -303,6 +303,13 @@ impl AppState {
             browser: {
                 let first = loaded.connections_of(ConnectionKind::Redis).next();
                 let mut b = Browser::new(first.map(|c| c.name.clone()));
+                b.delimiters = loaded
+                    .register
+                    .redis
+                    .delimiters
+                    .iter()
+                    .flat_map(|d| d.bytes())
+                    .collect();
                 // The databases of the same server that other connections read.
                 let server = first.and_then(crate::redis::server_and_db).map(|(s, _)| s);
                 b.covered_dbs = loaded
@@ -645,6 +652,12 @@ impl AppState {
                     let fx = self.browser.after_move();
                     return (true, fx.into_iter().map(Effect::Browser).collect());
                 }
+            }
+            (_, Action::Left | Action::Right)
+                if self.focus == PaneId::Redis
+                    && matches!(self.browser.view, super::browser::RedisView::Namespaces) =>
+            {
+                self.browser.fold(Some(action == Action::Right));
             }
             (_, Action::Close | Action::Confirm | Action::Left | Action::Right) => {
                 return (false, vec![])

@@ -7,8 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use crate::redis::census::Namespace;
-use crate::tui::browser::{CensusState, KeysView, RedisView, ValueState};
+use crate::tui::browser::{CensusState, KeysView, NsRowKind, RedisView, ValueState};
 use crate::tui::state::{AppState, Remote};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{bytes, count, fit, fit_tail, remote_status, spread};
@@ -29,11 +28,9 @@ pub fn ttl_text(pttl_ms: i64) -> String {
 }
 
 /// Short names of the kinds of personal data of a namespace.
-fn pii_badges(n: &Namespace) -> String {
-    let mut kinds: Vec<&str> = n
-        .key_pii
-        .keys()
-        .chain(n.value_pii.keys())
+/// Short labels of the kinds of personal data, sorted: `addr email ip`.
+fn pii_badges<'k>(kinds: impl Iterator<Item = &'k crate::pii::Kind>) -> String {
+    let mut labels: Vec<&str> = kinds
         .map(|k| match k {
             crate::pii::Kind::Email => "email",
             crate::pii::Kind::Phone => "phone",
@@ -48,9 +45,9 @@ fn pii_badges(n: &Namespace) -> String {
             _ => "other",
         })
         .collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    kinds.join(" ")
+    labels.sort_unstable();
+    labels.dedup();
+    labels.join(" ")
 }
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
@@ -208,49 +205,81 @@ type View<'a> = (
 
 fn namespaces<'a>(state: &'a AppState, theme: &'a Theme, width: usize) -> View<'a> {
     let b = &state.browser;
-    let list = b.namespaces();
-    // pattern | keys | memory | no TTL | >ret | pii
-    let right_w = 8 + 9 + 7 + 7;
+    let rows = b.tree();
+    // pattern | keys | memory | no TTL | >ret | pii; a narrow pane keeps
+    // the pattern readable and drops memory and >ret.
+    let narrow = width < 70;
+    let right_w = if narrow { 8 + 7 } else { 8 + 9 + 7 + 7 };
     let pii_w = 14usize.min(width / 5);
     let pat_w = width.saturating_sub(right_w + pii_w + 2).max(8);
-    let header = format!(
-        "{:<pat_w$} {:>7} {:>8} {:>6} {:>6} {}",
-        fit(
-            &format!(
-                "namespace · by {}{}",
-                b.sort.name(),
-                if b.filter.is_empty() {
-                    String::new()
-                } else {
-                    format!(" · /{}", b.filter)
-                }
+    let header = if narrow {
+        format!(
+            "{:<pat_w$} {:>7} {:>6} {}",
+            fit(&format!("namespace · by {}", b.sort.name()), pat_w),
+            "keys",
+            "noTTL",
+            "pii"
+        )
+    } else {
+        format!(
+            "{:<pat_w$} {:>7} {:>8} {:>6} {:>6} {}",
+            fit(
+                &format!(
+                    "namespace · by {}{}",
+                    b.sort.name(),
+                    if b.filter.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · /{}", b.filter)
+                    }
+                ),
+                pat_w
             ),
-            pat_w
-        ),
-        "keys",
-        "memory",
-        "noTTL",
-        ">ret",
-        "pii"
-    );
-    let len = list.len();
+            "keys",
+            "memory",
+            "noTTL",
+            ">ret",
+            "pii"
+        )
+    };
+    let len = rows.len();
     let row = move |i: usize| {
-        let n = list[i];
-        {
-            let no_ttl = (n.no_ttl * 100).checked_div(n.keys).unwrap_or(0);
-            let beyond = (n.ttl_beyond_retention * 100)
-                .checked_div(n.keys)
-                .unwrap_or(0);
-            let warn = |v: u64| if v > 0 { theme.warn } else { theme.muted };
-            Line::from(vec![
-                Span::styled(format!("{:<pat_w$} ", fit(&n.pattern, pat_w)), theme.text),
-                Span::styled(format!("{:>7} ", compact(n.keys)), theme.text),
-                Span::styled(format!("{:>8} ", bytes(n.bytes)), theme.muted),
-                Span::styled(format!("{:>5}% ", no_ttl), warn(no_ttl)),
-                Span::styled(format!("{:>5}% ", beyond), warn(beyond)),
-                Span::styled(fit(&pii_badges(n), pii_w), theme.pii),
-            ])
+        let r = &rows[i];
+        let t = &r.totals;
+        let no_ttl = (t.no_ttl * 100).checked_div(t.keys).unwrap_or(0);
+        let beyond = (t.ttl_beyond_retention * 100)
+            .checked_div(t.keys)
+            .unwrap_or(0);
+        let warn = |v: u64| if v > 0 { theme.warn } else { theme.muted };
+        let indent = "  ".repeat(r.depth.min(8));
+        let (name, style) = match &r.kind {
+            NsRowKind::Folder { open, .. } => (
+                format!(
+                    "{indent}{} {} ({})",
+                    if *open { "▾" } else { "▸" },
+                    r.label,
+                    t.namespaces
+                ),
+                theme.title,
+            ),
+            NsRowKind::Leaf(_) => (format!("{indent}{}", r.label), theme.text),
+        };
+        let mut spans = vec![
+            Span::styled(format!("{:<pat_w$} ", fit(&name, pat_w)), style),
+            Span::styled(format!("{:>7} ", compact(t.keys)), theme.text),
+        ];
+        if !narrow {
+            spans.push(Span::styled(format!("{:>8} ", bytes(t.bytes)), theme.muted));
         }
+        spans.push(Span::styled(format!("{:>5}% ", no_ttl), warn(no_ttl)));
+        if !narrow {
+            spans.push(Span::styled(format!("{:>5}% ", beyond), warn(beyond)));
+        }
+        spans.push(Span::styled(
+            fit(&pii_badges(t.pii.iter()), pii_w),
+            theme.pii,
+        ));
+        Line::from(spans)
     };
     (
         Line::styled(fit(&header, width), theme.title),
