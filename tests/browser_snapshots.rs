@@ -326,7 +326,7 @@ fn the_namespace_tree_folds_shared_prefixes() {
     // The folder adds up its namespaces.
     assert_eq!(rows[1].totals.keys, 7_467 + 999 + 500);
     assert_eq!(rows[1].totals.no_ttl, 5_227 + 999);
-    assert_eq!(rows[1].totals.pii.len(), 4);
+    assert_eq!(rows[1].totals.pii_kinds().count(), 4);
     drop(rows);
 
     // On the folder: T asks for a namespace; Left closes it, Right opens it.

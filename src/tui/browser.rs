@@ -20,8 +20,9 @@ pub struct Totals {
     pub bytes: u64,
     pub no_ttl: u64,
     pub ttl_beyond_retention: u64,
-    /// Kinds of personal data found in key names or values.
-    pub pii: std::collections::BTreeSet<crate::pii::Kind>,
+    /// Kinds of personal data found in key names or values: bit `k as
+    /// u32` for each kind `k` (see [`Totals::pii_kinds`]).
+    pub pii: u32,
 }
 
 impl Totals {
@@ -36,9 +37,15 @@ impl Totals {
                 .key_pii
                 .keys()
                 .chain(n.value_pii.keys())
-                .copied()
-                .collect(),
+                .fold(0, |bits, k| bits | 1 << (*k as u32)),
         }
+    }
+
+    /// The kinds of personal data, in [`crate::pii::Kind::ALL`] order.
+    pub fn pii_kinds(&self) -> impl Iterator<Item = crate::pii::Kind> + '_ {
+        crate::pii::Kind::ALL
+            .into_iter()
+            .filter(|k| self.pii & 1 << (*k as u32) != 0)
     }
 
     fn add(&mut self, o: &Totals) {
@@ -47,40 +54,45 @@ impl Totals {
         self.bytes += o.bytes;
         self.no_ttl += o.no_ttl;
         self.ttl_beyond_retention += o.ttl_beyond_retention;
-        self.pii.extend(o.pii.iter().copied());
+        self.pii |= o.pii;
     }
 }
 
 /// One line of the namespace tree.
 #[derive(Debug, Clone)]
-pub struct NsRow<'a> {
+pub struct NsRow {
     pub depth: usize,
     /// The part of the pattern this line adds to its folder's.
     pub label: String,
     pub totals: Totals,
-    pub kind: NsRowKind<'a>,
+    pub kind: NsRowKind,
 }
 
 #[derive(Debug, Clone)]
-pub enum NsRowKind<'a> {
+pub enum NsRowKind {
     /// `path`: the whole prefix, e.g. `user:{int}:`.
-    Folder {
-        path: String,
-        open: bool,
-    },
-    Leaf(&'a Namespace),
+    Folder { path: String, open: bool },
+    /// Index of the namespace in the census shown.
+    Leaf(usize),
+}
+
+/// The tree as last built, and what it was built from.
+#[derive(Debug, Clone, Default)]
+struct TreeCache {
+    made_from: u64,
+    rows: std::rc::Rc<Vec<NsRow>>,
 }
 
 #[derive(Default)]
 struct TreeNode<'a> {
-    children: std::collections::BTreeMap<String, TreeNode<'a>>,
-    ns: Option<&'a Namespace>,
+    children: std::collections::BTreeMap<&'a str, TreeNode<'a>>,
+    ns: Option<(usize, &'a Namespace)>,
     totals: Totals,
 }
 
 impl TreeNode<'_> {
     fn total(&mut self) -> &Totals {
-        let mut t = self.ns.map(Totals::of).unwrap_or_default();
+        let mut t = self.ns.map(|(_, n)| Totals::of(n)).unwrap_or_default();
         for c in self.children.values_mut() {
             t.add(c.total());
         }
@@ -246,6 +258,9 @@ pub struct Browser {
     /// Folders opened or closed by hand, by path; the others are open when
     /// they hold at most [`OPEN_UP_TO`] namespaces.
     pub folded: std::collections::HashMap<String, bool>,
+    /// Counts changes to `folded` (the tree is built again).
+    fold_gen: u64,
+    tree_cache: std::cell::RefCell<TreeCache>,
     pub census: CensusState,
     /// The previous census (from disk, or the one before this run).
     pub last: Option<(Census, DateTime<Local>)>,
@@ -273,6 +288,8 @@ impl Browser {
             covered_dbs: Vec::new(),
             delimiters: b":".to_vec(),
             folded: std::collections::HashMap::new(),
+            fold_gen: 0,
+            tree_cache: Default::default(),
             census: CensusState::Idle,
             last: None,
             sort: NsSort::Keys,
@@ -326,16 +343,63 @@ impl Browser {
 
     /// The namespace tree as shown: folders (a shared prefix of several
     /// patterns, chains of single folders joined) with their totals, and the
-    /// namespaces in them, siblings in the chosen order; filtered.
-    pub fn tree(&self) -> Vec<NsRow<'_>> {
-        let list = self.namespaces();
+    /// namespaces in them, siblings in the chosen order; filtered. Built
+    /// again only when what it shows changes (a census report, the filter,
+    /// the sort, a folder opened or closed), not on every frame and key.
+    pub fn tree(&self) -> std::rc::Rc<Vec<NsRow>> {
+        let made_from = self.tree_inputs();
+        if let Ok(cache) = self.tree_cache.try_borrow() {
+            if cache.made_from == made_from {
+                return cache.rows.clone();
+            }
+        }
+        let rows = std::rc::Rc::new(self.build_tree());
+        if let Ok(mut cache) = self.tree_cache.try_borrow_mut() {
+            *cache = TreeCache {
+                made_from,
+                rows: rows.clone(),
+            };
+        }
+        rows
+    }
+
+    /// A fingerprint of what the tree is built from (never 0, the value of
+    /// an empty cache).
+    fn tree_inputs(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        match self.shown() {
+            Some(c) => {
+                (c.namespaces.as_ptr() as usize).hash(&mut h);
+                c.namespaces.len().hash(&mut h);
+                c.scanned.hash(&mut h);
+                c.elapsed_ms.hash(&mut h);
+                c.started_at.hash(&mut h);
+                c.complete.hash(&mut h);
+            }
+            None => 0u8.hash(&mut h),
+        }
+        self.filter.hash(&mut h);
+        (self.sort as u8).hash(&mut h);
+        self.fold_gen.hash(&mut h);
+        self.delimiters.hash(&mut h);
+        h.finish() | 1
+    }
+
+    fn build_tree(&self) -> Vec<NsRow> {
+        let Some(c) = self.shown() else {
+            return Vec::new();
+        };
         let mut root = TreeNode::default();
-        for n in &list {
+        for (i, n) in c.namespaces.iter().enumerate() {
+            if !self.filter_parsed.matches(n) {
+                continue;
+            }
             let mut node = &mut root;
             for token in split_after(&n.pattern, &self.delimiters) {
-                node = node.children.entry(token.to_string()).or_default();
+                node = node.children.entry(token).or_default();
             }
-            node.ns = Some(n);
+            node.ns = Some((i, n));
         }
         root.total();
         let mut out = Vec::new();
@@ -343,21 +407,25 @@ impl Browser {
         out
     }
 
-    fn flatten<'a>(&self, node: &TreeNode<'a>, path: &str, depth: usize, out: &mut Vec<NsRow<'a>>) {
-        let mut children: Vec<(&String, &TreeNode<'a>)> = node.children.iter().collect();
+    fn flatten(&self, node: &TreeNode<'_>, path: &str, depth: usize, out: &mut Vec<NsRow>) {
+        let mut children: Vec<(&&str, &TreeNode<'_>)> = node.children.iter().collect();
         children.sort_by(|a, b| {
             let key = |t: &TreeNode| match self.sort {
                 NsSort::Keys => (false, 0, t.totals.keys),
                 NsSort::Memory => (false, 0, t.totals.bytes),
                 NsSort::NoTtl => (false, 0, t.totals.no_ttl),
-                NsSort::Pii => (!t.totals.pii.is_empty(), t.totals.pii.len(), t.totals.keys),
+                NsSort::Pii => (
+                    t.totals.pii != 0,
+                    t.totals.pii.count_ones() as usize,
+                    t.totals.keys,
+                ),
             };
             key(b.1).cmp(&key(a.1)).then(a.0.cmp(b.0))
         });
         for (token, child) in children {
             // A folder with one child and no namespace of its own is
             // joined to that child: `app:production:` is one line.
-            let mut label = token.clone();
+            let mut label = token.to_string();
             let mut cur = child;
             while cur.ns.is_none() && cur.children.len() == 1 {
                 let Some((t, next)) = cur.children.iter().next() else {
@@ -367,12 +435,12 @@ impl Browser {
                 cur = next;
             }
             if cur.children.is_empty() {
-                if let Some(ns) = cur.ns {
+                if let Some((i, _)) = cur.ns {
                     out.push(NsRow {
                         depth,
                         label,
                         totals: cur.totals.clone(),
-                        kind: NsRowKind::Leaf(ns),
+                        kind: NsRowKind::Leaf(i),
                     });
                 }
                 continue;
@@ -393,13 +461,13 @@ impl Browser {
                 },
             });
             if open {
-                if let Some(ns) = cur.ns {
+                if let Some((i, n)) = cur.ns {
                     // A namespace that is also the prefix of others.
                     out.push(NsRow {
                         depth: depth + 1,
                         label: label.clone(),
-                        totals: Totals::of(ns),
-                        kind: NsRowKind::Leaf(ns),
+                        totals: Totals::of(n),
+                        kind: NsRowKind::Leaf(i),
                     });
                 }
                 self.flatten(cur, &full, depth + 1, out);
@@ -407,9 +475,17 @@ impl Browser {
         }
     }
 
+    /// The namespace a line of the tree stands for.
+    pub fn namespace_of(&self, row: &NsRow) -> Option<&Namespace> {
+        match row.kind {
+            NsRowKind::Leaf(i) => self.shown()?.namespaces.get(i),
+            NsRowKind::Folder { .. } => None,
+        }
+    }
+
     /// The selected line of the tree.
-    fn selected_row(&self) -> Option<NsRow<'_>> {
-        self.tree().into_iter().nth(self.ns_cursor.selected)
+    fn selected_row(&self) -> Option<NsRow> {
+        self.tree().get(self.ns_cursor.selected).cloned()
     }
 
     /// Left / right (or Enter on a folder): close or open the selected
@@ -424,6 +500,7 @@ impl Browser {
                 let want = open.unwrap_or(!now);
                 let path = path.clone();
                 self.folded.insert(path, want);
+                self.fold_gen += 1;
             }
             NsRowKind::Leaf(_) if open == Some(false) => {
                 let depth = row.depth;
@@ -497,13 +574,12 @@ impl Browser {
     pub fn open(&mut self) -> Vec<BrowserEffect> {
         match &self.view {
             RedisView::Namespaces => {
-                let ns = match self.selected_row().map(|r| r.kind) {
-                    Some(NsRowKind::Leaf(n)) => n.pattern.clone(),
-                    Some(NsRowKind::Folder { .. }) => {
-                        self.fold(None);
-                        return vec![];
-                    }
-                    None => return vec![],
+                let Some(row) = self.selected_row() else {
+                    return vec![];
+                };
+                let Some(ns) = self.namespace_of(&row).map(|n| n.pattern.clone()) else {
+                    self.fold(None);
+                    return vec![];
                 };
                 let glob = crate::redis::values::pattern_glob(&ns);
                 self.gen += 1;
@@ -565,13 +641,11 @@ impl Browser {
     ) -> Result<Remediation, String> {
         match &self.view {
             RedisView::Namespaces => {
-                let ns = match self.selected_row().map(|r| r.kind) {
-                    Some(NsRowKind::Leaf(n)) => n.pattern.clone(),
-                    Some(NsRowKind::Folder { .. }) => {
-                        return Err("a folder holds several namespaces: select one".into())
-                    }
-                    None => return Err("no namespace selected".into()),
-                };
+                let row = self.selected_row().ok_or("no namespace selected")?;
+                let ns = self
+                    .namespace_of(&row)
+                    .map(|n| n.pattern.clone())
+                    .ok_or("a folder holds several namespaces: select one")?;
                 if unlink {
                     Ok(Remediation::UnlinkNamespace { pattern: ns })
                 } else {

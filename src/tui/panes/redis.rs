@@ -29,7 +29,7 @@ pub fn ttl_text(pttl_ms: i64) -> String {
 
 /// Short names of the kinds of personal data of a namespace.
 /// Short labels of the kinds of personal data, sorted: `addr email ip`.
-fn pii_badges<'k>(kinds: impl Iterator<Item = &'k crate::pii::Kind>) -> String {
+fn pii_badges(kinds: impl Iterator<Item = crate::pii::Kind>) -> String {
     let mut labels: Vec<&str> = kinds
         .map(|k| match k {
             crate::pii::Kind::Email => "email",
@@ -276,7 +276,7 @@ fn namespaces<'a>(state: &'a AppState, theme: &'a Theme, width: usize) -> View<'
             spans.push(Span::styled(format!("{:>5}% ", beyond), warn(beyond)));
         }
         spans.push(Span::styled(
-            fit(&pii_badges(t.pii.iter()), pii_w),
+            fit(&pii_badges(t.pii_kinds()), pii_w),
             theme.pii,
         ));
         Line::from(spans)
