@@ -15,7 +15,10 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use oubli::redis::census::{self, CensusOptions, Progress, SampleOptions};
+use oubli::redis::census::{CensusOptions, Progress, SampleOptions};
+use oubli::redis::cluster;
+use oubli::register::settings::RedisSettings;
+use oubli::register::{ConnectionKind, ResolvedConnection, SecretUrl};
 use oubli::tui::browser::CensusState;
 use oubli::tui::state::AppState;
 use oubli::tui::theme::Theme;
@@ -177,16 +180,46 @@ fn options(memory: bool, sample: bool) -> CensusOptions {
     }
 }
 
+/// The register's view of the bench server, so the census runs as the
+/// console and `oubli scan redis` run it (`census_connection`).
+fn resolved(port: u16) -> ResolvedConnection {
+    ResolvedConnection {
+        name: "bench".into(),
+        kind: ConnectionKind::Redis,
+        url: SecretUrl::new(&format!("redis://127.0.0.1:{port}/0")),
+        tls: None,
+        cluster: false,
+        read_from_replicas: false,
+        from_command_line: true,
+    }
+}
+
+fn settings() -> RedisSettings {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+    oubli::register::load_file(&path)
+        .expect("config/demo.toml")
+        .register
+        .redis
+}
+
 async fn census_row(
     name: &'static str,
     con: &mut MultiplexedConnection,
+    port: u16,
     opts: &CensusOptions,
 ) -> Row {
     let before = server_cpu(con).await;
     let t = Instant::now();
-    let c = census::run(con, None, "bench", opts, &CancellationToken::new(), |_| {})
-        .await
-        .unwrap();
+    let c = cluster::census_connection(
+        &resolved(port),
+        &settings(),
+        opts,
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.route, "own connection");
     let secs = t.elapsed().as_secs_f64();
     let cpu_secs = server_cpu(con).await - before;
     assert!(c.complete);
@@ -355,11 +388,20 @@ async fn main() {
         census_row(
             "census (type, TTL, memory, key PII)",
             &mut con,
+            port,
             &options(true, false),
         )
         .await,
     );
-    rows.push(census_row("census + value sampling", &mut con, &options(true, true)).await);
+    rows.push(
+        census_row(
+            "census + value sampling",
+            &mut con,
+            port,
+            &options(true, true),
+        )
+        .await,
+    );
 
     // Budgeted census (the defaults: 50,000 commands/s, pause above 20,000
     // ops/s from others), with a pinger and the console rendering each
@@ -379,13 +421,11 @@ async fn main() {
     let mut reports = 0u64;
     let stop = CancellationToken::new();
     let pings = pinger(port, stop.clone());
-    let monitor = Some(connect(port).await);
     let before = server_cpu(&mut con).await;
     let t = Instant::now();
-    let c = census::run(
-        &mut con,
-        monitor,
-        "bench",
+    let c = cluster::census_connection(
+        &resolved(port),
+        &loaded.register.redis,
         &opts,
         &CancellationToken::new(),
         |p: Progress| {

@@ -436,3 +436,129 @@ url = "{base}3"
         "{uncovered:?}"
     );
 }
+
+fn resolved(url: &str) -> oubli::register::ResolvedConnection {
+    oubli::register::ResolvedConnection {
+        name: "cache".into(),
+        kind: oubli::register::ConnectionKind::Redis,
+        url: oubli::register::SecretUrl::new(url),
+        tls: None,
+        cluster: false,
+        read_from_replicas: false,
+        from_command_line: false,
+    }
+}
+
+fn settings() -> oubli::register::settings::RedisSettings {
+    oubli::register::settings::RedisSettings {
+        delimiters: vec![":".into()],
+        scan_count: 500,
+        max_ops_per_sec: 0,
+        pause_above_ops_per_sec: 0,
+        census_on_start: false,
+        census_interval_secs: 0,
+        probe_interval_secs: 5,
+        connect_timeout_ms: 5_000,
+        command_timeout_ms: 30_000,
+    }
+}
+
+/// What must not depend on how the batches were fetched.
+fn summary(c: &Census) -> Vec<(String, u64, u64, u64, u64, BTreeMap<Kind, u64>)> {
+    c.namespaces
+        .iter()
+        .map(|n| {
+            (
+                n.pattern.clone(),
+                n.keys,
+                n.bytes,
+                n.no_ttl,
+                n.ttl_beyond_retention,
+                n.key_pii.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The census's own plain connection (RESP written and read directly, with
+/// the URL's login and database) gives what the general client gives, key
+/// for key; and an ACL user without MEMORY USAGE gets the same warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_census_own_connection_counts_like_the_general_client() {
+    let (r, mut con) = seeded(3_000).await;
+    let client_path = run(&mut con, &options()).await;
+    let own = oubli::redis::cluster::census_connection(
+        &resolved(&r.url),
+        &settings(),
+        &options(),
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(
+        own.complete && own.warnings.is_empty(),
+        "{:?}",
+        own.warnings
+    );
+    assert_eq!(own.route, "own connection");
+    assert_eq!(client_path.route, "general client");
+    assert_eq!(
+        own.scanned + own.vanished,
+        client_path.scanned + client_path.vanished
+    );
+    assert_eq!(summary(&own), summary(&client_path));
+    assert!(own.total(|n| n.bytes) > 1_000_000);
+
+    let _: () = redis::cmd("ACL")
+        .arg(&[
+            "SETUSER",
+            "wire",
+            "on",
+            ">wire pw%",
+            "~*",
+            "+@read",
+            "+scan",
+            "+type",
+            "+pttl",
+            "+dbsize",
+            "+client|info",
+            "+info",
+            "-memory",
+        ])
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let url = r
+        .url
+        .replacen("redis://", "redis://wire:%3Ewire%20pw%25@", 1);
+    // The password is `>wire pw%`: `>` is ACL syntax, so the stored one is `wire pw%`.
+    let url = url.replacen("%3Ewire%20pw%25", "wire%20pw%25", 1);
+    let limited = oubli::redis::cluster::census_connection(
+        &resolved(&url),
+        &settings(),
+        &options(),
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(limited.route, "own connection", "logged in as the ACL user");
+    assert_eq!(limited.scanned, own.scanned);
+    assert_eq!(limited.total(|n| n.bytes), 0);
+    assert_eq!(limited.warnings.len(), 1, "{:?}", limited.warnings);
+    assert!(limited.warnings[0].contains("MEMORY USAGE refused by the server (NOPERM)"));
+
+    // A wrong password is refused, and the message does not echo it.
+    let bad = r.url.replacen("redis://", "redis://wire:not-the-pw@", 1);
+    let e = oubli::redis::cluster::census_connection(
+        &resolved(&bad),
+        &settings(),
+        &options(),
+        &CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(!format!("{e:#}").contains("not-the-pw"), "{e:#}");
+}

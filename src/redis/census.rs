@@ -17,6 +17,7 @@ use redis::Value;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use super::wire::{Reply, Wire};
 use crate::pii::{self, Detector, Kind};
 
 /// How a census runs.
@@ -167,6 +168,10 @@ pub struct Census {
     /// (`redis://…/N`) does.
     #[serde(default)]
     pub other_dbs: Vec<OtherDb>,
+    /// How the batches were read: `own connection` (see
+    /// [`super::wire`]) or `general client`.
+    #[serde(default)]
+    pub route: String,
 }
 
 /// A logical database that a census saw but did not count.
@@ -223,25 +228,6 @@ impl Budget {
         } else {
             Duration::from_secs_f64(-self.tokens / self.per_sec)
         }
-    }
-}
-
-fn as_i64(v: &Value) -> Option<i64> {
-    match v {
-        Value::Int(i) => Some(*i),
-        Value::BulkString(b) => std::str::from_utf8(b).ok()?.parse().ok(),
-        Value::SimpleString(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-/// The text of a status or bulk reply, without copying it.
-fn as_str(v: &Value) -> Option<&str> {
-    match v {
-        Value::SimpleString(s) => Some(s),
-        Value::BulkString(b) => std::str::from_utf8(b).ok(),
-        Value::Okay => Some("OK"),
-        _ => None,
     }
 }
 
@@ -319,30 +305,71 @@ fn key_hash(key: &[u8]) -> u32 {
 struct Batch {
     next: u64,
     keys: Vec<Vec<u8>>,
-    replies: Vec<Value>,
+    replies: Vec<Reply>,
     /// Whether `MEMORY USAGE` was asked (three replies per key, else two).
     memory: bool,
     commands: u64,
     paused_ms: u64,
 }
 
+/// How batches are fetched: through the general client, or on the
+/// census's own plain connection (see [`super::wire`]).
+enum Fetcher {
+    Client(MultiplexedConnection),
+    Wire(Box<Wire>),
+}
+
+fn wire_error(e: anyhow::Error) -> redis::RedisError {
+    redis::RedisError::from((redis::ErrorKind::Io, "census connection", format!("{e:#}")))
+}
+
+/// A reply of the general client as the census reads it.
+fn reply_of(v: Value) -> Reply {
+    match v {
+        Value::SimpleString(s) => Reply::Status(s.into()),
+        Value::Okay => Reply::Status("OK".into()),
+        Value::Int(i) => Reply::Int(i),
+        Value::BulkString(b) => Reply::Bulk(b),
+        Value::ServerError(e) => Reply::Error(e.code().to_string()),
+        Value::Array(items) => Reply::Array(items.into_iter().map(reply_of).collect()),
+        _ => Reply::Nil,
+    }
+}
+
 /// `SCAN` from `cursor`, then one pipeline for its keys within the budget.
-/// `None` when cancelled while waiting for the budget.
+/// `None` when cancelled while waiting for the budget. The fetcher comes
+/// back with the result, for the next batch.
 async fn fetch_batch(
-    mut con: MultiplexedConnection,
+    mut fetcher: Fetcher,
     cursor: u64,
     scan_count: u32,
     memory: bool,
     budget: std::sync::Arc<std::sync::Mutex<Budget>>,
     cancel: CancellationToken,
+) -> (Fetcher, redis::RedisResult<Option<Batch>>) {
+    let r = fetch_with(&mut fetcher, cursor, scan_count, memory, &budget, &cancel).await;
+    (fetcher, r)
+}
+
+async fn fetch_with(
+    fetcher: &mut Fetcher,
+    cursor: u64,
+    scan_count: u32,
+    memory: bool,
+    budget: &std::sync::Mutex<Budget>,
+    cancel: &CancellationToken,
 ) -> redis::RedisResult<Option<Batch>> {
-    let con = &mut con;
-    let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-        .arg(cursor)
-        .arg("COUNT")
-        .arg(scan_count)
-        .query_async(con)
-        .await?;
+    let (next, keys): (u64, Vec<Vec<u8>>) = match fetcher {
+        Fetcher::Client(con) => {
+            redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(scan_count)
+                .query_async(con)
+                .await?
+        }
+        Fetcher::Wire(w) => w.scan(cursor, scan_count).await.map_err(wire_error)?,
+    };
     let mut batch = Batch {
         next,
         keys,
@@ -367,15 +394,32 @@ async fn fetch_batch(
         }
         batch.paused_ms += t.elapsed().as_millis() as u64;
     }
-    let mut pipe = redis::pipe();
-    pipe.ignore_errors();
-    for k in &batch.keys {
-        pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
-        if memory {
-            pipe.cmd("MEMORY").arg("USAGE").arg(k);
+    batch.replies = match fetcher {
+        Fetcher::Client(con) => {
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors();
+            for k in &batch.keys {
+                pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
+                if memory {
+                    pipe.cmd("MEMORY").arg("USAGE").arg(k);
+                }
+            }
+            let replies: Vec<Value> = pipe.query_async(con).await?;
+            replies.into_iter().map(reply_of).collect()
         }
-    }
-    batch.replies = pipe.query_async(con).await?;
+        Fetcher::Wire(w) => {
+            for k in &batch.keys {
+                w.command(&[b"TYPE", k]);
+                w.command(&[b"PTTL", k]);
+                if memory {
+                    w.command(&[b"MEMORY", b"USAGE", k]);
+                }
+            }
+            w.exchange(batch.keys.len() * per_key)
+                .await
+                .map_err(wire_error)?
+        }
+    };
     batch.commands += (batch.keys.len() * per_key) as u64;
     Ok(Some(batch))
 }
@@ -394,25 +438,32 @@ fn absorb(
     let mut to_sample = Vec::new();
     for (i, key) in batch.keys.iter().enumerate() {
         let base = i * per_key;
-        let ty = batch.replies.get(base).and_then(as_str).unwrap_or_default();
+        let ty = batch
+            .replies
+            .get(base)
+            .and_then(Reply::as_str)
+            .unwrap_or_default();
         if ty == "none" || ty.is_empty() {
             census.vanished += 1;
             continue;
         }
-        let pttl = batch.replies.get(base + 1).and_then(as_i64).unwrap_or(-1);
+        let pttl = batch
+            .replies
+            .get(base + 1)
+            .and_then(Reply::as_i64)
+            .unwrap_or(-1);
         let bytes = if batch.memory {
             match batch.replies.get(base + 2) {
-                Some(Value::ServerError(e)) => {
+                Some(Reply::Error(code)) => {
                     if *memory {
                         *memory = false;
                         census.warnings.push(format!(
-                            "MEMORY USAGE refused by the server ({}): sizes are not measured",
-                            e.code()
+                            "MEMORY USAGE refused by the server ({code}): sizes are not measured"
                         ));
                     }
                     0
                 }
-                Some(v) => as_i64(v).unwrap_or(0).max(0) as u64,
+                Some(v) => v.as_i64().unwrap_or(0).max(0) as u64,
                 None => 0,
             }
         } else {
@@ -482,6 +533,20 @@ pub async fn run(
     node: &str,
     opts: &CensusOptions,
     cancel: &CancellationToken,
+    progress: impl FnMut(Progress),
+) -> redis::RedisResult<Census> {
+    run_with(con, None, monitor, node, opts, cancel, progress).await
+}
+
+/// [`run`], with the batches fetched on `wire` when given (the census's
+/// own plain connection to the same server and database as `con`).
+pub async fn run_with(
+    con: &mut MultiplexedConnection,
+    wire: Option<Wire>,
+    monitor: Option<MultiplexedConnection>,
+    node: &str,
+    opts: &CensusOptions,
+    cancel: &CancellationToken,
     mut progress: impl FnMut(Progress),
 ) -> redis::RedisResult<Census> {
     let started = Instant::now();
@@ -524,10 +589,9 @@ pub async fn run(
     }
     let mut spaces: HashMap<String, Namespace> = HashMap::new();
     let budget = std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec)));
-    let base = con.clone();
-    let fetch = |cursor: u64, memory: bool| {
+    let fetch = |fetcher: Fetcher, cursor: u64, memory: bool| {
         fetch_batch(
-            base.clone(),
+            fetcher,
             cursor,
             opts.scan_count,
             memory,
@@ -535,6 +599,15 @@ pub async fn run(
             cancel.clone(),
         )
     };
+    let fetcher = match wire {
+        Some(w) => Fetcher::Wire(Box::new(w)),
+        None => Fetcher::Client(con.clone()),
+    };
+    census.route = match fetcher {
+        Fetcher::Wire(_) => "own connection",
+        Fetcher::Client(_) => "general client",
+    }
+    .to_string();
     let mut memory = opts.memory;
     let mut last_report = Instant::now();
     let mut busy = BusyWatch::new(monitor, opts.pause_above_ops_per_sec);
@@ -543,7 +616,9 @@ pub async fn run(
     if cancel.is_cancelled() {
         return Ok(finish(census, spaces, started, false));
     }
-    let Some(mut batch) = fetch(0, memory).await? else {
+    let (fetcher, first) = fetch(fetcher, 0, memory).await;
+    let mut fetcher = Some(fetcher);
+    let Some(mut batch) = first? else {
         return Ok(finish(census, spaces, started, false));
     };
     loop {
@@ -571,7 +646,14 @@ pub async fn run(
         // works through its pipeline while this one is folded (a future
         // joined here would wait for the folding to be polled again).
         let next_cursor = batch.next;
-        let prefetch = (next_cursor != 0).then(|| tokio::spawn(fetch(next_cursor, memory)));
+        let prefetch = match (next_cursor, fetcher.take()) {
+            (0, f) => {
+                fetcher = f;
+                None
+            }
+            (_, Some(f)) => Some(tokio::spawn(fetch(f, next_cursor, memory))),
+            (_, None) => None,
+        };
         let work = async {
             let to_sample = absorb(
                 &batch,
@@ -596,13 +678,17 @@ pub async fn run(
         let done = work.await;
         let next = match prefetch {
             None => Ok(None),
-            Some(task) => task.await.unwrap_or_else(|e| {
-                Err(redis::RedisError::from((
+            Some(task) => match task.await {
+                Ok((f, r)) => {
+                    fetcher = Some(f);
+                    r
+                }
+                Err(e) => Err(redis::RedisError::from((
                     redis::ErrorKind::Client,
                     "census batch task failed",
                     e.to_string(),
-                )))
-            }),
+                ))),
+            },
         };
         done?;
         if last_report.elapsed() >= Duration::from_millis(200) {

@@ -581,7 +581,27 @@ async fn census_node(
             redis::cmd("READONLY").query_async(&mut con).await;
     }
     let monitor = super::connect(&node, settings).await.ok();
-    census::run(&mut con, monitor, name, opts, cancel, progress)
+    // The batches on a plain connection of their own when the URL allows
+    // (see `wire`); else through the general client, same commands.
+    let timeouts = (
+        std::time::Duration::from_millis(settings.connect_timeout_ms),
+        std::time::Duration::from_millis(settings.command_timeout_ms),
+    );
+    let wire = match super::wire::Wire::open(&node, timeouts.0, timeouts.1).await {
+        Ok(Some(mut w)) => {
+            if t.replica {
+                w.command(&[b"READONLY"]);
+                let _not_a_cluster_replica = w.exchange(1).await;
+            }
+            Some(w)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(node = %t.label, error = %format!("{e:#}"), "census: own connection refused, using the general client");
+            None
+        }
+    };
+    census::run_with(&mut con, wire, monitor, name, opts, cancel, progress)
         .await
         .with_context(|| format!("census of {}", t.label))
 }

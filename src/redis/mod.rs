@@ -9,6 +9,7 @@ pub mod init;
 pub mod keyspace;
 pub mod overview;
 pub mod values;
+pub mod wire;
 
 use std::time::Duration;
 

@@ -80,7 +80,19 @@ pub enum NsRowKind {
 #[derive(Debug, Clone, Default)]
 struct TreeCache {
     made_from: u64,
-    rows: std::rc::Rc<Vec<NsRow>>,
+    rows: std::sync::Arc<Vec<NsRow>>,
+}
+
+/// [`TreeCache`] behind a lock, so the browser stays `Send` and `Clone`.
+#[derive(Debug, Default)]
+struct TreeCell(std::sync::Mutex<TreeCache>);
+
+impl Clone for TreeCell {
+    fn clone(&self) -> Self {
+        TreeCell(std::sync::Mutex::new(
+            self.0.lock().map(|c| c.clone()).unwrap_or_default(),
+        ))
+    }
 }
 
 #[derive(Default)]
@@ -260,7 +272,7 @@ pub struct Browser {
     pub folded: std::collections::HashMap<String, bool>,
     /// Counts changes to `folded` (the tree is built again).
     fold_gen: u64,
-    tree_cache: std::cell::RefCell<TreeCache>,
+    tree_cache: TreeCell,
     pub census: CensusState,
     /// The previous census (from disk, or the one before this run).
     pub last: Option<(Census, DateTime<Local>)>,
@@ -346,15 +358,15 @@ impl Browser {
     /// namespaces in them, siblings in the chosen order; filtered. Built
     /// again only when what it shows changes (a census report, the filter,
     /// the sort, a folder opened or closed), not on every frame and key.
-    pub fn tree(&self) -> std::rc::Rc<Vec<NsRow>> {
+    pub fn tree(&self) -> std::sync::Arc<Vec<NsRow>> {
         let made_from = self.tree_inputs();
-        if let Ok(cache) = self.tree_cache.try_borrow() {
+        if let Ok(cache) = self.tree_cache.0.lock() {
             if cache.made_from == made_from {
                 return cache.rows.clone();
             }
         }
-        let rows = std::rc::Rc::new(self.build_tree());
-        if let Ok(mut cache) = self.tree_cache.try_borrow_mut() {
+        let rows = std::sync::Arc::new(self.build_tree());
+        if let Ok(mut cache) = self.tree_cache.0.lock() {
             *cache = TreeCache {
                 made_from,
                 rows: rows.clone(),
