@@ -186,7 +186,7 @@ fn resolved(port: u16) -> ResolvedConnection {
     ResolvedConnection {
         name: "bench".into(),
         kind: ConnectionKind::Redis,
-        url: SecretUrl::new(&format!("redis://127.0.0.1:{port}/0")),
+        url: SecretUrl::new(format!("redis://127.0.0.1:{port}/0")),
         tls: None,
         cluster: false,
         read_from_replicas: false,

@@ -463,8 +463,11 @@ fn settings() -> oubli::register::settings::RedisSettings {
     }
 }
 
+/// Pattern, keys, bytes, no TTL, beyond retention, key-name PII.
+type NsSummary = (String, u64, u64, u64, u64, BTreeMap<Kind, u64>);
+
 /// What must not depend on how the batches were fetched.
-fn summary(c: &Census) -> Vec<(String, u64, u64, u64, u64, BTreeMap<Kind, u64>)> {
+fn summary(c: &Census) -> Vec<NsSummary> {
     c.namespaces
         .iter()
         .map(|n| {
