@@ -14,7 +14,7 @@ use oubli::redis::census::{self, Census, CensusOptions, SampleOptions};
 use redis::aio::MultiplexedConnection;
 use tokio_util::sync::CancellationToken;
 
-use common::TestRedis;
+use common::{connection, redis_settings, TestRedis};
 
 const SEVEN_DAYS_MS: i64 = 7 * 86_400_000;
 
@@ -437,32 +437,6 @@ url = "{base}3"
     );
 }
 
-fn resolved(url: &str) -> oubli::register::ResolvedConnection {
-    oubli::register::ResolvedConnection {
-        name: "cache".into(),
-        kind: oubli::register::ConnectionKind::Redis,
-        url: oubli::register::SecretUrl::new(url),
-        tls: None,
-        cluster: false,
-        read_from_replicas: false,
-        from_command_line: false,
-    }
-}
-
-fn settings() -> oubli::register::settings::RedisSettings {
-    oubli::register::settings::RedisSettings {
-        delimiters: vec![":".into()],
-        scan_count: 500,
-        max_ops_per_sec: 0,
-        pause_above_ops_per_sec: 0,
-        census_on_start: false,
-        census_interval_secs: 0,
-        probe_interval_secs: 5,
-        connect_timeout_ms: 5_000,
-        command_timeout_ms: 30_000,
-    }
-}
-
 /// Pattern, keys, bytes, no TTL, beyond retention, key-name PII.
 type NsSummary = (String, u64, u64, u64, u64, BTreeMap<Kind, u64>);
 
@@ -491,8 +465,8 @@ async fn the_census_own_connection_counts_like_the_general_client() {
     let (r, mut con) = seeded(3_000).await;
     let client_path = run(&mut con, &options()).await;
     let own = oubli::redis::cluster::census_connection(
-        &resolved(&r.url),
-        &settings(),
+        &connection(&r.url, false, false),
+        &redis_settings(),
         &options(),
         &CancellationToken::new(),
         |_| {},
@@ -538,8 +512,8 @@ async fn the_census_own_connection_counts_like_the_general_client() {
     // The password is `>wire pw%`: `>` is ACL syntax, so the stored one is `wire pw%`.
     let url = url.replacen("%3Ewire%20pw%25", "wire%20pw%25", 1);
     let limited = oubli::redis::cluster::census_connection(
-        &resolved(&url),
-        &settings(),
+        &connection(&url, false, false),
+        &redis_settings(),
         &options(),
         &CancellationToken::new(),
         |_| {},
@@ -555,8 +529,8 @@ async fn the_census_own_connection_counts_like_the_general_client() {
     // A wrong password is refused, and the message does not echo it.
     let bad = r.url.replacen("redis://", "redis://wire:not-the-pw@", 1);
     let e = oubli::redis::cluster::census_connection(
-        &resolved(&bad),
-        &settings(),
+        &connection(&bad, false, false),
+        &redis_settings(),
         &options(),
         &CancellationToken::new(),
         |_| {},

@@ -14,13 +14,12 @@ use std::time::Duration;
 use oubli::pii::Kind;
 use oubli::redis::census::{self, Census, CensusOptions};
 use oubli::redis::cluster::{self, key_slot};
-use oubli::register::settings::RedisSettings;
-use oubli::register::{ConnectionKind, ResolvedConnection, SecretUrl};
+use oubli::register::ResolvedConnection;
 use redis::aio::MultiplexedConnection;
 use redis::Value;
 use tokio_util::sync::CancellationToken;
 
-use common::{TestCluster, TestRedis};
+use common::{connection, redis_settings as settings, TestCluster, TestRedis};
 
 const SEVEN_DAYS_MS: i64 = 7 * 86_400_000;
 
@@ -34,32 +33,6 @@ fn options() -> CensusOptions {
         memory: true,
         sample: None,
         max_namespaces: 5_000,
-    }
-}
-
-fn settings() -> RedisSettings {
-    RedisSettings {
-        delimiters: vec![":".into()],
-        scan_count: 500,
-        max_ops_per_sec: 0,
-        pause_above_ops_per_sec: 0,
-        census_on_start: false,
-        census_interval_secs: 0,
-        probe_interval_secs: 5,
-        connect_timeout_ms: 5_000,
-        command_timeout_ms: 30_000,
-    }
-}
-
-fn connection(url: &str, cluster: bool, read_from_replicas: bool) -> ResolvedConnection {
-    ResolvedConnection {
-        name: "cache".into(),
-        kind: ConnectionKind::Redis,
-        url: SecretUrl::new(url),
-        tls: None,
-        cluster,
-        read_from_replicas,
-        from_command_line: false,
     }
 }
 

@@ -172,29 +172,17 @@ impl Keyspace {
         scan_count: u32,
         max_ops_per_sec: u32,
         cancel: &CancellationToken,
-        mut progress: impl FnMut(Step),
+        progress: impl FnMut(Step),
     ) -> redis::RedisResult<Report> {
-        let mut total: Option<Report> = None;
-        for n in &self.nodes {
-            let done = total.clone().unwrap_or_default();
-            let r = actions::expire_namespace(
-                &mut n.con.clone(),
-                glob,
-                pattern,
-                ttl,
-                scope,
-                scan_count,
-                max_ops_per_sec,
-                cancel,
-                |s| progress(offset(&done, s)),
-            )
-            .await?;
-            total = Some(add(total, r));
-            if cancel.is_cancelled() {
-                break;
-            }
-        }
-        Ok(total.unwrap_or_default())
+        let walk = Walk {
+            glob,
+            pattern,
+            scan_count,
+            max_ops_per_sec,
+            cancel,
+        };
+        self.change(Change::Expire { ttl, scope }, walk, progress)
+            .await
     }
 
     /// [`actions::unlink_namespace`] on every server, one after the other.
@@ -205,28 +193,84 @@ impl Keyspace {
         scan_count: u32,
         max_ops_per_sec: u32,
         cancel: &CancellationToken,
+        progress: impl FnMut(Step),
+    ) -> redis::RedisResult<Report> {
+        let walk = Walk {
+            glob,
+            pattern,
+            scan_count,
+            max_ops_per_sec,
+            cancel,
+        };
+        self.change(Change::Unlink, walk, progress).await
+    }
+
+    /// One change of a namespace, on every server in turn.
+    async fn change(
+        &self,
+        change: Change,
+        w: Walk<'_>,
         mut progress: impl FnMut(Step),
     ) -> redis::RedisResult<Report> {
         let mut total: Option<Report> = None;
         for n in &self.nodes {
             let done = total.clone().unwrap_or_default();
-            let r = actions::unlink_namespace(
-                &mut n.con.clone(),
-                glob,
-                pattern,
-                scan_count,
-                max_ops_per_sec,
-                cancel,
-                |s| progress(offset(&done, s)),
-            )
-            .await?;
+            let con = &mut n.con.clone();
+            let step = |s| progress(offset(&done, s));
+            let r = match change {
+                Change::Expire { ttl, scope } => {
+                    actions::expire_namespace(
+                        con,
+                        w.glob,
+                        w.pattern,
+                        ttl,
+                        scope,
+                        w.scan_count,
+                        w.max_ops_per_sec,
+                        w.cancel,
+                        step,
+                    )
+                    .await?
+                }
+                Change::Unlink => {
+                    actions::unlink_namespace(
+                        con,
+                        w.glob,
+                        w.pattern,
+                        w.scan_count,
+                        w.max_ops_per_sec,
+                        w.cancel,
+                        step,
+                    )
+                    .await?
+                }
+            };
             total = Some(add(total, r));
-            if cancel.is_cancelled() {
+            if w.cancel.is_cancelled() {
                 break;
             }
         }
         Ok(total.unwrap_or_default())
     }
+}
+
+/// What a namespace change does on each server.
+#[derive(Clone, Copy)]
+enum Change {
+    Expire {
+        ttl: std::time::Duration,
+        scope: TtlScope,
+    },
+    Unlink,
+}
+
+/// Which keys a namespace change walks, and how fast.
+struct Walk<'a> {
+    glob: &'a [u8],
+    pattern: &'a str,
+    scan_count: u32,
+    max_ops_per_sec: u32,
+    cancel: &'a CancellationToken,
 }
 
 /// A node's progress, counted after what the previous nodes did.

@@ -409,3 +409,36 @@ pub async fn reference(con: &mut redis::aio::MultiplexedConnection) -> Vec<(Vec<
     }
     out
 }
+
+/// Register settings for tests: `:` delimiter, batches of 500, no load
+/// budget (the tests that check it set their own).
+pub fn redis_settings() -> oubli::register::settings::RedisSettings {
+    oubli::register::settings::RedisSettings {
+        delimiters: vec![":".into()],
+        scan_count: 500,
+        max_ops_per_sec: 0,
+        pause_above_ops_per_sec: 0,
+        census_on_start: false,
+        census_interval_secs: 0,
+        probe_interval_secs: 5,
+        connect_timeout_ms: 5_000,
+        command_timeout_ms: 30_000,
+    }
+}
+
+/// A resolved Redis connection named `cache` for `url`.
+pub fn connection(
+    url: &str,
+    cluster: bool,
+    read_from_replicas: bool,
+) -> oubli::register::ResolvedConnection {
+    oubli::register::ResolvedConnection {
+        name: "cache".into(),
+        kind: oubli::register::ConnectionKind::Redis,
+        url: oubli::register::SecretUrl::new(url),
+        tls: None,
+        cluster,
+        read_from_replicas,
+        from_command_line: false,
+    }
+}
