@@ -225,15 +225,15 @@ async fn a_census_can_be_cancelled_and_honours_its_budget() {
     assert!(reports >= 2, "progress was streamed");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_user_without_memory_usage_gets_a_warning_not_a_failure() {
-    let (r, mut con) = seeded(1_000).await;
+/// An ACL user that may read and count keys but not ask MEMORY USAGE.
+async fn auditor_without_memory(con: &mut MultiplexedConnection, user: &str, password: &str) {
+    let pw = format!(">{password}");
     let _: () = redis::cmd("ACL")
         .arg(&[
             "SETUSER",
-            "auditor",
+            user,
             "on",
-            ">auditor-pw",
+            &pw,
             "~*",
             "+@read",
             "+scan",
@@ -244,9 +244,15 @@ async fn a_user_without_memory_usage_gets_a_warning_not_a_failure() {
             "+info",
             "-memory",
         ])
-        .query_async(&mut con)
+        .query_async(con)
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_without_memory_usage_gets_a_warning_not_a_failure() {
+    let (r, mut con) = seeded(1_000).await;
+    auditor_without_memory(&mut con, "auditor", "auditor-pw").await;
     let url = r.url.replacen("redis://", "redis://auditor:auditor-pw@", 1);
     let client = redis::Client::open(url.as_str()).unwrap();
     let mut limited = client.get_multiplexed_async_connection().await.unwrap();
@@ -487,30 +493,9 @@ async fn the_census_own_connection_counts_like_the_general_client() {
     assert_eq!(summary(&own), summary(&client_path));
     assert!(own.total(|n| n.bytes) > 1_000_000);
 
-    let _: () = redis::cmd("ACL")
-        .arg(&[
-            "SETUSER",
-            "wire",
-            "on",
-            ">wire pw%",
-            "~*",
-            "+@read",
-            "+scan",
-            "+type",
-            "+pttl",
-            "+dbsize",
-            "+client|info",
-            "+info",
-            "-memory",
-        ])
-        .query_async(&mut con)
-        .await
-        .unwrap();
-    let url = r
-        .url
-        .replacen("redis://", "redis://wire:%3Ewire%20pw%25@", 1);
-    // The password is `>wire pw%`: `>` is ACL syntax, so the stored one is `wire pw%`.
-    let url = url.replacen("%3Ewire%20pw%25", "wire%20pw%25", 1);
+    auditor_without_memory(&mut con, "wire", "wire pw%").await;
+    // The password `wire pw%`, percent-encoded in the URL.
+    let url = r.url.replacen("redis://", "redis://wire:wire%20pw%25@", 1);
     let limited = oubli::redis::cluster::census_connection(
         &connection(&url, false, false),
         &redis_settings(),
