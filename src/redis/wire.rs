@@ -17,6 +17,9 @@ use tokio::net::TcpStream;
 
 use crate::register::ResolvedConnection;
 
+/// The longest first line of a reply read (status, error, a length).
+const MAX_LINE: u64 = 1 << 20;
+
 /// One reply, as the census needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -201,7 +204,12 @@ impl Wire {
                 bail!("reply nested too deep");
             }
             self.line.clear();
-            let n = self.reader.read_until(b'\n', &mut self.line).await?;
+            // A reply's first line is short; a server that sends a longer
+            // one is not followed into unbounded memory.
+            let n = (&mut self.reader)
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut self.line)
+                .await?;
             if n == 0 {
                 bail!("the server closed the connection");
             }
@@ -313,6 +321,68 @@ mod tests {
         assert_eq!((t.host.as_str(), t.user, t.db), ("::1", None, 0));
         assert!(target("rediss://h/0").is_none());
         assert!(target("redis+unix:///tmp/r.sock").is_none());
+    }
+
+    /// A server that answers whatever it is sent with `reply`.
+    async fn fake(reply: &'static [u8]) -> (Wire, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 64];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(reply).await;
+        });
+        let conn = ResolvedConnection {
+            name: "t".into(),
+            kind: crate::register::ConnectionKind::Redis,
+            url: crate::register::SecretUrl::new(format!("redis://127.0.0.1:{port}/0")),
+            tls: None,
+            cluster: false,
+            read_from_replicas: false,
+            from_command_line: true,
+        };
+        let w = Wire::open(&conn, Duration::from_secs(5), Duration::from_secs(5))
+            .await
+            .unwrap()
+            .unwrap();
+        (w, server)
+    }
+
+    #[tokio::test]
+    async fn replies_of_every_kind_are_read() {
+        let (mut w, _s) = fake(
+            b"+string\r\n:-2\r\n$-1\r\n*2\r\n$1\r\na\r\n:1\r\n-NOPERM no\r\n$3\r\n\x00\r\n\r\n",
+        )
+        .await;
+        w.command(&[b"PING"]);
+        let r = w.exchange(6).await.unwrap();
+        assert_eq!(
+            r,
+            vec![
+                Reply::Status("string".into()),
+                Reply::Int(-2),
+                Reply::Nil,
+                Reply::Array(vec![Reply::Bulk(b"a".to_vec()), Reply::Int(1)]),
+                Reply::Error("NOPERM".into()),
+                Reply::Bulk(b"\x00\r\n".to_vec()),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_broken_or_silent_server_is_an_error_not_a_panic() {
+        let replies: [&'static [u8]; 4] = [
+            b"?what\r\n",
+            b"$abc\r\n",
+            b":1",
+            b"*99999999999999999999\r\n",
+        ];
+        for reply in replies {
+            let (mut w, _s) = fake(reply).await;
+            w.command(&[b"PING"]);
+            assert!(w.exchange(1).await.is_err());
+        }
     }
 
     #[test]
