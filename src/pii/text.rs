@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use regex::{Regex, RegexBuilder};
 
-use super::names::{classify_tokens, is_first_name, negative_tokens, tokens, NameClass};
+use super::names::{
+    classify_tokens, is_first_name, negative_tokens, tokens, LastTokens, NameClass,
+};
 use super::validate::{iban_valid, luhn_valid, nir_valid, siren_valid, siret_valid};
 use super::{Hit, Kind, MIN_CONFIDENCE};
 
@@ -388,9 +390,11 @@ impl TextDetector {
                 conf = 0.45; // 1.2.3.4: likely a version number
             }
             let before = preceding_words(text, start);
-            if before.last().is_some_and(|w| {
-                matches!(w.as_str(), "v" | "version" | "ver" | "release" | "build")
-            }) {
+            let (before, n) = before.words();
+            if before[..n]
+                .last()
+                .is_some_and(|w| matches!(*w, "v" | "version" | "ver" | "release" | "build"))
+            {
                 continue;
             }
             let conf = conf + inline_adjust(text, start, Kind::IpAddress);
@@ -982,32 +986,33 @@ fn intl_phone(s: &str) -> Option<f32> {
     })
 }
 
-/// Up to the last three lowercase words before `at` on the same line.
-fn preceding_words(text: &str, at: usize) -> Vec<String> {
-    let mut from = at.saturating_sub(32);
+/// Up to the last three lowercase words before `at` on the same line (the
+/// last [`tokens`] of at most 32 bytes), without allocating.
+fn preceding_words(text: &str, at: usize) -> LastTokens {
+    let mut from = at.saturating_sub(LastTokens::MAX_TEXT);
     while !text.is_char_boundary(from) {
         from += 1;
     }
     let window = &text[from..at];
     let window = window.rsplit('\n').next().unwrap_or(window);
-    let t = tokens(window);
-    let skip = t.len().saturating_sub(3);
-    t.into_iter().skip(skip).collect()
+    LastTokens::of(window)
 }
 
 /// Confidence change from the words just before a hit ("Tél : …",
 /// "SIRET …", "commande n° …").
 fn inline_adjust(text: &str, at: usize, kind: Kind) -> f32 {
     let words = preceding_words(text, at);
+    let (words, n) = words.words();
+    let words = &words[..n];
     let Some(last) = words.last() else {
         return 0.0;
     };
-    let positive = classify_tokens(std::slice::from_ref(last)).or_else(|| classify_tokens(&words));
+    let positive = classify_tokens(std::slice::from_ref(last)).or_else(|| classify_tokens(words));
     if positive.is_some_and(|c| c.kind == kind) {
         return 0.15;
     }
     // "commande n° …", "order id …": unless a word names the kind.
-    if weak_kind(kind) && positive.is_none() && negative_tokens(&words) {
+    if weak_kind(kind) && positive.is_none() && negative_tokens(words) {
         return -0.35;
     }
     0.0
