@@ -152,7 +152,8 @@ impl TextDetector {
         {
             self.dates(text, ctx_class, &mut hits);
         }
-        if shape.colons >= 2 && ipv6_candidate(bytes) {
+        // `ipv6_candidate` implies two colons.
+        if ipv6_candidate(bytes) {
             self.ipv6s(text, &mut hits);
         }
         self.secrets(text, &mut hits);
@@ -700,98 +701,152 @@ struct Shape {
     /// A run with ≥ 6 digits and 2 separators (a date).
     dated: bool,
     at: bool,
-    colons: usize,
     /// Words starting with a capital (or a non-ASCII letter): names need 2.
     caps: usize,
 }
 
+/// A separator inside a run of digits (see [`Shape::max_digits`]).
+fn run_separator(c: u8) -> bool {
+    matches!(c, b' ' | b'-' | b'/' | b'(' | b')' | b'+' | b'.')
+}
+
+/// A capital starting a word or an IBAN: an ASCII capital or a non-ASCII
+/// lead byte.
+fn capital_byte(c: u8) -> bool {
+    c.is_ascii_uppercase() || c >= 0xC3
+}
+
+/// The first position from `i` whose byte satisfies `wanted`, or `b.len()`.
+/// A few bytes one at a time (dense text), then sixteen at a time: the
+/// check of a whole block compiles to vector code.
+fn skip_until(b: &[u8], mut i: usize, wanted: impl Fn(u8) -> bool) -> usize {
+    for _ in 0..4 {
+        match b.get(i) {
+            Some(&c) if !wanted(c) => i += 1,
+            _ => return i,
+        }
+    }
+    while let Some(block) = b.get(i..i + 16) {
+        if block.iter().fold(false, |any, &c| any | wanted(c)) {
+            break;
+        }
+        i += 16;
+    }
+    while let Some(&c) = b.get(i) {
+        if wanted(c) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 impl Shape {
+    /// Two passes that skip what they need not see: runs of digits and
+    /// separators decide the digit flags, capitals the others.
     fn of(b: &[u8]) -> Shape {
-        let mut s = Shape::default();
-        let (mut digits, mut dots, mut contig, mut seps) = (0usize, 0usize, 0usize, 0usize);
-        let close = |s: &mut Shape, digits: usize, dots: usize, seps: usize| {
-            s.max_digits = s.max_digits.max(digits);
-            if dots >= 3 && digits >= 4 {
-                s.dotted = true;
-            }
-            if digits >= 6 && seps >= 2 {
-                s.dated = true;
-            }
+        let mut s = Shape {
+            at: memchr::memchr(b'@', b).is_some(),
+            ..Shape::default()
         };
-        for (i, &c) in b.iter().enumerate() {
-            // Fast path: lowercase letters (most of any text) only end a run.
-            if c.is_ascii_lowercase() {
-                if digits > 0 {
-                    close(&mut s, digits, dots, seps);
-                    digits = 0;
-                }
-                dots = 0;
-                contig = 0;
-                seps = 0;
+        s.digit_runs(b);
+        s.capitals(b);
+        s
+    }
+
+    fn digit_runs(&mut self, b: &[u8]) {
+        let mut i = 0;
+        loop {
+            i = skip_until(b, i, |c| c.is_ascii_digit());
+            if i >= b.len() {
+                break;
+            }
+            // Fewer than four digits, and the run ends with them: no flag
+            // can change (the most common case, in hex and counters).
+            let mut e = i + 1;
+            while b.get(e).is_some_and(u8::is_ascii_digit) {
+                e += 1;
+            }
+            let run_goes_on = b.get(e).is_some_and(|&c| {
+                run_separator(c) || (matches!(c, b'A' | b'B') && b[e - 1] == b'2')
+            });
+            if e - i < 4 && !run_goes_on {
+                i = e;
                 continue;
             }
+            i = self.run(b, i);
+        }
+    }
+
+    /// Capitalised words and IBAN heads, outside runs of digits.
+    fn capitals(&mut self, b: &[u8]) {
+        let mut i = 0;
+        loop {
+            i = skip_until(b, i, capital_byte);
+            let Some(&c) = b.get(i) else { break };
+            // An `A` or `B` after a `2` is part of a run (Corsican NIRs).
+            let in_run = matches!(c, b'A' | b'B') && i > 0 && b[i - 1] == b'2';
+            if !in_run {
+                if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80) {
+                    self.caps += 1;
+                }
+                if c.is_ascii_uppercase()
+                    && i + 3 < b.len()
+                    && b[i + 1].is_ascii_uppercase()
+                    && b[i + 2].is_ascii_digit()
+                    && b[i + 3].is_ascii_digit()
+                {
+                    self.iban_head = true;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// The run through the digit at `i`: the separators just before it,
+    /// then digits, separators, and `A`/`B` after a `2`, up to any other
+    /// byte (whose position is returned).
+    fn run(&mut self, b: &[u8], i: usize) -> usize {
+        let mut j = i;
+        while j > 0 && run_separator(b[j - 1]) {
+            j -= 1;
+        }
+        let (mut digits, mut dots, mut contig, mut seps) = (0usize, 0usize, 0usize, 0usize);
+        while let Some(&c) = b.get(j) {
             match c {
                 b'0'..=b'9' => {
                     digits += 1;
                     contig += 1;
-                    continue;
                 }
                 b' ' | b'-' | b'/' | b'(' | b')' | b'+' | b'.' => {
-                    if contig == 5 && c == b' ' {
-                        s.postcode = true;
-                    }
-                    if contig > 0 && c == b' ' {
-                        s.digit_space = true;
+                    if c == b' ' && contig > 0 {
+                        self.digit_space = true;
+                        if contig == 5 {
+                            self.postcode = true;
+                        }
                     }
                     if c == b'.' {
                         dots += 1;
                     }
                     seps += 1;
                     contig = 0;
-                    continue;
                 }
-                b'A' | b'B' if i > 0 && b[i - 1] == b'2' => {
-                    contig = 0;
-                    continue;
-                }
-                b':' => s.colons += 1,
-                b'@' => s.at = true,
-                b'A'..=b'Z' | 0xC3..=0xFF
-                    if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80) =>
-                {
-                    s.caps += 1;
-                    if c.is_ascii_uppercase()
-                        && i + 3 < b.len()
-                        && b[i + 1].is_ascii_uppercase()
-                        && b[i + 2].is_ascii_digit()
-                        && b[i + 3].is_ascii_digit()
-                    {
-                        s.iban_head = true;
-                    }
-                }
-                b'A'..=b'Z'
-                    if i + 3 < b.len()
-                        && b[i + 1].is_ascii_uppercase()
-                        && b[i + 2].is_ascii_digit()
-                        && b[i + 3].is_ascii_digit() =>
-                {
-                    s.iban_head = true
-                }
-                _ => {}
+                b'A' | b'B' if j > 0 && b[j - 1] == b'2' => contig = 0,
+                _ => break,
             }
-            if digits > 0 {
-                close(&mut s, digits, dots, seps);
-            }
-            digits = 0;
-            dots = 0;
-            contig = 0;
-            seps = 0;
+            j += 1;
         }
-        if contig == 5 {
-            s.postcode = true;
+        if j == b.len() && contig == 5 {
+            self.postcode = true;
         }
-        close(&mut s, digits, dots, seps);
-        s
+        self.max_digits = self.max_digits.max(digits);
+        if dots >= 3 && digits >= 4 {
+            self.dotted = true;
+        }
+        if digits >= 6 && seps >= 2 {
+            self.dated = true;
+        }
+        j
     }
 }
 
