@@ -992,17 +992,28 @@ impl Shape {
             return;
         }
         let len = e - s;
-        let next = b.get(e).copied();
-        if len <= 4 && address_head(b, e) {
-            self.address_at.push(s);
-        }
-        if matches!(len, 5 | 6) && next == Some(b' ') {
-            self.postcode_at.push(s);
-        }
-        if (len == 4 && next == Some(b'-'))
-            || (len <= 2 && matches!(next, Some(b'/' | b'.' | b'-')))
-        {
-            self.date_at.push(s);
+        match b.get(e) {
+            Some(b' ') => {
+                if len <= 4 && address_head(b, e) {
+                    self.address_at.push(s);
+                }
+                // `[ ]+[A-ZÀ-Ý]` follows a postcode.
+                if matches!(len, 5 | 6) {
+                    let after = b[e..].iter().find(|c| **c != b' ');
+                    if after.is_some_and(|c| c.is_ascii_uppercase() || *c >= 0x80) {
+                        self.postcode_at.push(s);
+                    }
+                }
+            }
+            // A comma or an address suffix ("bis", "ter", "quater", A–D).
+            Some(b',' | b'b' | b't' | b'q' | b'A'..=b'D' | b'a'..=b'd')
+                if len <= 4 && address_head(b, e) =>
+            {
+                self.address_at.push(s);
+            }
+            Some(b'-') if len == 4 || len <= 2 => self.date_at.push(s),
+            Some(b'/' | b'.') if len <= 2 => self.date_at.push(s),
+            _ => {}
         }
     }
 }
@@ -1024,18 +1035,65 @@ fn word_start(b: &[u8], i: usize) -> bool {
     i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')
 }
 
-/// What must follow the number of an address (at `e`): a space or a comma,
-/// or letters ("bis", "ter", "quater", "A"–"D") and then one of those.
+/// What must follow the number of an address (at `e`), from the pattern:
+/// `(?:[ ]?(?:bis|ter|quater|[A-Da-d])\b)?,?[ ]+` and a street type.
 fn address_head(b: &[u8], e: usize) -> bool {
-    let letters = b
-        .get(e..)
-        .unwrap_or_default()
-        .iter()
-        .take(7)
-        .take_while(|c| c.is_ascii_alphabetic())
-        .count();
-    letters <= 6 && matches!(b.get(e + letters), Some(b' ' | b','))
+    let rest = b.get(e..).unwrap_or_default();
+    // Without the suffix, then with each way it can be written.
+    if spaces_then_street(rest) {
+        return true;
+    }
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    [
+        "bis", "ter", "quater", "A", "B", "C", "D", "a", "b", "c", "d",
+    ]
+    .iter()
+    .any(|suffix| {
+        rest.strip_prefix(suffix.as_bytes()).is_some_and(|after| {
+            !after
+                .first()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                && spaces_then_street(after)
+        })
+    })
 }
+
+/// `,?[ ]+` and what can start a street type (case-insensitive): its
+/// first two letters, or a non-ASCII byte (which may fold to a letter).
+fn spaces_then_street(b: &[u8]) -> bool {
+    let b = b.strip_prefix(b",").unwrap_or(b);
+    let spaces = b.iter().take_while(|c| **c == b' ').count();
+    if spaces == 0 {
+        return false;
+    }
+    match b.get(spaces..spaces + 2) {
+        Some(&[x, y]) if x.is_ascii() && y.is_ascii() => {
+            let letter = |c: u8| c.is_ascii_alphabetic().then(|| (c | 0x20) - b'a');
+            match (letter(x), letter(y)) {
+                (Some(x), Some(y)) => STREET_BIGRAMS[usize::from(x)] & (1 << y) != 0,
+                _ => false,
+            }
+        }
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// For each letter, the letters that follow it at the start of one of
+/// `STREET_TYPES` (bit 0: `a`), lowercase ASCII.
+const STREET_BIGRAMS: [u32; 26] = {
+    let t = STREET_TYPES.as_bytes();
+    let mut out = [0u32; 26];
+    let mut i = 0;
+    while i + 1 < t.len() {
+        let (x, y) = (t[i], t[i + 1]);
+        if (i == 0 || t[i - 1] == b'|') && x.is_ascii_lowercase() && y.is_ascii_lowercase() {
+            out[(x - b'a') as usize] |= 1 << (y - b'a');
+        }
+        i += 1;
+    }
+    out
+};
 
 fn truncate(text: &str, max: usize) -> &str {
     if text.len() <= max {
