@@ -31,6 +31,14 @@ pub fn is_first_name(word: &str) -> bool {
     if word.len() < 2 || word.len() > 24 {
         return false;
     }
+    if word.is_ascii() {
+        // The same lowercase, without allocating (key segments, words).
+        let mut buf = [0u8; 24];
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        return std::str::from_utf8(lower).is_ok_and(|w| FIRST_NAMES.contains(w));
+    }
     FIRST_NAMES.contains(&word.to_lowercase())
 }
 

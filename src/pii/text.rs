@@ -32,6 +32,8 @@ pub(crate) struct TextDetector {
     /// Tried, anchored, where a match can start (see `ipv6s`).
     ipv6: meta::Regex,
     secret: Regex,
+    /// The length of `secret`'s shortest match.
+    secret_min_len: usize,
     /// Tried, anchored, after short runs of digits (see `addresses`).
     address: meta::Regex,
     /// Tried, anchored, at five or six digits and a space.
@@ -107,6 +109,27 @@ const NUMERIC_AT: &str = r"^[0-9]{2,}(?:[ \-][0-9]{2,}){0,5}(?-u:\b)";
 /// A word of a street or city name: no separators of structured text.
 const WORD: &str = r#"[^\s,;:"{}\[\]()<>|=&/\\]"#;
 
+/// Password hashes, API tokens, bearer tokens, JWTs.
+const SECRET: &str = concat!(
+    r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}",
+    r"|\$argon2(?:id|i|d)\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+",
+    r"|pbkdf2_sha(?:1|256|512)\$[0-9]+\$[A-Za-z0-9./+]+\$[A-Za-z0-9+/=]+",
+    r"|\$pbkdf2(?:-sha(?:1|256|512))?\$[0-9]+\$[A-Za-z0-9./+]+\$[A-Za-z0-9./+=]+",
+    r"|\$[56]\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}",
+    r"|\$scrypt\$[^\s$]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+",
+    r"|(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_\-]{20,}|xox[abpros]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|sk-(?:proj-)?[A-Za-z0-9_\-]{32,}|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}|npm_[A-Za-z0-9]{36})",
+    r"|(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*",
+    r"|(?-u:\b)(?:Bearer|bearer|BEARER|Token|token)[ ]+[A-Za-z0-9\-._~+/]{16,}=*",
+);
+
+/// The length in bytes of the shortest text `pattern` can match.
+fn min_len(pattern: &str) -> usize {
+    regex_automata::util::syntax::parse(pattern)
+        .ok()
+        .and_then(|hir| hir.properties().minimum_len())
+        .unwrap_or(0)
+}
+
 impl TextDetector {
     pub(crate) fn new() -> TextDetector {
         let address = format!(
@@ -130,17 +153,8 @@ impl TextDetector {
             ipv6: meta_re(
                 r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]*(?:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})?",
             ),
-            secret: re(concat!(
-                r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}",
-                r"|\$argon2(?:id|i|d)\$v=[0-9]+\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+",
-                r"|pbkdf2_sha(?:1|256|512)\$[0-9]+\$[A-Za-z0-9./+]+\$[A-Za-z0-9+/=]+",
-                r"|\$pbkdf2(?:-sha(?:1|256|512))?\$[0-9]+\$[A-Za-z0-9./+]+\$[A-Za-z0-9./+=]+",
-                r"|\$[56]\$(?:rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}",
-                r"|\$scrypt\$[^\s$]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+",
-                r"|(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_\-]{20,}|xox[abpros]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|sk-(?:proj-)?[A-Za-z0-9_\-]{32,}|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}|npm_[A-Za-z0-9]{36})",
-                r"|(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*",
-                r"|(?-u:\b)(?:Bearer|bearer|BEARER|Token|token)[ ]+[A-Za-z0-9\-._~+/]{16,}=*",
-            )),
+            secret: re(SECRET),
+            secret_min_len: min_len(SECRET),
             address: meta_re(&address),
             postcode_city: meta_re(
                 r"(?-u:\b)(?:0[1-9]|[1-8][0-9]|9[0-5]|97[1-6]|98[0-9])[0-9]{3}[ ]+[A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+(?:[ ][A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+){0,3}(?:[ ]+(?i:cedex)(?:[ ]+[0-9]{1,2})?)?",
@@ -200,8 +214,14 @@ impl TextDetector {
         if shape.dated {
             self.dates(text, &shape.date_at, ctx_class, &mut hits);
         }
-        self.ipv6s(text, &mut hits);
-        self.secrets(text, &mut hits);
+        // Every IPv6 match holds two colons.
+        if let Some(colon) = memchr::memchr(b':', bytes) {
+            self.ipv6s(text, colon, &mut hits);
+        }
+        // Short texts (key segments, most field values) hold no secret.
+        if text.len() >= self.secret_min_len {
+            self.secrets(text, &mut hits);
+        }
         if shape.caps >= 2 {
             self.persons(text, &mut hits);
         }
@@ -460,9 +480,10 @@ impl TextDetector {
         }
     }
 
-    fn ipv6s(&self, text: &str, hits: &mut Vec<Hit>) {
+    /// IPv6 addresses, when the first colon is at `colon`.
+    fn ipv6s(&self, text: &str, colon: usize, hits: &mut Vec<Hit>) {
         let b = text.as_bytes();
-        for m in self.ipv6_matches(text) {
+        for m in self.ipv6_matches(text, colon) {
             let (start, mut end) = (m.start, m.end);
             // A trailing single ':' is a separator ("…::1: error").
             while end > start + 2 && b[end - 1] == b':' && b[end - 2] != b':' {
@@ -562,11 +583,13 @@ impl TextDetector {
     /// colon is followed by at most four hex digits and a colon, and it
     /// starts at the hex digits just before that colon (at most four, and
     /// not before the previous match's end), where it is tried, anchored.
-    fn ipv6_matches(&self, text: &str) -> Vec<Range<usize>> {
+    /// `colon` is the text's first colon.
+    fn ipv6_matches(&self, text: &str, colon: usize) -> Vec<Range<usize>> {
         let b = text.as_bytes();
         let mut out: Vec<Range<usize>> = Vec::new();
         let mut last_end = 0;
-        for c in memchr::memchr_iter(b':', b) {
+        let colons = memchr::memchr_iter(b':', b.get(colon + 1..).unwrap_or_default());
+        for c in std::iter::once(colon).chain(colons.map(|c| colon + 1 + c)) {
             if c < last_end || !colon_pair(b, c) {
                 continue;
             }
@@ -1364,6 +1387,13 @@ mod tests {
         let hits = Detector::global().scan_text(t, None);
         let got: Vec<&str> = hits.iter().map(|h| &t[h.span.clone()]).collect();
         assert_eq!(got, ["jane.doe@example.fr", "203.0.113.7"]);
+    }
+
+    #[test]
+    fn shortest_secret() {
+        assert_eq!(min_len("ab[0-9]{3}"), 5);
+        // "$scrypt$" and three one-byte fields.
+        assert_eq!(min_len(SECRET), 13);
     }
 
     #[test]
