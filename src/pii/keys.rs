@@ -34,19 +34,35 @@ pub fn segments(key: &[u8], delimiters: &[u8]) -> Vec<std::ops::Range<usize>> {
     } else {
         delimiters
     };
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, b) in key.iter().enumerate() {
-        if delims.contains(b) {
-            out.push(start..i);
-            start = i + 1;
-        }
-    }
-    out.push(start..key.len());
+    // memchr finds up to three delimiters.
+    let mut out = match *delims {
+        [a] => split_at(key, memchr::memchr_iter(a, key)),
+        [a, b] => split_at(key, memchr::memchr2_iter(a, b, key)),
+        [a, b, c] => split_at(key, memchr::memchr3_iter(a, b, c, key)),
+        _ => split_at(
+            key,
+            key.iter()
+                .enumerate()
+                .filter(|(_, b)| delims.contains(b))
+                .map(|(i, _)| i),
+        ),
+    };
     // An IPv6 address split on ':' is put back together.
     if delims.contains(&b':') {
         merge_ipv6(key, &mut out);
     }
+    out
+}
+
+/// The ranges between the delimiters at `positions` (ascending).
+fn split_at(key: &[u8], positions: impl Iterator<Item = usize>) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in positions {
+        out.push(start..i);
+        start = i + 1;
+    }
+    out.push(start..key.len());
     out
 }
 
@@ -57,8 +73,16 @@ fn merge_ipv6(key: &[u8], segs: &mut Vec<std::ops::Range<usize>>) {
         let first = &key[segs[i].clone()];
         let hexish = |s: &[u8]| s.len() <= 4 && s.iter().all(u8::is_ascii_hexdigit);
         if hexish(first) {
+            // An address holds only hex digits, ':' and '.': no run that
+            // reaches past another byte can parse, so none is tried.
+            let start = segs[i].start;
+            let stop = key[start..]
+                .iter()
+                .position(|b| !(b.is_ascii_hexdigit() || matches!(b, b':' | b'.')))
+                .map_or(key.len(), |p| start + p);
+            let last = segs.iter().rposition(|r| r.end <= stop).unwrap_or(0);
             // Longest run from i that parses as an IPv6 address.
-            for j in (i + 2..segs.len()).rev() {
+            for j in (i + 2..segs.len().min(last + 1)).rev() {
                 let span = segs[i].start..segs[j].end;
                 let Ok(s) = std::str::from_utf8(&key[span.clone()]) else {
                     continue;
@@ -250,9 +274,10 @@ fn is_dotted_name(s: &str) -> bool {
     let Some((given, family)) = s.split_once(['.', '_']) else {
         return false;
     };
-    is_first_name(given.split('-').next().unwrap_or(""))
-        && family.len() >= 2
+    // The cheap tests first.
+    family.len() >= 2
         && family.chars().all(|c| c.is_alphabetic() || c == '-')
+        && is_first_name(given.split('-').next().unwrap_or(""))
 }
 
 /// Random-looking tokens (sessions, API keys): ≥ 20 URL-safe characters

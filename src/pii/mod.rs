@@ -15,8 +15,9 @@
 //! - [`mask`] is the one masking function used on screen and in reports.
 //!
 //! Same input, same output: no randomness, no hash-map iteration order in
-//! results. Every regex is from the `regex` crate (linear time). No value is
-//! ever logged; `Debug` of the types here shows only what a caller put in.
+//! results. Every regex is from the `regex` crate or `regex-automata`, the
+//! engine under it (linear time). No value is ever logged; `Debug` of the
+//! types here shows only what a caller put in.
 
 pub mod keys;
 mod mask;

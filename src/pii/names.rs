@@ -31,35 +31,179 @@ pub fn is_first_name(word: &str) -> bool {
     if word.len() < 2 || word.len() > 24 {
         return false;
     }
+    if word.is_ascii() {
+        // The same lowercase, without allocating (key segments, words).
+        let mut buf = [0u8; 24];
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        return std::str::from_utf8(lower).is_ok_and(|w| FIRST_NAMES.contains(w));
+    }
     FIRST_NAMES.contains(&word.to_lowercase())
 }
 
 /// Splits a name into lowercase ASCII-folded tokens: on anything not
 /// alphanumeric and on camelCase boundaries (`firstName` → `first`, `name`).
 pub(crate) fn tokens(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars().take(128) {
-        if c.is_alphanumeric() {
-            if c.is_uppercase() && prev_lower && !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = c.is_lowercase() || c.is_ascii_digit();
-            for l in c.to_lowercase() {
-                cur.push(fold(l));
-            }
-        } else {
-            prev_lower = false;
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+    struct All {
+        out: Vec<String>,
+        cur: String,
+    }
+    impl TokenSink for All {
+        fn push(&mut self, c: char) {
+            self.cur.push(c);
+        }
+        fn end(&mut self) {
+            if !self.cur.is_empty() {
+                self.out.push(std::mem::take(&mut self.cur));
             }
         }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    let mut all = All {
+        out: Vec::new(),
+        cur: String::new(),
+    };
+    split_tokens(name, &mut all);
+    all.out
+}
+
+/// Where [`split_tokens`] puts the folded characters of each token.
+trait TokenSink {
+    fn push(&mut self, c: char);
+    /// Ends the current token (nothing when it is empty).
+    fn end(&mut self);
+}
+
+/// The one tokenizer behind [`tokens`] and [`LastTokens`].
+fn split_tokens(name: &str, sink: &mut impl TokenSink) {
+    let b = name.as_bytes();
+    let mut prev_lower = false;
+    let mut cur_empty = true;
+    let (mut i, mut chars) = (0, 0);
+    while chars < 128 {
+        let Some(&byte) = b.get(i) else { break };
+        chars += 1;
+        if byte.is_ascii() {
+            // The same tests as below, on ASCII (most names and text).
+            i += 1;
+            if byte.is_ascii_alphanumeric() {
+                if byte.is_ascii_uppercase() && prev_lower && !cur_empty {
+                    sink.end();
+                }
+                prev_lower = byte.is_ascii_lowercase() || byte.is_ascii_digit();
+                sink.push(char::from(byte.to_ascii_lowercase()));
+                cur_empty = false;
+            } else {
+                prev_lower = false;
+                sink.end();
+                cur_empty = true;
+            }
+            continue;
+        }
+        // `i` is on a character boundary: only whole characters are skipped.
+        let Some(c) = name.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        if c.is_alphanumeric() {
+            if c.is_uppercase() && prev_lower && !cur_empty {
+                sink.end();
+            }
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
+            for l in c.to_lowercase() {
+                sink.push(fold(l));
+                cur_empty = false;
+            }
+        } else {
+            prev_lower = false;
+            sink.end();
+            cur_empty = true;
+        }
     }
-    out
+    sink.end();
+}
+
+/// The last three of [`tokens`] of a text of at most [`LastTokens::MAX_TEXT`]
+/// bytes, without allocating (run for every candidate hit).
+pub(crate) struct LastTokens {
+    /// The folded tokens, one after the other: a character of the text
+    /// folds to at most 3 characters of at most 4 bytes.
+    buf: [u8; LastTokens::MAX_TEXT * 12],
+    len: usize,
+    /// Start of the token being read.
+    cur: usize,
+    /// The last three tokens' spans in `buf`, oldest first.
+    spans: [(usize, usize); 3],
+    n: usize,
+}
+
+impl TokenSink for LastTokens {
+    fn push(&mut self, c: char) {
+        // Never more than the bound above; checked all the same.
+        if let Ok(byte) = u8::try_from(c) {
+            if byte.is_ascii() {
+                if let Some(dst) = self.buf.get_mut(self.len) {
+                    *dst = byte;
+                    self.len += 1;
+                }
+                return;
+            }
+        }
+        let end = self.len + c.len_utf8();
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            c.encode_utf8(dst);
+            self.len = end;
+        }
+    }
+    fn end(&mut self) {
+        if self.len == self.cur {
+            return;
+        }
+        let span = (self.cur, self.len);
+        if self.n == 3 {
+            self.spans = [self.spans[1], self.spans[2], span];
+        } else {
+            self.spans[self.n] = span;
+            self.n += 1;
+        }
+        self.cur = self.len;
+    }
+}
+
+impl Default for LastTokens {
+    /// No tokens.
+    fn default() -> LastTokens {
+        LastTokens {
+            buf: [0; LastTokens::MAX_TEXT * 12],
+            len: 0,
+            cur: 0,
+            spans: [(0, 0); 3],
+            n: 0,
+        }
+    }
+}
+
+impl LastTokens {
+    pub(crate) const MAX_TEXT: usize = 32;
+
+    /// The last three tokens of `text`, which must be at most
+    /// [`LastTokens::MAX_TEXT`] bytes long (longer, a token may be cut).
+    pub(crate) fn of(text: &str) -> LastTokens {
+        debug_assert!(text.len() <= LastTokens::MAX_TEXT);
+        let mut t = LastTokens::default();
+        split_tokens(text, &mut t);
+        t
+    }
+
+    /// The kept tokens, oldest first (at most three).
+    pub(crate) fn words(&self) -> ([&str; 3], usize) {
+        let mut out = [""; 3];
+        for (o, &(a, z)) in out.iter_mut().zip(&self.spans[..self.n]) {
+            // Whole characters were written: always valid UTF-8.
+            *o = std::str::from_utf8(&self.buf[a..z]).unwrap_or("");
+        }
+        (out, self.n)
+    }
 }
 
 fn fold(c: char) -> char {
@@ -202,7 +346,7 @@ fn pair_class(a: &str, b: &str) -> Option<(u8, Kind, f32)> {
     })
 }
 
-pub(crate) fn classify_tokens(toks: &[String]) -> Option<NameClass> {
+pub(crate) fn classify_tokens<T: AsRef<str>>(toks: &[T]) -> Option<NameClass> {
     let mut best: Option<(u8, Kind, f32)> = None;
     let mut consider = |c: Option<(u8, Kind, f32)>| {
         if let Some(c) = c {
@@ -212,16 +356,18 @@ pub(crate) fn classify_tokens(toks: &[String]) -> Option<NameClass> {
         }
     };
     for (i, t) in toks.iter().enumerate() {
+        let t = t.as_ref();
+        let next = toks.get(i + 1).map(AsRef::as_ref);
         consider(token_class(t));
-        if let Some(next) = toks.get(i + 1) {
+        if let Some(next) = next {
             consider(pair_class(t, next));
         }
-        if t == "mot" && toks.get(i + 1).is_some_and(|x| x == "de") {
+        if t == "mot" && next == Some("de") {
             consider(Some((0, Kind::Secret, 0.85)));
         }
     }
     let (_, kind, confidence) = best?;
-    if kind == Kind::PersonName && toks.iter().any(|t| NOT_A_PERSON.contains(&t.as_str())) {
+    if kind == Kind::PersonName && toks.iter().any(|t| NOT_A_PERSON.contains(&t.as_ref())) {
         return None;
     }
     Some(NameClass {
@@ -239,10 +385,10 @@ pub(crate) fn is_negative_context(name: &str) -> bool {
     classify_tokens(&toks).is_none() && negative_tokens(&toks)
 }
 
-pub(crate) fn negative_tokens(toks: &[String]) -> bool {
+pub(crate) fn negative_tokens<T: AsRef<str>>(toks: &[T]) -> bool {
     toks.iter().any(|t| {
         matches!(
-            t.as_str(),
+            t.as_ref(),
             "id" | "ids"
                 | "uuid"
                 | "guid"
@@ -338,6 +484,37 @@ mod tests {
         assert!(is_negative_context("version"));
         assert!(!is_negative_context("phone"));
         assert!(!is_negative_context("user_id"));
+    }
+
+    #[test]
+    fn last_tokens_are_the_last_three_tokens() {
+        for s in [
+            "",
+            " ",
+            "Tél : ",
+            "commande n° ",
+            "order_id=",
+            "firstName lastName",
+            "phoneNumber: ",
+            "ÉCOLE Île-de-France",
+            "x\u{130}y İ İİ",
+            "ß straße STRASSE",
+            "a1B2c3D4 e5F6",
+            "\u{1F600}mail\u{1F600}",
+            "n° SIRET",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}\u{130}",
+        ] {
+            assert!(s.len() <= LastTokens::MAX_TEXT, "{s}");
+            let all = tokens(s);
+            let want: Vec<&str> = all[all.len().saturating_sub(3)..]
+                .iter()
+                .map(String::as_str)
+                .collect();
+            let last = LastTokens::of(s);
+            let (got, n) = last.words();
+            assert_eq!(&got[..n], want.as_slice(), "{s}");
+        }
     }
 
     #[test]
