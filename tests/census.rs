@@ -7,29 +7,13 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use oubli::pii::Kind;
 use oubli::redis::census::{self, Census, CensusOptions, SampleOptions};
 use redis::aio::MultiplexedConnection;
 use tokio_util::sync::CancellationToken;
 
-use common::{connection, redis_settings, TestRedis};
-
-const SEVEN_DAYS_MS: i64 = 7 * 86_400_000;
-
-fn options() -> CensusOptions {
-    CensusOptions {
-        scan_count: 500,
-        max_ops_per_sec: 0,
-        pause_above_ops_per_sec: 0,
-        delimiters: b":".to_vec(),
-        retention: Some(Duration::from_millis(SEVEN_DAYS_MS as u64)),
-        memory: true,
-        sample: None,
-        max_namespaces: 5_000,
-    }
-}
+use common::{census_options as options, connection, redis_settings, TestRedis, SEVEN_DAYS_MS};
 
 async fn seeded(keys: usize) -> (TestRedis, MultiplexedConnection) {
     let r = TestRedis::start();

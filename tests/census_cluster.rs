@@ -12,29 +12,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use oubli::pii::Kind;
-use oubli::redis::census::{self, Census, CensusOptions};
+use oubli::redis::census::{self, Census};
 use oubli::redis::cluster::{self, key_slot};
 use oubli::register::ResolvedConnection;
 use redis::aio::MultiplexedConnection;
 use redis::Value;
 use tokio_util::sync::CancellationToken;
 
-use common::{connection, redis_settings as settings, TestCluster, TestRedis};
-
-const SEVEN_DAYS_MS: i64 = 7 * 86_400_000;
-
-fn options() -> CensusOptions {
-    CensusOptions {
-        scan_count: 500,
-        max_ops_per_sec: 0,
-        pause_above_ops_per_sec: 0,
-        delimiters: b":".to_vec(),
-        retention: Some(Duration::from_millis(SEVEN_DAYS_MS as u64)),
-        memory: true,
-        sample: None,
-        max_namespaces: 5_000,
-    }
-}
+use common::{
+    census_options as options, connection, redis_settings as settings, TestCluster, TestRedis,
+    SEVEN_DAYS_MS,
+};
 
 /// The demo keys, seeded on a standalone server, then copied (`DUMP`,
 /// `PTTL`, `RESTORE`) to the primary that owns each key's slot. Returns the

@@ -442,3 +442,21 @@ pub fn connection(
         from_command_line: false,
     }
 }
+
+/// The retention the census tests promise: 7 days.
+pub const SEVEN_DAYS_MS: i64 = 7 * 86_400_000;
+
+/// Census options for tests: batches of 500, no load budget, memory asked,
+/// 7 days of retention, no value sampling.
+pub fn census_options() -> oubli::redis::census::CensusOptions {
+    oubli::redis::census::CensusOptions {
+        scan_count: 500,
+        max_ops_per_sec: 0,
+        pause_above_ops_per_sec: 0,
+        delimiters: b":".to_vec(),
+        retention: Some(Duration::from_millis(SEVEN_DAYS_MS as u64)),
+        memory: true,
+        sample: None,
+        max_namespaces: 5_000,
+    }
+}
