@@ -328,29 +328,15 @@ impl Browser {
         }
     }
 
-    /// Namespaces in the chosen order, filtered.
-    pub fn namespaces(&self) -> Vec<&Namespace> {
+    /// The namespaces the filter keeps, with their index in the census
+    /// shown (the tree orders them).
+    pub fn namespaces(&self) -> Vec<(usize, &Namespace)> {
         let Some(c) = self.shown() else { return vec![] };
-        let mut v: Vec<&Namespace> = c
-            .namespaces
+        c.namespaces
             .iter()
-            .filter(|n| self.filter_parsed.matches(n))
-            .collect();
-        match self.sort {
-            NsSort::Keys => v.sort_by(|a, b| b.keys.cmp(&a.keys).then(a.pattern.cmp(&b.pattern))),
-            NsSort::Memory => {
-                v.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.pattern.cmp(&b.pattern)))
-            }
-            NsSort::NoTtl => {
-                v.sort_by(|a, b| b.no_ttl.cmp(&a.no_ttl).then(a.pattern.cmp(&b.pattern)))
-            }
-            NsSort::Pii => v.sort_by(|a, b| {
-                let score =
-                    |n: &Namespace| (n.has_pii(), n.key_pii.len() + n.value_pii.len(), n.keys);
-                score(b).cmp(&score(a)).then(a.pattern.cmp(&b.pattern))
-            }),
-        }
-        v
+            .enumerate()
+            .filter(|(_, n)| self.filter_parsed.matches(n))
+            .collect()
     }
 
     /// The namespace tree as shown: folders (a shared prefix of several
@@ -399,14 +385,8 @@ impl Browser {
     }
 
     fn build_tree(&self) -> Vec<NsRow> {
-        let Some(c) = self.shown() else {
-            return Vec::new();
-        };
         let mut root = TreeNode::default();
-        for (i, n) in c.namespaces.iter().enumerate() {
-            if !self.filter_parsed.matches(n) {
-                continue;
-            }
+        for (i, n) in self.namespaces() {
             let mut node = &mut root;
             for token in split_after(&n.pattern, &self.delimiters) {
                 node = node.children.entry(token).or_default();
