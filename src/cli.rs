@@ -563,7 +563,6 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
         return fail("no Redis connection (add one to the register or pass --redis URL)");
     };
     let s = &loaded.register.redis;
-    let glob = crate::redis::values::pattern_glob(namespace);
     let token = tokio_util::sync::CancellationToken::new();
     let ctrl_c = token.clone();
     tokio::spawn(async move {
@@ -572,7 +571,8 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
         }
     });
     let result = async {
-        let keyspace = crate::redis::keyspace::Keyspace::open(conn, s).await?;
+        use crate::redis::keyspace::{Keyspace, NsChange};
+        let keyspace = Keyspace::open(conn, s).await?;
         let report = match cmd {
             RedisCmd::Expire(a) => {
                 let ttl = match a.ttl.parse::<crate::register::Retention>() {
@@ -585,11 +585,9 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
                     actions::TtlScope::NoTtl
                 };
                 keyspace
-                    .expire_namespace(
-                        &glob,
+                    .change_namespace(
+                        NsChange::Expire { ttl, scope },
                         namespace,
-                        ttl,
-                        scope,
                         s.scan_count,
                         s.max_ops_per_sec,
                         &token,
@@ -599,8 +597,8 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
             }
             RedisCmd::Unlink(_) => {
                 keyspace
-                    .unlink_namespace(
-                        &glob,
+                    .change_namespace(
+                        NsChange::Unlink,
                         namespace,
                         s.scan_count,
                         s.max_ops_per_sec,

@@ -307,7 +307,7 @@ async fn cluster_keys(c: &TestCluster) -> Vec<(Vec<u8>, i64)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_browser_lists_reads_and_changes_keys_on_every_primary() {
     use oubli::redis::actions::TtlScope;
-    use oubli::redis::keyspace::Keyspace;
+    use oubli::redis::keyspace::{Keyspace, NsChange};
     use oubli::redis::values::ReadLimits;
 
     let c = TestCluster::start(3, 0);
@@ -370,17 +370,18 @@ async fn the_browser_lists_reads_and_changes_keys_on_every_primary() {
     assert!(otp > 10 && no_ttl_sessions > 10);
     let token = CancellationToken::new();
     let r = ks
-        .unlink_namespace(b"otp:*", "otp:{phone}", 500, 0, &token, |_| {})
+        .change_namespace(NsChange::Unlink, "otp:{phone}", 500, 0, &token, |_| {})
         .await
         .unwrap();
     assert!(r.complete);
     assert_eq!(r.changed, otp);
     let r = ks
-        .expire_namespace(
-            b"app:production:user_session_domain:*",
+        .change_namespace(
+            NsChange::Expire {
+                ttl: Duration::from_secs(3_600),
+                scope: TtlScope::NoTtl,
+            },
             "app:production:user_session_domain:{email}",
-            Duration::from_secs(3_600),
-            TtlScope::NoTtl,
             500,
             0,
             &token,

@@ -160,93 +160,54 @@ impl Keyspace {
         actions::unlink_key(&mut self.con_for(key), key).await
     }
 
-    /// [`actions::expire_namespace`] on every server, one after the other,
-    /// with one report summed over them.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn expire_namespace(
+    /// Change every key of the namespace `pattern` (its glob, as
+    /// [`values::pattern_glob`] gives it) on every server, one after the
+    /// other, with one report summed over them.
+    pub async fn change_namespace(
         &self,
-        glob: &[u8],
-        pattern: &str,
-        ttl: std::time::Duration,
-        scope: TtlScope,
-        scan_count: u32,
-        max_ops_per_sec: u32,
-        cancel: &CancellationToken,
-        progress: impl FnMut(Step),
-    ) -> redis::RedisResult<Report> {
-        let walk = Walk {
-            glob,
-            pattern,
-            scan_count,
-            max_ops_per_sec,
-            cancel,
-        };
-        self.change(Change::Expire { ttl, scope }, walk, progress)
-            .await
-    }
-
-    /// [`actions::unlink_namespace`] on every server, one after the other.
-    pub async fn unlink_namespace(
-        &self,
-        glob: &[u8],
+        change: NsChange,
         pattern: &str,
         scan_count: u32,
         max_ops_per_sec: u32,
         cancel: &CancellationToken,
-        progress: impl FnMut(Step),
-    ) -> redis::RedisResult<Report> {
-        let walk = Walk {
-            glob,
-            pattern,
-            scan_count,
-            max_ops_per_sec,
-            cancel,
-        };
-        self.change(Change::Unlink, walk, progress).await
-    }
-
-    /// One change of a namespace, on every server in turn.
-    async fn change(
-        &self,
-        change: Change,
-        w: Walk<'_>,
         mut progress: impl FnMut(Step),
     ) -> redis::RedisResult<Report> {
+        let glob = values::pattern_glob(pattern);
         let mut total: Option<Report> = None;
         for n in &self.nodes {
             let done = total.clone().unwrap_or_default();
             let con = &mut n.con.clone();
             let step = |s| progress(offset(&done, s));
             let r = match change {
-                Change::Expire { ttl, scope } => {
+                NsChange::Expire { ttl, scope } => {
                     actions::expire_namespace(
                         con,
-                        w.glob,
-                        w.pattern,
+                        &glob,
+                        pattern,
                         ttl,
                         scope,
-                        w.scan_count,
-                        w.max_ops_per_sec,
-                        w.cancel,
+                        scan_count,
+                        max_ops_per_sec,
+                        cancel,
                         step,
                     )
                     .await?
                 }
-                Change::Unlink => {
+                NsChange::Unlink => {
                     actions::unlink_namespace(
                         con,
-                        w.glob,
-                        w.pattern,
-                        w.scan_count,
-                        w.max_ops_per_sec,
-                        w.cancel,
+                        &glob,
+                        pattern,
+                        scan_count,
+                        max_ops_per_sec,
+                        cancel,
                         step,
                     )
                     .await?
                 }
             };
             total = Some(add(total, r));
-            if w.cancel.is_cancelled() {
+            if cancel.is_cancelled() {
                 break;
             }
         }
@@ -255,22 +216,15 @@ impl Keyspace {
 }
 
 /// What a namespace change does on each server.
-#[derive(Clone, Copy)]
-enum Change {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NsChange {
+    /// [`actions::expire_namespace`].
     Expire {
         ttl: std::time::Duration,
         scope: TtlScope,
     },
+    /// [`actions::unlink_namespace`].
     Unlink,
-}
-
-/// Which keys a namespace change walks, and how fast.
-struct Walk<'a> {
-    glob: &'a [u8],
-    pattern: &'a str,
-    scan_count: u32,
-    max_ops_per_sec: u32,
-    cancel: &'a CancellationToken,
 }
 
 /// A node's progress, counted after what the previous nodes did.

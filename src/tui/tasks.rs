@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use crate::redis::keyspace::Keyspace;
+use crate::redis::keyspace::{Keyspace, NsChange};
 
 use super::state::{BgMsg, Probe};
 use crate::register::{ConnectionKind, Loaded};
@@ -323,24 +323,24 @@ impl BrowserTasks {
                 let (scan, budget) = (settings.scan_count, settings.max_ops_per_sec);
                 let report = match &r {
                     Remediation::ExpireNamespace { pattern, ttl_secs } => {
-                        let glob = crate::redis::values::pattern_glob(pattern);
+                        let change = NsChange::Expire {
+                            ttl: Duration::from_secs(*ttl_secs),
+                            scope: actions::TtlScope::NoTtlOrLonger,
+                        };
                         keyspace
-                            .expire_namespace(
-                                &glob,
+                            .change_namespace(change, pattern, scan, budget, &token, |_| {})
+                            .await?
+                    }
+                    Remediation::UnlinkNamespace { pattern } => {
+                        keyspace
+                            .change_namespace(
+                                NsChange::Unlink,
                                 pattern,
-                                Duration::from_secs(*ttl_secs),
-                                actions::TtlScope::NoTtlOrLonger,
                                 scan,
                                 budget,
                                 &token,
                                 |_| {},
                             )
-                            .await?
-                    }
-                    Remediation::UnlinkNamespace { pattern } => {
-                        let glob = crate::redis::values::pattern_glob(pattern);
-                        keyspace
-                            .unlink_namespace(&glob, pattern, scan, budget, &token, |_| {})
                             .await?
                     }
                     Remediation::UnlinkKey { key, pattern } => {
