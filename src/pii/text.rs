@@ -36,10 +36,8 @@ pub(crate) struct TextDetector {
     secret_min_len: usize,
     /// Tried, anchored, after short runs of digits (see `addresses`).
     address: meta::Regex,
-    /// Tried, anchored, at five or six digits and a space.
+    /// Tried, anchored, at five digits and a space.
     postcode_city: meta::Regex,
-    /// Required for `address` matches to count: a street-type word.
-    street: Regex,
     /// Searched only within runs of digits and separators.
     date: meta::Regex,
     person: Regex,
@@ -157,9 +155,8 @@ impl TextDetector {
             secret_min_len: min_len(SECRET),
             address: meta_re(&address),
             postcode_city: meta_re(
-                r"(?-u:\b)(?:0[1-9]|[1-8][0-9]|9[0-5]|97[1-6]|98[0-9])[0-9]{3}[ ]+[A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+(?:[ ][A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+){0,3}(?:[ ]+(?i:cedex)(?:[ ]+[0-9]{1,2})?)?",
+                r"(?-u:\b)(?:(?:0[1-9]|[1-8][0-9]|9[0-5])[0-9]{3}|97[1-8][0-9]{2}|98[0-9]{3})[ ]+[A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+(?:[ ][A-ZÀ-Ý][A-Za-zÀ-ÿ'’\-]+){0,3}(?:[ ]+(?i:cedex)(?:[ ]+[0-9]{1,2})?)?",
             ),
-            street: re(&format!(r"(?i:(?-u:\b)(?:{STREET_TYPES})(?-u:\b))")),
             date: meta_re(
                 r"(?-u:\b)(?:(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:19|20)[0-9]{2})(?-u:\b)",
             ),
@@ -205,7 +202,7 @@ impl TextDetector {
         if let Some(dotted) = shape.dotted_runs.span() {
             self.ipv4s(text, dotted, &mut hits);
         }
-        if shape.digit_space {
+        if !shape.address_at.is_empty() {
             self.addresses(text, &shape.address_at, &mut hits);
         }
         if shape.postcode {
@@ -532,14 +529,11 @@ impl TextDetector {
 
     /// The matches of `address`, left to right, as `find_iter` gives them,
     /// tried (anchored) only where one can start (`starts`, ascending: see
-    /// `Shape::stretch`). They count only if a street-type word occurs in
-    /// the text (checked only when there is a match).
+    /// `Shape::stretch`). The pattern holds the street type and the spaces
+    /// after it, so a type ending in a non-ASCII letter ("cité", "allée")
+    /// needs no word boundary.
     fn addresses(&self, text: &str, starts: &[usize], hits: &mut Vec<Hit>) {
-        let found = matches_at(&self.address, text, starts);
-        if found.is_empty() || !self.street.is_match(text) {
-            return;
-        }
-        for m in found {
+        for m in matches_at(&self.address, text, starts) {
             let s = &text[m.clone()];
             let end = m.start + s.trim_end_matches([' ', ',', '.', '-']).len();
             // "3 pl" or "12 st" with no real name after: too weak.
@@ -809,14 +803,12 @@ fn resolve(mut hits: Vec<Hit>) -> Vec<Hit> {
 #[derive(Default)]
 struct Shape {
     /// The most digits in one run of digits and separators (` .-/()+`,
-    /// and `A`/`B` after a `2` for Corsican NIRs).
+    /// and `A`/`B` after a `2`, either case, for Corsican NIRs).
     max_digits: usize,
     /// Five contiguous digits then a space (postcode + city).
     postcode: bool,
     /// Two capitals then two digits (IBAN).
     iban_head: bool,
-    /// A digit followed by a space (street number).
-    digit_space: bool,
     at: bool,
     /// Words starting with a capital (or a non-ASCII letter): names need 2.
     caps: usize,
@@ -827,7 +819,7 @@ struct Shape {
     /// A run with ≥ 6 digits and 2 separators (a date).
     dated: bool,
     /// Where an address (one to four digits, then a space, a comma or a
-    /// suffix), a postcode (five or six digits and a space) and a date (four
+    /// suffix), a postcode (five digits and a space) and a date (four
     /// digits and a dash, or one or two and a separator) can start: runs
     /// of digits after a non-word byte, in order.
     address_at: Vec<usize>,
@@ -852,6 +844,12 @@ impl Runs {
 /// A separator inside a run of digits (see [`Shape::max_digits`]).
 fn run_separator(c: u8) -> bool {
     matches!(c, b' ' | b'-' | b'/' | b'(' | b')' | b'+' | b'.')
+}
+
+/// The letter of a Corsican department (2A, 2B) inside a NIR, in either
+/// case.
+fn corsica(c: u8) -> bool {
+    matches!(c, b'A' | b'B' | b'a' | b'b')
 }
 
 /// A capital starting a word or an IBAN: an ASCII capital or a non-ASCII
@@ -911,9 +909,9 @@ impl Shape {
             while b.get(e).is_some_and(u8::is_ascii_digit) {
                 e += 1;
             }
-            let run_goes_on = b.get(e).is_some_and(|&c| {
-                run_separator(c) || (matches!(c, b'A' | b'B') && b[e - 1] == b'2')
-            });
+            let run_goes_on = b
+                .get(e)
+                .is_some_and(|&c| run_separator(c) || (corsica(c) && b[e - 1] == b'2'));
             if e - i < 4 && !run_goes_on {
                 self.stretch(b, i, e);
                 i = e;
@@ -949,7 +947,7 @@ impl Shape {
     }
 
     /// The run through the digit at `i`: the separators just before it,
-    /// then digits, separators, and `A`/`B` after a `2`, up to any other
+    /// then digits, separators, and `A`/`B` (either case) after a `2`, up to any other
     /// byte (whose position is returned).
     fn run(&mut self, b: &[u8], i: usize) -> usize {
         let mut j = i;
@@ -970,11 +968,8 @@ impl Shape {
             }
             match c {
                 b' ' | b'-' | b'/' | b'(' | b')' | b'+' | b'.' => {
-                    if c == b' ' && contig > 0 {
-                        self.digit_space = true;
-                        if contig == 5 {
-                            self.postcode = true;
-                        }
+                    if c == b' ' && contig == 5 {
+                        self.postcode = true;
                     }
                     if c == b'.' {
                         dots += 1;
@@ -982,7 +977,7 @@ impl Shape {
                     seps += 1;
                     contig = 0;
                 }
-                b'A' | b'B' if j > 0 && b[j - 1] == b'2' => contig = 0,
+                c if corsica(c) && j > 0 && b[j - 1] == b'2' => contig = 0,
                 _ => break,
             }
             j += 1;
@@ -1021,7 +1016,7 @@ impl Shape {
                     self.address_at.push(s);
                 }
                 // `[ ]+[A-ZÀ-Ý]` follows a postcode.
-                if matches!(len, 5 | 6) {
+                if len == 5 {
                     let after = b[e..].iter().find(|c| **c != b' ');
                     if after.is_some_and(|c| c.is_ascii_uppercase() || *c >= 0x80) {
                         self.postcode_at.push(s);
@@ -1387,6 +1382,47 @@ mod tests {
         let hits = Detector::global().scan_text(t, None);
         let got: Vec<&str> = hits.iter().map(|h| &t[h.span.clone()]).collect();
         assert_eq!(got, ["jane.doe@example.fr", "203.0.113.7"]);
+    }
+
+    /// Forms that real French addresses and NIRs take and that a pre-scan
+    /// gate once skipped.
+    #[test]
+    fn french_forms() {
+        let texts = |t: &str| -> Vec<String> {
+            Detector::global()
+                .scan_text(t, None)
+                .into_iter()
+                .map(|h| format!("{:?} {}", h.kind, &t[h.span]))
+                .collect()
+        };
+        // Overseas postcodes have five digits, like the others.
+        assert_eq!(
+            texts("livraison 97400 Saint-Denis"),
+            ["PostalAddress 97400 Saint-Denis"]
+        );
+        assert_eq!(
+            texts("livraison 97190 Le Gosier"),
+            ["PostalAddress 97190 Le Gosier"]
+        );
+        assert_eq!(texts("commande 974001 expédiée"), Vec::<String>::new());
+        // A comma or a suffix right after the number.
+        assert_eq!(
+            texts("au 12, rue des Lilas"),
+            ["PostalAddress 12, rue des Lilas"]
+        );
+        assert_eq!(
+            texts("au 12bis rue des Lilas"),
+            ["PostalAddress 12bis rue des Lilas"]
+        );
+        assert_eq!(texts("au 4 cité Fleurie"), ["PostalAddress 4 cité Fleurie"]);
+        assert_eq!(
+            texts("au 7 allée des Roses"),
+            ["PostalAddress 7 allée des Roses"]
+        );
+        // Corsican NIRs written in lowercase.
+        assert_eq!(kinds("2 69 05 2A 004 016 24", None), [Kind::Nir]);
+        assert_eq!(kinds("2 69 05 2a 004 016 24", None), [Kind::Nir]);
+        assert_eq!(kinds("1 78 11 2b 033 001 65", None), [Kind::Nir]);
     }
 
     #[test]
