@@ -25,7 +25,8 @@ pub(crate) struct TextDetector {
     /// `numeric` anchored at its start, without its leading `\b` (checked
     /// by the caller): tried only where a match can start.
     numeric_at: Regex,
-    nir: Regex,
+    /// Searched only within runs of thirteen digits or more.
+    nir: meta::Regex,
     iban: Regex,
     /// Searched only within runs of digits and dots.
     ipv4: meta::Regex,
@@ -40,7 +41,8 @@ pub(crate) struct TextDetector {
     postcode_city: meta::Regex,
     /// Searched only within runs of digits and separators.
     date: meta::Regex,
-    person: Regex,
+    /// Tried, anchored, where a name can start (see `name_follows`).
+    person: meta::Regex,
 }
 
 fn re(pattern: &str) -> Regex {
@@ -141,7 +143,7 @@ impl TextDetector {
                 r"(?:(?:\+|00)33[ .\-]?(?:\(0\)[ .\-]?)?|0)[1-9](?:[ .\-]?[0-9]{2}){4}|\+[1-9][0-9]{0,3}(?:[ .\-]?\(?[0-9]{1,5}\)?){1,6}",
             ),
             numeric_at: re(NUMERIC_AT),
-            nir: re(
+            nir: meta_re(
                 r"(?-u:\b)[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?(?:[0-9]{2}|2[ABab])[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}(?-u:\b)",
             ),
             iban: re(
@@ -160,7 +162,7 @@ impl TextDetector {
             date: meta_re(
                 r"(?-u:\b)(?:(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-](?:19|20)[0-9]{2})(?-u:\b)",
             ),
-            person: re(concat!(
+            person: meta_re(concat!(
                 r"(?-u:\b)(?:M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Madame|Monsieur|Mademoiselle|Bonjour|Bonsoir|Cher|Chère|Hello|Hi|Dear)[ ]+[A-ZÀ-Ý][A-Za-zà-ÿ'’\-]+(?:[ ]+[A-ZÀ-Ý][A-Za-zà-ÿ'’\-]+)?",
                 r"|(?-u:\b)[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?[ ]+[A-ZÀ-Ý][A-Za-zà-ÿ'’\-]+",
                 r"|(?-u:\b)[A-Z]{2,}[ ]+[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?",
@@ -182,26 +184,26 @@ impl TextDetector {
         if shape.at {
             self.emails(text, &mut hits);
         }
-        // Every phone match holds a '+' or ten digits in one run ("0X" and
+        // Phones, numbers and NIRs hold only bytes of a run, so each lies in
+        // one run, and they need eight, nine and thirteen digits. Every
+        // phone match also holds a '+' or ten digits in one run ("0X" and
         // four pairs, each after at most one separator).
-        // Phones and numbers lie in runs of at least eight digits.
-        if let Some(long) = shape.long_runs.span() {
-            if shape.max_digits >= 10 || memchr::memchr(b'+', bytes).is_some() {
-                self.phones(text, long.clone(), &mut hits);
-            }
-            if shape.max_digits >= 9 {
-                self.numbers(text, long, &mut hits);
-            }
+        let long = |min: usize| {
+            shape
+                .long_runs
+                .iter()
+                .filter(move |(_, digits)| *digits >= min)
+                .map(|(run, _)| run.clone())
+        };
+        if shape.max_digits >= 10 || memchr::memchr(b'+', bytes).is_some() {
+            self.phones(text, long(8), &mut hits);
         }
-        if shape.max_digits >= 13 {
-            self.nirs(text, &mut hits);
-        }
+        self.numbers(text, long(9), &mut hits);
+        self.nirs(text, long(13), &mut hits);
         if shape.iban_head {
             self.ibans(text, &mut hits);
         }
-        if let Some(dotted) = shape.dotted_runs.span() {
-            self.ipv4s(text, dotted, &mut hits);
-        }
+        self.ipv4s(text, &shape.dotted_runs, &mut hits);
         if !shape.address_at.is_empty() {
             self.addresses(text, &shape.address_at, &mut hits);
         }
@@ -220,7 +222,7 @@ impl TextDetector {
             self.secrets(text, &mut hits);
         }
         if shape.caps >= 2 {
-            self.persons(text, &mut hits);
+            self.persons(text, &shape.person_at, &mut hits);
         }
         whole_value(text, ctx_class, &mut hits);
 
@@ -269,12 +271,13 @@ impl TextDetector {
         }
     }
 
-    /// Phones within `span` (runs of digits and separators: a match holds
+    /// Phones within `runs` (of digits and separators: a match holds
     /// nothing else, so it lies in one run, and runs of fewer than eight
     /// digits hold no valid phone).
-    fn phones(&self, text: &str, span: Range<usize>, hits: &mut Vec<Hit>) {
+    fn phones(&self, text: &str, runs: impl Iterator<Item = Range<usize>>, hits: &mut Vec<Hit>) {
         let b = text.as_bytes();
-        for m in self.phone.find_iter(Input::new(text).range(span)) {
+        let found = runs.flat_map(|run| self.phone.find_iter(Input::new(text).range(run)));
+        for m in found {
             let (start, mut end) = (m.start(), m.end());
             // The international alternative may swallow a trailing separator.
             while end > start && matches!(b[end - 1], b' ' | b'.' | b'-' | b'(') {
@@ -354,11 +357,11 @@ impl TextDetector {
         out
     }
 
-    /// Cards, SIRET and SIREN within `span` (runs of at least eight
-    /// digits: the runs `numeric_matches` looks for lie in them).
-    fn numbers(&self, text: &str, span: Range<usize>, hits: &mut Vec<Hit>) {
+    /// Cards, SIRET and SIREN within `runs` (of at least nine digits: the
+    /// runs `numeric_matches` looks for lie in them).
+    fn numbers(&self, text: &str, runs: impl Iterator<Item = Range<usize>>, hits: &mut Vec<Hit>) {
         let b = text.as_bytes();
-        for m in self.numeric_matches(text, span, 9) {
+        for m in runs.flat_map(|run| self.numeric_matches(text, run, 9)) {
             let (start, end) = (m.start, m.end);
             let found = &text[m];
             if found.bytes().filter(u8::is_ascii_digit).count() < 9 {
@@ -402,10 +405,15 @@ impl TextDetector {
         }
     }
 
-    fn nirs(&self, text: &str, hits: &mut Vec<Hit>) {
-        for m in self.nir.find_iter(text) {
-            if nir_valid(m.as_str()) && clean_boundaries(text.as_bytes(), m.start(), m.end()) {
-                hits.push(Hit::new(Kind::Nir, 0.97, m.range()));
+    /// NIRs within `runs` (a match holds only digits, spaces and the `A`
+    /// or `B` of a Corsican department: see `Shape::run`).
+    fn nirs(&self, text: &str, runs: impl Iterator<Item = Range<usize>>, hits: &mut Vec<Hit>) {
+        for run in runs {
+            for m in self.nir.find_iter(Input::new(text).range(run)) {
+                let s = &text[m.range()];
+                if nir_valid(s) && clean_boundaries(text.as_bytes(), m.start(), m.end()) {
+                    hits.push(Hit::new(Kind::Nir, 0.97, m.range()));
+                }
             }
         }
     }
@@ -436,11 +444,14 @@ impl TextDetector {
         }
     }
 
-    /// IPv4 addresses within `span` (runs of digits and separators with
+    /// IPv4 addresses within `runs` (runs of digits and separators with
     /// three dots and four digits: a match holds only digits and dots).
-    fn ipv4s(&self, text: &str, span: Range<usize>, hits: &mut Vec<Hit>) {
+    fn ipv4s(&self, text: &str, runs: &[Range<usize>], hits: &mut Vec<Hit>) {
         let b = text.as_bytes();
-        for m in self.ipv4.find_iter(Input::new(text).range(span)) {
+        let found = runs
+            .iter()
+            .flat_map(|run| self.ipv4.find_iter(Input::new(text).range(run.clone())));
+        for m in found {
             let (start, end) = (m.start(), m.end());
             // Part of a longer dotted run (version 1.2.3.4.5, an OID)?
             if (start >= 2 && b[start - 1] == b'.' && b[start - 2].is_ascii_digit())
@@ -602,14 +613,24 @@ impl TextDetector {
         out
     }
 
-    fn persons(&self, text: &str, hits: &mut Vec<Hit>) {
+    /// Names: the matches of `person` from left to right, as `find_at`
+    /// from the end of the previous one (or from its second word) gives
+    /// them, tried (anchored) only where one can start (`starts`,
+    /// ascending: see `name_follows`).
+    fn persons(&self, text: &str, starts: &[usize], hits: &mut Vec<Hit>) {
         let mut pos = 0;
-        while let Some(m) = self.person.find_at(text, pos) {
-            pos = m.end();
-            let s = m.as_str();
+        for &at in starts {
+            if at < pos {
+                continue;
+            }
+            let Some(m) = match_at(&self.person, text, at) else {
+                continue;
+            };
+            pos = m.end;
+            let s = &text[m.clone()];
             let mut words = s.split(' ').filter(|w| !w.is_empty());
             let Some(first) = words.next() else { continue };
-            let rest_start = m.start() + first.len();
+            let rest_start = m.start + first.len();
             let civility = matches!(
                 first,
                 "M." | "Mme"
@@ -631,8 +652,8 @@ impl TextDetector {
                 "Bonjour" | "Bonsoir" | "Cher" | "Chère" | "Hello" | "Hi" | "Dear"
             );
             if civility || greeting {
-                let name = text[rest_start..m.end()].trim_start();
-                let name_start = m.end() - name.len();
+                let name = text[rest_start..m.end].trim_start();
+                let name_start = m.end - name.len();
                 let given = name.split(' ').next().unwrap_or("");
                 let conf = if civility {
                     0.8
@@ -641,7 +662,7 @@ impl TextDetector {
                 } else {
                     continue;
                 };
-                hits.push(Hit::new(Kind::PersonName, conf, name_start..m.end()));
+                hits.push(Hit::new(Kind::PersonName, conf, name_start..m.end));
                 continue;
             }
             let second = words.next().unwrap_or("");
@@ -650,7 +671,7 @@ impl TextDetector {
             let upper_then_given = first.bytes().all(|c| c.is_ascii_uppercase())
                 && second.split('-').next().is_some_and(is_first_name);
             if (given_first && !is_stop_word(second)) || upper_then_given {
-                hits.push(Hit::new(Kind::PersonName, 0.7, m.range()));
+                hits.push(Hit::new(Kind::PersonName, 0.7, m));
             } else {
                 // "Joindre Mme Petit": the second word may start a name.
                 pos = rest_start;
@@ -812,10 +833,12 @@ struct Shape {
     at: bool,
     /// Words starting with a capital (or a non-ASCII letter): names need 2.
     caps: usize,
-    /// The runs with at least eight digits.
-    long_runs: Runs,
+    /// Where a name can start (see `name_follows`), in order.
+    person_at: Vec<usize>,
+    /// The runs with at least eight digits, and their digits.
+    long_runs: Vec<(Range<usize>, usize)>,
     /// The runs with ≥ 3 dots and ≥ 4 digits (IPv4).
-    dotted_runs: Runs,
+    dotted_runs: Vec<Range<usize>>,
     /// A run with ≥ 6 digits and 2 separators (a date).
     dated: bool,
     /// Where an address (one to four digits, then a space, a comma or a
@@ -825,20 +848,6 @@ struct Shape {
     address_at: Vec<usize>,
     postcode_at: Vec<usize>,
     date_at: Vec<usize>,
-}
-
-/// From the start of the first to the end of the last of some runs.
-#[derive(Default)]
-struct Runs(Option<(usize, usize)>);
-
-impl Runs {
-    fn add(&mut self, start: usize, end: usize) {
-        self.0 = Some((self.0.map_or(start, |(s, _)| s), end));
-    }
-
-    fn span(&self) -> Option<Range<usize>> {
-        self.0.map(|(s, e)| s..e)
-    }
 }
 
 /// A separator inside a run of digits (see [`Shape::max_digits`]).
@@ -933,6 +942,9 @@ impl Shape {
                 if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80) {
                     self.caps += 1;
                 }
+                if name_can_start(b, i) && name_follows(b, i) {
+                    self.person_at.push(i);
+                }
                 if c.is_ascii_uppercase()
                     && i + 3 < b.len()
                     && b[i + 1].is_ascii_uppercase()
@@ -990,10 +1002,10 @@ impl Shape {
         }
         self.max_digits = self.max_digits.max(digits);
         if digits >= 8 {
-            self.long_runs.add(start, j);
+            self.long_runs.push((start..j, digits));
         }
         if dots >= 3 && digits >= 4 {
-            self.dotted_runs.add(start, j);
+            self.dotted_runs.push(start..j);
         }
         if digits >= 6 && seps >= 2 {
             self.dated = true;
@@ -1034,6 +1046,31 @@ impl Shape {
             _ => {}
         }
     }
+}
+
+/// Whether `person`, which starts with `(?-u:\b)` and a capital (`A-Z` or
+/// `À-Ý`, encoded `C3 80`–`C3 9D`), can start at the capital byte at `i`.
+/// The boundary is an ASCII one: an ASCII capital has it after a non-word
+/// byte, a non-ASCII one only after an ASCII word byte.
+fn name_can_start(b: &[u8], i: usize) -> bool {
+    if b[i].is_ascii() {
+        return word_start(b, i);
+    }
+    b[i] == 0xC3 && b.get(i + 1).is_some_and(|c| (0x80..=0x9D).contains(c)) && !word_start(b, i)
+}
+
+/// Whether a match of `person` can start at the capital at `i`: each of
+/// its forms is a first word of letters (any non-ASCII byte may be one),
+/// dots and hyphens, then spaces and a capital.
+fn name_follows(b: &[u8], i: usize) -> bool {
+    let rest = b.get(i + 1..).unwrap_or_default();
+    let word = rest
+        .iter()
+        .take_while(|&&c| c.is_ascii_alphabetic() || c == b'.' || c == b'-' || c >= 0x80)
+        .count();
+    let rest = &rest[word..];
+    let spaces = rest.iter().take_while(|&&c| c == b' ').count();
+    spaces > 0 && rest.get(spaces).is_some_and(|&c| capital_byte(c))
 }
 
 /// Whether the colon at `i` is followed by at most four hex digits and a
@@ -1474,16 +1511,16 @@ mod profile {
         // them only within spans or anchored where a match can start.
         for (name, r) in [
             ("email", &d.email),
-            ("nir", &d.nir),
             ("iban", &d.iban),
             ("secret", &d.secret),
-            ("person", &d.person),
         ] {
             let t = std::time::Instant::now();
             report(name, t, r.find_iter(&text).count());
         }
         for (name, r) in [
             ("phone", &d.phone),
+            ("nir", &d.nir),
+            ("person", &d.person),
             ("ipv4", &d.ipv4),
             ("ipv6", &d.ipv6),
             ("address", &d.address),
