@@ -59,6 +59,38 @@ pub fn siret_valid(s: &str) -> bool {
     luhn_digits(&d)
 }
 
+/// Whether `code` (two letters, either case) is a country that issues
+/// IBANs: the SWIFT IBAN registry, the French overseas codes some banks
+/// print, and the countries with national IBAN formats (Africa, Iran).
+pub fn iban_country(code: &[u8]) -> bool {
+    const CODES: &str = "AD AE AL AO AT AZ BA BE BF BG BH BI BJ BL BR BY CF CG CH CI CM CR CV CY CZ \
+        DE DJ DK DO DZ EE EG ES FI FK FO FR GA GB GE GF GI GL GP GQ GR GT GW HN HR HU IE IL IQ IR IS \
+        IT JO KM KW KZ LB LC LI LT LU LV LY MA MC MD ME MF MG MK ML MN MQ MR MT MU MZ NC NE NI NL NO \
+        OM PF PK PL PM PS PT QA RE RO RS RU SA SC SD SE SI SK SM SN SO ST SV TD TF TG TL TN TR UA VA \
+        VG WF XK YE YT";
+    // For each first letter, the second letters that follow it (bit 0: A).
+    const TABLE: [u32; 26] = {
+        let c = CODES.as_bytes();
+        let mut out = [0u32; 26];
+        let mut i = 0;
+        while i + 1 < c.len() {
+            if c[i].is_ascii_uppercase() && c[i + 1].is_ascii_uppercase() {
+                out[(c[i] - b'A') as usize] |= 1 << (c[i + 1] - b'A');
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let &[a, b] = code else { return false };
+    if !a.is_ascii_alphabetic() || !b.is_ascii_alphabetic() {
+        return false;
+    }
+    let (a, b) = (a.to_ascii_uppercase() - b'A', b.to_ascii_uppercase() - b'A');
+    TABLE[usize::from(a)] & (1 << b) != 0
+}
+
 /// Expected IBAN length for common countries; `None` for others (then any
 /// length 15..=34 is accepted).
 fn iban_length(country: &[u8]) -> Option<usize> {
@@ -92,13 +124,13 @@ fn iban_length(country: &[u8]) -> Option<usize> {
 pub fn iban_valid(s: &str) -> bool {
     let compact: Vec<u8> = s
         .bytes()
-        .filter(|b| *b != b' ')
+        .filter(|b| !matches!(b, b' ' | b'-'))
         .map(|b| b.to_ascii_uppercase())
         .collect();
     if compact.len() < 15 || compact.len() > 34 {
         return false;
     }
-    if !compact[..2].iter().all(u8::is_ascii_uppercase)
+    if !iban_country(&compact[..2])
         || !compact[2..4].iter().all(u8::is_ascii_digit)
         || !compact.iter().all(u8::is_ascii_alphanumeric)
     {
@@ -169,6 +201,14 @@ pub fn nir_valid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iban_countries() {
+        assert!(iban_country(b"FR") && iban_country(b"fr") && iban_country(b"De"));
+        assert!(iban_country(b"YT") && iban_country(b"XK"));
+        assert!(!iban_country(b"ab") && !iban_country(b"ZZ") && !iban_country(b"F1"));
+        assert!(!iban_country(b"F") && !iban_country(b"FRA"));
+    }
 
     #[test]
     fn luhn() {
