@@ -1,11 +1,13 @@
 //! The one masking function, used on screen and in reports.
 
+use std::net::Ipv6Addr;
+
 use super::Kind;
 
 /// The masked form of `text`, the matched text of a hit of `kind`:
-/// `j***@e***.fr`, `+33 6 ** ** ** 78`, `203.0.113.*`, `FR76 **** … 1234`,
-/// `**** **** **** 1234`, `J*** D***`. Never panics; never returns `text`
-/// itself for a non-empty input.
+/// `j***@e***.fr`, `+33 6 ** ** ** 78`, `203.0.113.*`, `2001:db8:85a3::*`,
+/// `FR76 **** … 1234`, `**** **** **** 1234`, `J*** D***`. Never panics;
+/// never returns `text` itself for a non-empty input.
 pub fn mask(kind: Kind, text: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
@@ -129,16 +131,72 @@ fn mask_phone(text: &str) -> String {
     out
 }
 
+/// IPv4: the /24 network (`203.0.113.*`), like most analytics tools.
+/// IPv6: the /48 site prefix (`2001:db8:85a3::*`), the last 80 bits hidden
+/// (a /64 is often one household); an IPv4 inside an IPv6 address
+/// (`::ffff:203.0.113.7`, `64:ff9b::203.0.113.7`) is masked as an IPv4.
 fn mask_ip(text: &str) -> String {
-    if text.contains(':') {
-        let groups: Vec<&str> = text.split(':').filter(|g| !g.is_empty()).collect();
-        let head: Vec<&str> = groups.iter().take(2).copied().collect();
-        return format!("{}:*", head.join(":"));
+    if !text.contains(':') {
+        return match ipv4_parts(text) {
+            Some([a, b, c, _]) => format!("{a}.{b}.{c}.*"),
+            None => only_punctuation(text),
+        };
     }
-    match text.rsplit_once('.') {
-        Some((net, _)) => format!("{net}.*"),
-        None => "*".to_string(),
+    // A zone ("%eth0") or brackets are not part of the address.
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    let bare = bare.split_once('%').map_or(bare, |(addr, _zone)| addr);
+    let Ok(addr) = bare.parse::<Ipv6Addr>() else {
+        return only_punctuation(text);
+    };
+    let s = addr.segments();
+    let dotted = bare.contains('.');
+    let embedded_prefix = match s {
+        [0, 0, 0, 0, 0, 0xffff, _, _] => Some("::ffff:"),
+        [0, 0, 0, 0, 0xffff, 0, _, _] => Some("::ffff:0:"),
+        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some("64:ff9b::"),
+        [0, 0, 0, 0, 0, 0, _, _] if dotted => Some("::"),
+        _ => None,
+    };
+    if let Some(prefix) = embedded_prefix {
+        let [.., a, b, c, _] = addr.octets();
+        return format!("{prefix}{a}.{b}.{c}.*");
     }
+    let site = Ipv6Addr::from(u128::from(addr) & !((1u128 << 80) - 1));
+    // The last five groups are zero: the compressed form ends in "::".
+    format!("{site}*")
+}
+
+/// The four octets of a dotted IPv4 address, as written (leading zeros
+/// allowed).
+fn ipv4_parts(text: &str) -> Option<[&str; 4]> {
+    let mut parts = text.split('.');
+    let mut out = [""; 4];
+    for slot in &mut out {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *slot = p;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// `masked` with every run of letters, digits and '*' replaced by `***`.
+fn only_punctuation(masked: &str) -> String {
+    let mut out = String::with_capacity(masked.len());
+    let mut in_run = false;
+    for c in masked.chars() {
+        if c.is_alphanumeric() || c == '*' {
+            if !in_run {
+                out.push_str("***");
+            }
+            in_run = true;
+        } else {
+            out.push(c);
+            in_run = false;
+        }
+    }
+    out
 }
 
 fn mask_iban(text: &str) -> String {
@@ -254,7 +312,7 @@ mod tests {
             "+33 (0)6 ** ** ** 78"
         );
         assert_eq!(mask(Kind::IpAddress, "203.0.113.7"), "203.0.113.*");
-        assert_eq!(mask(Kind::IpAddress, "2001:db8::1"), "2001:db8:*");
+        assert_eq!(mask(Kind::IpAddress, "2001:db8::1"), "2001:db8::*");
         assert_eq!(
             mask(Kind::Iban, "FR76 3000 6000 0112 3456 7890 189"),
             "FR76 **** … 0189"
@@ -285,5 +343,44 @@ mod tests {
         );
         assert_eq!(mask(Kind::Email, ""), "");
         assert_eq!(mask(Kind::PaymentCard, "é"), "**** **** **** ");
+    }
+
+    #[test]
+    fn an_ipv4_inside_an_ipv6_is_masked_as_an_ipv4() {
+        for (ip, masked) in [
+            ("::ffff:203.0.113.7", "::ffff:203.0.113.*"),
+            ("::FFFF:203.0.113.7", "::ffff:203.0.113.*"),
+            ("::ffff:cb00:7107", "::ffff:203.0.113.*"),
+            ("64:ff9b::203.0.113.7", "64:ff9b::203.0.113.*"),
+            ("64:ff9b::cb00:7107", "64:ff9b::203.0.113.*"),
+            ("::203.0.113.7", "::203.0.113.*"),
+            ("::ffff:0:203.0.113.7", "::ffff:0:203.0.113.*"),
+        ] {
+            assert_eq!(mask(Kind::IpAddress, ip), masked, "{ip}");
+        }
+    }
+
+    #[test]
+    fn an_ipv6_keeps_its_shape_and_site_prefix() {
+        for (ip, masked) in [
+            ("fe80::1", "fe80::*"),
+            ("fe80::1%eth0", "fe80::*"),
+            ("::1", "::*"),
+            ("::", "::*"),
+            ("2001:db8:85a3:8d3:1319:8a2e:370:7348", "2001:db8:85a3::*"),
+            (
+                "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+                "2001:db8:85a3::*",
+            ),
+            ("2a01:cb00:1:2::1", "2a01:cb00:1::*"),
+            ("[2001:db8::1]", "2001:db8::*"),
+            // Not an address: nothing of it is shown.
+            ("fe80::zz", "***::***"),
+            ("10:30", "***:***"),
+        ] {
+            assert_eq!(mask(Kind::IpAddress, ip), masked, "{ip}");
+        }
+        assert_eq!(mask(Kind::IpAddress, "010.000.113.007"), "010.000.113.*");
+        assert_eq!(mask(Kind::IpAddress, "hello.world"), "***.***");
     }
 }
