@@ -94,39 +94,106 @@ fn mask_email(text: &str) -> String {
     }
 }
 
-/// Keeps the country code, the first national digit and the last two
-/// digits; every other digit becomes '*', separators stay.
+/// Length of the E.164 country code at the start of `d` (digits after `+`
+/// or `00`). Country codes form a prefix code: `1` and `7` have one digit,
+/// the 2-digit ones are listed, every other one has three.
+fn country_code_len(d: &[u8]) -> usize {
+    let len = match d {
+        [b'1' | b'7', ..] => 1,
+        [a, b, ..] => {
+            let cc = (a - b'0') * 10 + (b - b'0');
+            let two = matches!(
+                cc,
+                20 | 27
+                    | 30..=34
+                    | 36
+                    | 39
+                    | 40
+                    | 41
+                    | 43..=49
+                    | 51..=58
+                    | 60..=66
+                    | 81
+                    | 82
+                    | 84
+                    | 86
+                    | 90..=95
+                    | 98
+            );
+            if two {
+                2
+            } else {
+                3
+            }
+        }
+        _ => 3,
+    };
+    len.min(d.len())
+}
+
+/// Keeps the international prefix and country code (`+33`, `0033`, `+1`),
+/// for French numbers the first national digit (`06`, `+33 6`: mobile or
+/// region), and the last two digits; every other digit becomes '*',
+/// separators and a `(0)` trunk prefix stay, letters are hidden. At least
+/// four digits are always hidden: for a short number the last two, then the
+/// prefix, are hidden too.
 fn mask_phone(text: &str) -> String {
-    // Digits inside "(0)" are shown and not counted.
-    let digits = text.chars().filter(char::is_ascii_digit).count() - text.matches("(0)").count();
-    let prefix_digits = if text.starts_with("+33") || text.starts_with("0033") {
-        let cc = if text.starts_with('+') { 2 } else { 4 };
-        cc + 1
+    const TRUNK: &str = "(0)";
+    // The digits that count (not the "(0)" shown as it is).
+    let mut digits: Vec<u8> = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        if text[i..].starts_with(TRUNK) {
+            i += TRUNK.len();
+            continue;
+        }
+        if c.is_ascii_digit() {
+            digits.push(c as u8);
+        }
+        i += c.len_utf8();
+    }
+    let n = digits.len();
+    let international = |skip: usize| {
+        let rest = digits.get(skip..).unwrap_or(&[]);
+        let cc = country_code_len(rest);
+        let national = usize::from(rest.starts_with(b"33"));
+        skip + cc + national
+    };
+    let mut head = if text.starts_with('+') {
+        international(0)
+    } else if text.starts_with("00") {
+        international(2)
     } else if text.starts_with('0') {
         2
-    } else if text.starts_with('+') {
-        3.min(digits.saturating_sub(4))
     } else {
-        2
+        0
     };
+    let mut tail = 2;
+    if n < head + tail + 4 {
+        tail = 0;
+    }
+    if n < head + 4 {
+        head = 0;
+    }
     let mut out = String::with_capacity(text.len());
     let mut seen = 0usize;
-    let mut in_paren_zero = false;
-    for c in text.chars() {
-        if c == '(' {
-            in_paren_zero = true;
-        } else if c == ')' {
-            in_paren_zero = false;
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        if text[i..].starts_with(TRUNK) {
+            out.push_str(TRUNK);
+            i += TRUNK.len();
+            continue;
         }
-        if c.is_ascii_digit() && in_paren_zero {
-            out.push(c);
-        } else if c.is_ascii_digit() {
+        if c.is_ascii_digit() {
             seen += 1;
-            let keep = seen <= prefix_digits || seen + 2 > digits;
+            let keep = seen <= head || seen + tail > n;
             out.push(if keep { c } else { '*' });
+        } else if c.is_alphanumeric() {
+            out.push('*');
         } else {
             out.push(c);
         }
+        i += c.len_utf8();
     }
     out
 }
@@ -382,5 +449,27 @@ mod tests {
         }
         assert_eq!(mask(Kind::IpAddress, "010.000.113.007"), "010.000.113.*");
         assert_eq!(mask(Kind::IpAddress, "hello.world"), "***.***");
+    }
+
+    #[test]
+    fn phones_keep_the_country_code_and_the_last_two_digits() {
+        for (phone, masked) in [
+            ("+1 (415) 555-2671", "+1 (***) ***-**71"),
+            ("+14155552671", "+1********71"),
+            ("+44 20 7946 0958", "+44 ** **** **58"),
+            ("+442079460958", "+44********58"),
+            ("+351 912 345 678", "+351 *** *** *78"),
+            ("0033 6 12 34 56 78", "0033 6 ** ** ** 78"),
+            ("+33612345678", "+336******78"),
+            ("+33 (0)1 23 45 67 89", "+33 (0)1 ** ** ** 89"),
+            ("(0)6 12 34 56 78", "(0)* ** ** ** 78"),
+            ("612345678", "*******78"),
+            // Too short to show both ends: at least four digits hidden.
+            ("+33 6 12 34", "+33 6 ** **"),
+            ("+33 6 12", "+** * **"),
+            ("06 12 ext", "** ** ***"),
+        ] {
+            assert_eq!(mask(Kind::Phone, phone), masked, "{phone}");
+        }
     }
 }
