@@ -314,50 +314,111 @@ fn mask_words(text: &str) -> String {
         .join(" ")
 }
 
-/// Street number and names hidden; street type kept; postcode reduced to its
-/// département.
+/// Street types (as written, lowercased) and how a mask shows them: the
+/// spellings the detector accepts (`src/pii/text.rs`), accents restored.
+const STREET_TYPES: &[(&str, &str)] = &[
+    ("rue", "rue"),
+    ("avenue", "avenue"),
+    ("av", "avenue"),
+    ("bd", "boulevard"),
+    ("boulevard", "boulevard"),
+    ("blvd", "boulevard"),
+    ("place", "place"),
+    ("pl", "place"),
+    ("chemin", "chemin"),
+    ("allée", "allée"),
+    ("allee", "allée"),
+    ("impasse", "impasse"),
+    ("route", "route"),
+    ("rte", "route"),
+    ("quai", "quai"),
+    ("cours", "cours"),
+    ("square", "square"),
+    ("passage", "passage"),
+    ("faubourg", "faubourg"),
+    ("fg", "faubourg"),
+    ("voie", "voie"),
+    ("villa", "villa"),
+    ("cité", "cité"),
+    ("cite", "cité"),
+    ("hameau", "hameau"),
+    ("résidence", "résidence"),
+    ("residence", "résidence"),
+    ("sentier", "sentier"),
+    ("esplanade", "esplanade"),
+    ("promenade", "promenade"),
+    ("chaussée", "chaussée"),
+    ("chaussee", "chaussée"),
+    ("lotissement", "lotissement"),
+    ("lieu-dit", "lieu-dit"),
+    ("rond-point", "rond-point"),
+    ("parvis", "parvis"),
+    ("montée", "montée"),
+    ("montee", "montée"),
+    ("traverse", "traverse"),
+    ("ruelle", "ruelle"),
+    ("mail", "mail"),
+    ("street", "street"),
+    ("st", "street"),
+    ("road", "road"),
+    ("rd", "road"),
+    ("lane", "lane"),
+    ("drive", "drive"),
+];
+
+/// The street type (first one only, in its full spelling) and the
+/// postcode's département (`75***`, `971***`); street numbers become `**`,
+/// every run of other words (street name, particles, town) one `***`:
+/// `12 rue de la Paix 75002 Paris` → `** rue *** 75*** ***`.
 fn mask_address(text: &str) -> String {
-    const KEEP: &[&str] = &[
-        "rue",
-        "avenue",
-        "av",
-        "bd",
-        "boulevard",
-        "place",
-        "chemin",
-        "allée",
-        "impasse",
-        "route",
-        "quai",
-        "cours",
-        "square",
-        "passage",
-        "de",
-        "du",
-        "des",
-        "la",
-        "le",
-        "les",
-        "cedex",
-        "CEDEX",
-    ];
-    text.split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let lower = w.to_lowercase();
-            let bare = lower.trim_end_matches([',', '.']);
-            if KEEP.contains(&bare) {
-                w.to_string()
-            } else if w.len() == 5 && w.bytes().all(|b| b.is_ascii_digit()) {
-                format!("{}***", &w[..2])
-            } else if w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-                "**".to_string()
+    let mut out: Vec<String> = Vec::new();
+    let mut typed = false;
+    let mut last_hidden_word = false;
+    let mut after_number = false;
+    for w in text.split_whitespace() {
+        let bare = w.trim_end_matches([',', '.', ';']);
+        let comma = if w.ends_with(',') { "," } else { "" };
+        let lower = bare.to_lowercase();
+        let is_number = bare.starts_with(|c: char| c.is_ascii_digit());
+        if bare.len() == 5 && bare.bytes().all(|b| b.is_ascii_digit()) {
+            let dept = if bare.starts_with("97") || bare.starts_with("98") {
+                &bare[..3]
             } else {
-                initial(w)
+                &bare[..2]
+            };
+            out.push(format!("{dept}***{comma}"));
+            last_hidden_word = false;
+        } else if is_number {
+            out.push(format!("**{comma}"));
+            last_hidden_word = false;
+            after_number = true;
+            continue;
+        } else if after_number
+            && (matches!(lower.as_str(), "bis" | "ter" | "quater")
+                || (bare.len() == 1 && bare.bytes().all(|b| b.is_ascii_alphabetic())))
+        {
+            // "12 bis", "3 B": part of the street number.
+            if let Some(last) = out.last_mut() {
+                *last = format!("**{comma}");
             }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        } else if let Some((_, shown)) = STREET_TYPES
+            .iter()
+            .find(|(written, _)| !typed && *written == lower)
+        {
+            typed = true;
+            out.push(format!("{shown}{comma}"));
+            last_hidden_word = false;
+        } else if last_hidden_word {
+            if let Some(last) = out.last_mut() {
+                *last = format!("***{comma}");
+            }
+        } else {
+            out.push(format!("***{comma}"));
+            last_hidden_word = true;
+        }
+        after_number = false;
+    }
+    out.join(" ")
 }
 
 #[cfg(test)]
@@ -397,7 +458,7 @@ mod tests {
         assert_eq!(mask(Kind::Siret, "732 829 320 00074"), "732 *** *** *****");
         assert_eq!(
             mask(Kind::PostalAddress, "12 rue de la Paix 75002 Paris"),
-            "** rue de la P*** 75*** P***"
+            "** rue *** 75*** ***"
         );
         assert_eq!(mask(Kind::DateOfBirth, "1985-05-12"), "****-**-**");
         assert_eq!(
@@ -470,6 +531,31 @@ mod tests {
             ("06 12 ext", "** ** ***"),
         ] {
             assert_eq!(mask(Kind::Phone, phone), masked, "{phone}");
+        }
+    }
+
+    #[test]
+    fn addresses_show_the_street_type_and_the_departement_only() {
+        for (address, masked) in [
+            ("7 allée des Roses", "** allée ***"),
+            ("7 allee des Roses", "** allée ***"),
+            ("7 ALLÉE DES ROSES", "** allée ***"),
+            ("4 cité Fleurie", "** cité ***"),
+            ("12 bis rue du Port à Marseille", "** rue ***"),
+            (
+                "12bis, av. Jean Jaurès, 97100 Basse-Terre",
+                "**, avenue ***, 971*** ***",
+            ),
+            (
+                "3 B place de la Mairie 20000 Ajaccio",
+                "** place *** 20*** ***",
+            ),
+            (
+                "1 rue de la Place 75002 Paris CEDEX 02",
+                "** rue *** 75*** *** **",
+            ),
+        ] {
+            assert_eq!(mask(Kind::PostalAddress, address), masked, "{address}");
         }
     }
 }
