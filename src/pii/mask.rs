@@ -6,8 +6,9 @@ use super::Kind;
 
 /// The masked form of `text`, the matched text of a hit of `kind`:
 /// `j***@e***.fr`, `+33 6 ** ** ** 78`, `203.0.113.*`, `2001:db8:85a3::*`,
-/// `FR76 **** … 1234`, `**** **** **** 1234`, `J*** D***`. Never panics;
-/// never returns `text` itself for a non-empty input.
+/// `FR76 **** … 1234`, `**** **** **** 1234`, `J*** D***`,
+/// `** rue *** 75*** ***`. Never panics; never returns `text`
+/// itself for a non-empty input, nor all of its letters and digits.
 pub fn mask(kind: Kind, text: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
@@ -17,10 +18,15 @@ pub fn mask(kind: Kind, text: &str) -> String {
     // Text that is not of the expected shape (no digits for a phone…)
     // would come out unchanged: never show it.
     if masked == text {
-        "***".to_string()
-    } else {
-        masked
+        return "***".to_string();
     }
+    // A short value can come out with every letter and digit still there
+    // ("-0.5" → "-0.5***", "a@b.fr" → "a***@b***.fr"): keep only the
+    // punctuation. A free text's mask holds only its length.
+    if kind != Kind::FreeText && shows_everything(text, &masked) {
+        return only_punctuation(&masked);
+    }
+    masked
 }
 
 fn mask_kind(kind: Kind, text: &str) -> String {
@@ -31,19 +37,22 @@ fn mask_kind(kind: Kind, text: &str) -> String {
         Kind::Iban => mask_iban(text),
         Kind::PaymentCard => {
             let d: Vec<char> = text.chars().filter(char::is_ascii_digit).collect();
-            let last: String = d[d.len().saturating_sub(4)..].iter().collect();
+            // The last four of a real card number (12 to 19 digits), as on a
+            // receipt; nothing of a shorter one.
+            let last: String = if d.len() >= 12 {
+                d[d.len() - 4..].iter().collect()
+            } else {
+                "****".to_string()
+            };
             format!("**** **** **** {last}")
         }
         Kind::Nir => {
             let first = text.chars().next().unwrap_or('*');
             format!("{first} ** ** ** *** *** **")
         }
-        Kind::Siren | Kind::Siret => keep_digits(text, 3, 0),
+        Kind::Siren | Kind::Siret => keep_digits(text, 3),
         Kind::PostalAddress => mask_address(text),
-        Kind::DateOfBirth => text
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '*' } else { c })
-            .collect(),
+        Kind::DateOfBirth => mask_all_but_shape(text),
         Kind::PersonName => mask_words(text),
         Kind::Secret => {
             let chars: Vec<char> = text.chars().collect();
@@ -63,23 +72,59 @@ fn mask_kind(kind: Kind, text: &str) -> String {
                 "***".to_string()
             }
         }
-        Kind::Geolocation => match text.split_once('.') {
-            Some((int, frac)) => {
-                let keep: String = frac.chars().take(1).collect();
-                format!("{int}.{keep}***")
-            }
-            None => "***".to_string(),
-        },
+        Kind::Geolocation => mask_geolocation(text),
     }
 }
 
+/// The letters and digits of `s`, lowercased.
+fn alnums(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether every letter and digit of `text` is still in `masked`, in order
+/// (case aside).
+fn shows_everything(text: &str, masked: &str) -> bool {
+    let wanted = alnums(text);
+    if wanted.is_empty() {
+        return false;
+    }
+    let mut shown = alnums(masked).into_iter();
+    wanted.iter().all(|w| shown.any(|s| s == *w))
+}
+
+/// `masked` with every run of letters, digits and '*' replaced by `***`.
+fn only_punctuation(masked: &str) -> String {
+    let mut out = String::with_capacity(masked.len());
+    let mut in_run = false;
+    for c in masked.chars() {
+        if c.is_alphanumeric() || c == '*' {
+            if !in_run {
+                out.push_str("***");
+            }
+            in_run = true;
+        } else {
+            out.push(c);
+            in_run = false;
+        }
+    }
+    out
+}
+
+/// The first character and `***` when it is a letter or digit; `***` alone
+/// otherwise.
 fn initial(s: &str) -> String {
     match s.chars().next() {
-        Some(c) => format!("{c}***"),
-        None => "***".to_string(),
+        Some(c) if c.is_alphanumeric() => format!("{c}***"),
+        Some(_) | None => "***".to_string(),
     }
 }
 
+/// First character of the local part and of the domain name; the top-level
+/// domain when it looks like one (2 to 6 ASCII letters: `fr`, `com`,
+/// `museum`), shared by too many people to say anything.
 fn mask_email(text: &str) -> String {
     let Some((local, domain)) = text.rsplit_once('@') else {
         return initial(text);
@@ -89,7 +134,12 @@ fn mask_email(text: &str) -> String {
         None => (domain, None),
     };
     match tld {
-        Some(tld) => format!("{}@{}.{tld}", initial(local), initial(name)),
+        Some(tld)
+            if (2..=6).contains(&tld.len()) && tld.bytes().all(|b| b.is_ascii_alphabetic()) =>
+        {
+            format!("{}@{}.{tld}", initial(local), initial(name))
+        }
+        Some(_) => format!("{}@{}.***", initial(local), initial(name)),
         None => format!("{}@{}", initial(local), initial(name)),
     }
 }
@@ -248,27 +298,11 @@ fn ipv4_parts(text: &str) -> Option<[&str; 4]> {
     parts.next().is_none().then_some(out)
 }
 
-/// `masked` with every run of letters, digits and '*' replaced by `***`.
-fn only_punctuation(masked: &str) -> String {
-    let mut out = String::with_capacity(masked.len());
-    let mut in_run = false;
-    for c in masked.chars() {
-        if c.is_alphanumeric() || c == '*' {
-            if !in_run {
-                out.push_str("***");
-            }
-            in_run = true;
-        } else {
-            out.push(c);
-            in_run = false;
-        }
-    }
-    out
-}
-
+/// Country, check digits and last four characters of an IBAN (15 to 34
+/// characters); nothing of a shorter text.
 fn mask_iban(text: &str) -> String {
     let compact: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.len() < 8 {
+    if compact.len() < 15 {
         return "****".to_string();
     }
     let head: String = compact[..4].iter().collect();
@@ -276,18 +310,23 @@ fn mask_iban(text: &str) -> String {
     format!("{head} **** … {tail}")
 }
 
-fn keep_digits(text: &str, head: usize, tail: usize) -> String {
+/// The first `head` digits of a number of 9 digits or more (a SIREN's
+/// first digits say little); every other letter or digit becomes '*'.
+fn keep_digits(text: &str, head: usize) -> String {
     let digits = text.chars().filter(char::is_ascii_digit).count();
+    let head = if digits >= 9 { head } else { 0 };
     let mut seen = 0;
     text.chars()
         .map(|c| {
             if c.is_ascii_digit() {
                 seen += 1;
-                if seen <= head || seen + tail > digits {
+                if seen <= head {
                     c
                 } else {
                     '*'
                 }
+            } else if c.is_alphanumeric() {
+                '*'
             } else {
                 c
             }
@@ -295,23 +334,97 @@ fn keep_digits(text: &str, head: usize, tail: usize) -> String {
         .collect()
 }
 
+/// Every digit becomes '*' (the shape `****-**-**` stays), every word
+/// (`mai`, `September`) becomes `***`.
+fn mask_all_but_shape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            out.push('*');
+            in_word = false;
+        } else if c.is_alphanumeric() {
+            if !in_word {
+                out.push_str("***");
+            }
+            in_word = true;
+        } else {
+            out.push(c);
+            in_word = false;
+        }
+    }
+    out
+}
+
+/// The initial of each name (`J*** D***`, `M***-C***`); a part that does
+/// not start with a letter is hidden whole.
 fn mask_words(text: &str) -> String {
     text.split(' ')
         .filter(|w| !w.is_empty())
         .map(|w| {
             w.split('-')
-                .map(|part| {
-                    let mut cs = part.chars();
-                    match cs.next() {
-                        Some(c) if c.is_alphabetic() => format!("{c}***"),
-                        Some(_) | None => part.to_string(),
-                    }
+                .map(|part| match part.chars().next() {
+                    Some(c) if c.is_alphabetic() => format!("{c}***"),
+                    _ if part.chars().any(char::is_alphanumeric) => "***".to_string(),
+                    _ => part.to_string(),
                 })
                 .collect::<Vec<_>>()
                 .join("-")
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Each number keeps its sign and whole degrees (≤ 3 digits), and its first
+/// decimal only when three or more follow it hidden (`48.8566` → `48.8***`,
+/// `-0.5` → `-0.***`: never finer than a tenth of a degree, ~11 km); words
+/// become `***`.
+fn mask_geolocation(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let digit_run = |from: usize| {
+        let mut to = from;
+        while chars.get(to).is_some_and(char::is_ascii_digit) {
+            to += 1;
+        }
+        to
+    };
+    while let Some(&c) = chars.get(i) {
+        if c.is_ascii_digit() {
+            let int_end = digit_run(i);
+            let has_frac = chars.get(int_end) == Some(&'.')
+                && chars.get(int_end + 1).is_some_and(char::is_ascii_digit);
+            if !has_frac {
+                out.push_str("***");
+                i = int_end;
+                continue;
+            }
+            let frac_end = digit_run(int_end + 1);
+            if int_end - i <= 3 {
+                out.extend(&chars[i..=int_end]);
+                if frac_end - (int_end + 1) >= 4 {
+                    out.push(chars[int_end + 1]);
+                }
+                out.push_str("***");
+            } else {
+                out.push_str("***.***");
+            }
+            i = frac_end;
+        } else if c.is_alphanumeric() {
+            out.push_str("***");
+            while chars
+                .get(i)
+                .is_some_and(|c| c.is_alphanumeric() && !c.is_ascii_digit())
+            {
+                i += 1;
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Street types (as written, lowercased) and how a mask shows them: the
@@ -470,7 +583,7 @@ mod tests {
             "[text, 18 chars]"
         );
         assert_eq!(mask(Kind::Email, ""), "");
-        assert_eq!(mask(Kind::PaymentCard, "é"), "**** **** **** ");
+        assert_eq!(mask(Kind::PaymentCard, "é"), "**** **** **** ****");
     }
 
     #[test]
@@ -556,6 +669,37 @@ mod tests {
             ),
         ] {
             assert_eq!(mask(Kind::PostalAddress, address), masked, "{address}");
+        }
+    }
+
+    #[test]
+    fn short_values_are_never_shown_whole() {
+        for (kind, value, masked) in [
+            (Kind::Geolocation, "-0.5", "-0.***"),
+            (Kind::Geolocation, "48.8566", "48.8***"),
+            (Kind::Geolocation, "48.8566, 2.3522", "48.8***, 2.3***"),
+            (Kind::Geolocation, "2.35", "2.***"),
+            (Kind::Geolocation, "48", "***"),
+            (Kind::Geolocation, "652381.25", "***.***"),
+            (Kind::Geolocation, "Paris", "***"),
+            (Kind::Email, "a@b.fr", "***@***.***"),
+            (Kind::Email, "jo@example.technology", "j***@e***.***"),
+            (Kind::PersonName, "J", "***"),
+            (Kind::PersonName, "Li", "L***"),
+            (Kind::PersonName, "Jean 1234567", "J*** ***"),
+            (Kind::Nir, "1", "*** *** *** *** *** *** ***"),
+            (Kind::Siren, "1234", "****"),
+            (Kind::Siren, "732829320", "732******"),
+            (Kind::Siret, "ABCDEFGHIJ", "**********"),
+            (Kind::Iban, "ABCDEFGH", "****"),
+            (Kind::PaymentCard, "1234", "**** **** **** ****"),
+            (Kind::DateOfBirth, "12 mai 1985", "** *** ****"),
+            (Kind::DateOfBirth, "born 1985", "*** ****"),
+            (Kind::OnlineId, "abc", "***"),
+            (Kind::OnlineId, "u-12345", "u-***"),
+            (Kind::PostalAddress, "rue", "***"),
+        ] {
+            assert_eq!(mask(kind, value), masked, "{kind} {value}");
         }
     }
 }
