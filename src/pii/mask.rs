@@ -7,7 +7,7 @@ use super::Kind;
 /// The masked form of `text`, the matched text of a hit of `kind`:
 /// `j***@e***.fr`, `+33 6 ** ** ** 78`, `203.0.113.*`, `2001:db8:85a3::*`,
 /// `FR76 **** … 1234`, `**** **** **** 1234`, `J*** D***`,
-/// `** rue *** 75*** ***`. Never panics; never returns `text`
+/// `** rue *** 75*** ***`, `$2b$12$***`. Never panics; never returns `text`
 /// itself for a non-empty input, nor all of its letters and digits.
 pub fn mask(kind: Kind, text: &str) -> String {
     let text = text.trim();
@@ -54,15 +54,7 @@ fn mask_kind(kind: Kind, text: &str) -> String {
         Kind::PostalAddress => mask_address(text),
         Kind::DateOfBirth => mask_all_but_shape(text),
         Kind::PersonName => mask_words(text),
-        Kind::Secret => {
-            let chars: Vec<char> = text.chars().collect();
-            if chars.len() >= 16 {
-                let head: String = chars[..4].iter().collect();
-                format!("{head}***")
-            } else {
-                "***".to_string()
-            }
-        }
+        Kind::Secret => mask_secret(text),
         Kind::FreeText => format!("[text, {} chars]", text.chars().count()),
         Kind::OnlineId => {
             let head: String = text.chars().take(2).collect();
@@ -373,6 +365,101 @@ fn mask_words(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Modular-crypt identifiers (`$id$…`) a mask shows: Argon2, PBKDF2,
+/// scrypt (`7`), MD5-crypt (`1`), SHA-crypt (`5`, `6`), yescrypt (`y`, `gy`);
+/// bcrypt (`2a`, `2b`…) is shown with its cost.
+const CRYPT_IDS: &[&str] = &[
+    "argon2id",
+    "argon2i",
+    "argon2d",
+    "pbkdf2",
+    "pbkdf2-sha1",
+    "pbkdf2-sha256",
+    "pbkdf2-sha512",
+    "scrypt",
+    "1",
+    "5",
+    "6",
+    "7",
+    "y",
+    "gy",
+];
+
+/// Prefixes that name a secret's scheme or issuer, not part of the secret:
+/// Django hashers, GitHub, GitLab, Slack, Stripe, AWS, Google, OpenAI,
+/// SendGrid, npm tokens and a JWT's header (`eyJ` is `{"` in base64).
+/// Longest first where one starts another.
+const SECRET_PREFIXES: &[&str] = &[
+    "pbkdf2_sha256$",
+    "pbkdf2_sha512$",
+    "pbkdf2_sha1$",
+    "bcrypt_sha256$",
+    "bcrypt$",
+    "argon2$",
+    "scrypt$",
+    "github_pat_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "glpat-",
+    "xoxa-",
+    "xoxb-",
+    "xoxp-",
+    "xoxr-",
+    "xoxo-",
+    "xoxs-",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
+    "sk-proj-",
+    "sk-",
+    "AKIA",
+    "AIza",
+    "SG.",
+    "npm_",
+    "eyJ",
+];
+
+/// HTTP authorisation schemes followed by a credential.
+const AUTH_SCHEMES: &[&str] = &["bearer", "token", "basic"];
+
+/// Only the recognised scheme (`$2b$12$***`, `$argon2id$***`, `ghp_***`,
+/// `eyJ***`, `Bearer ***`), never a character of the secret itself; `***`
+/// for anything else (a password in clear).
+fn mask_secret(text: &str) -> String {
+    if let Some(rest) = text.strip_prefix('$') {
+        let mut fields = rest.split('$');
+        let id = fields.next().unwrap_or("");
+        if matches!(id, "2" | "2a" | "2b" | "2x" | "2y") {
+            // bcrypt: the cost (two digits) is a parameter, not the hash.
+            return match fields.next() {
+                Some(cost) if cost.len() == 2 && cost.bytes().all(|b| b.is_ascii_digit()) => {
+                    format!("${id}${cost}$***")
+                }
+                _ => format!("${id}$***"),
+            };
+        }
+        if CRYPT_IDS.contains(&id) {
+            return format!("${id}$***");
+        }
+        return "***".to_string();
+    }
+    if let Some(p) = SECRET_PREFIXES.iter().find(|p| text.starts_with(**p)) {
+        return format!("{p}***");
+    }
+    if let Some((scheme, credential)) = text.split_once(' ') {
+        if AUTH_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
+            && !credential.trim().is_empty()
+        {
+            return format!("{scheme} ***");
+        }
+    }
+    "***".to_string()
 }
 
 /// Each number keeps its sign and whole degrees (≤ 3 digits), and its first
@@ -700,6 +787,39 @@ mod tests {
             (Kind::PostalAddress, "rue", "***"),
         ] {
             assert_eq!(mask(kind, value), masked, "{kind} {value}");
+        }
+    }
+
+    #[test]
+    fn secrets_show_their_scheme_only() {
+        for (secret, masked) in [
+            ("correct horse battery staple", "***"),
+            ("Tr0ub4dor&3-long-password!", "***"),
+            (
+                "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+                "$2b$12$***",
+            ),
+            (
+                "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+                "$argon2id$***",
+            ),
+            ("$6$rounds=5000$salt$hash", "$6$***"),
+            ("$unknown$abcdefghijklmnop", "***"),
+            ("pbkdf2_sha256$600000$salt$hash=", "pbkdf2_sha256$***"),
+            (
+                "github_pat_11ABCDEFG0abcdefghijklmnopqrstuvwxyz",
+                "github_pat_***",
+            ),
+            ("glpat-abcdefghijklmnopqrst", "glpat-***"),
+            ("xoxb-1234567890-abcdef", "xoxb-***"),
+            ("sk_live_abcdefghijklmnop", "sk_live_***"),
+            ("sk-proj-abcdefghijklmnopqrstuvwxyz012345", "sk-proj-***"),
+            ("AKIAIOSFODNN7EXAMPLE", "AKIA***"),
+            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "eyJ***"),
+            ("Bearer abcdefghijklmnopqrstuvwxyz", "Bearer ***"),
+            ("token abcdefghijklmnopqrstuvwxyz", "token ***"),
+        ] {
+            assert_eq!(mask(Kind::Secret, secret), masked, "{secret}");
         }
     }
 }
