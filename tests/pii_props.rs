@@ -52,6 +52,29 @@ proptest! {
         prop_assert_eq!(a, det.scan_value(&b, Some("notes")));
     }
 
+    /// Every decoder's magic or shape, then arbitrary bytes: Ruby Marshal,
+    /// Java, pickle, msgpack, PHP, UTF-16, gzip/zlib, base64, ANSI text.
+    #[test]
+    fn scan_value_decoders_never_panic(
+        magic in prop::sample::select(vec![
+            &b"\x04\x08"[..], b"\x04\x08{", b"\x04\x08o:", b"\xac\xed\x00\x05", b"\xac\xed\x00\x05t\x00",
+            b"\x80\x02", b"\x80\x04\x95", b"\x82\xa5email", b"\xde\x00\x01", b"\x91",
+            b"a:1:{s:5:\"email\";", b"s:", b"O:4:\"User\":1:{", b"\xff\xfe", b"\xfe\xff",
+            b"\x1f\x8b\x08\x00", b"\x78\x9c", b"eyJlbWFpbCI6", b"\x1b[31m", b"H\xe9l\xe8ne ",
+        ]),
+        tail in prop::collection::vec(any::<u8>(), 0..256),
+        ascii in "[ -~]{0,64}",
+    ) {
+        let det = Detector::global();
+        for b in [[magic, &tail[..]].concat(), [magic, ascii.as_bytes()].concat()] {
+            let a = det.scan_value(&b, Some("email"));
+            for h in &a.hits {
+                prop_assert!(h.hit.span.start < h.hit.span.end);
+            }
+            prop_assert_eq!(a, det.scan_value(&b, Some("email")));
+        }
+    }
+
     #[test]
     fn scan_value_on_text_never_panics(s in piiish()) {
         let det = Detector::global();

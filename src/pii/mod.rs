@@ -22,6 +22,7 @@
 pub mod keys;
 mod mask;
 mod names;
+mod serial;
 mod text;
 mod validate;
 mod value;
