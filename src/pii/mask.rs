@@ -625,6 +625,17 @@ fn mask_address(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every street type the detector accepts has its spelling here.
+    #[test]
+    fn street_types_follow_the_detector() {
+        for t in super::super::text::STREET_TYPES.split('|') {
+            assert!(
+                STREET_TYPES.iter().any(|(written, _)| *written == t),
+                "{t} is missing from mask::STREET_TYPES"
+            );
+        }
+    }
+
     #[test]
     fn masks() {
         assert_eq!(mask(Kind::Email, "jane@example.fr"), "j***@e***.fr");

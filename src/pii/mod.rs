@@ -239,8 +239,11 @@ impl Detector {
         self.text.scan(text, context)
     }
 
-    /// Decodes `bytes` (JSON, URL-encoded, gzip, zlib; binary is recognised
-    /// and not read as text) and scans every field with its name as context.
+    /// Decodes `bytes` and scans every field with its name as context:
+    /// JSON, URL-encoded forms, gzip, zlib and raw deflate, base64 of any of
+    /// these, msgpack, PHP `serialize()`, Ruby Marshal, Java serialisation
+    /// and pickle, Latin-1 and UTF-16 text; binary is recognised and not
+    /// read as text.
     /// Spans in the result refer to the decoded text of each field.
     pub fn scan_value(&self, bytes: &[u8], context: Option<&str>) -> ValueScan {
         value::scan_value(self, bytes, context)

@@ -101,7 +101,7 @@ fn matches_at(re: &meta::Regex, text: &str, starts: &[usize]) -> Vec<Range<usize
     out
 }
 
-const STREET_TYPES: &str = "rue|avenue|av|bd|boulevard|blvd|place|pl|chemin|allée|allee|impasse|route|rte|quai|cours|square|passage|faubourg|fg|voie|villa|cité|cite|hameau|résidence|residence|sentier|esplanade|promenade|chaussée|chaussee|lotissement|lieu-dit|rond-point|parvis|montée|montee|traverse|ruelle|mail|street|st|road|rd|lane|drive";
+pub(crate) const STREET_TYPES: &str = "rue|avenue|av|bd|boulevard|blvd|place|pl|chemin|allée|allee|impasse|route|rte|quai|cours|square|passage|faubourg|fg|voie|villa|cité|cite|hameau|résidence|residence|sentier|esplanade|promenade|chaussée|chaussee|lotissement|lieu-dit|rond-point|parvis|montée|montee|traverse|ruelle|mail|street|st|road|rd|lane|drive";
 
 /// A run of digit groups: `(?-u:\b)` then this is the numeric pattern; it is
 /// compiled anchored (`^`) and run from each position where it can start.
