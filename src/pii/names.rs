@@ -218,73 +218,230 @@ fn fold(c: char) -> char {
     }
 }
 
-/// Tokens that turn "name" into something that is not a person's name.
-const NOT_A_PERSON: &[&str] = &[
-    "org",
-    "organisation",
-    "organization",
-    "company",
-    "entreprise",
-    "societe",
-    "product",
-    "produit",
-    "file",
-    "filename",
-    "table",
-    "service",
-    "host",
-    "hostname",
-    "app",
-    "event",
-    "category",
-    "type",
-    "kind",
-    "method",
-    "class",
-    "model",
-    "job",
-    "queue",
-    "domain",
-    "key",
-    "bucket",
-    "index",
-    "column",
-    "schema",
-    "database",
-    "db",
-    "field",
-    "tag",
-    "label",
-    "lieu",
-    "place",
-    "street",
-    "rue",
-    "voie",
-    "city",
-    "ville",
-    "commune",
-    "country",
-    "pays",
-    "department",
-    "departement",
-    "team",
-    "role",
-    "group",
-    "site",
-    "brand",
-    "motif",
-    "reason",
-    "template",
-    "action",
-    "controller",
-    "worker",
-    "channel",
-    "stream",
-    "metric",
-    "feature",
-    "flag",
-    "version",
-];
+/// Tokens that turn "name" into something that is not a person's name
+/// (`nom_fichier`, `company_name`, `nom_produit`).
+fn not_a_person(t: &str) -> bool {
+    is_organisation(t)
+        || matches!(
+            t,
+            "product"
+                | "produit"
+                | "article"
+                | "item"
+                | "file"
+                | "filename"
+                | "fichier"
+                | "folder"
+                | "dossier"
+                | "repertoire"
+                | "directory"
+                | "document"
+                | "attachment"
+                | "piece"
+                | "image"
+                | "table"
+                | "service"
+                | "host"
+                | "hostname"
+                | "server"
+                | "app"
+                | "application"
+                | "event"
+                | "evenement"
+                | "category"
+                | "categorie"
+                | "type"
+                | "kind"
+                | "method"
+                | "class"
+                | "model"
+                | "modele"
+                | "job"
+                | "queue"
+                | "domain"
+                | "key"
+                | "bucket"
+                | "index"
+                | "column"
+                | "schema"
+                | "database"
+                | "db"
+                | "field"
+                | "champ"
+                | "tag"
+                | "label"
+                | "lieu"
+                | "place"
+                | "salle"
+                | "room"
+                | "street"
+                | "rue"
+                | "voie"
+                | "city"
+                | "ville"
+                | "commune"
+                | "country"
+                | "pays"
+                | "region"
+                | "department"
+                | "departement"
+                | "team"
+                | "equipe"
+                | "role"
+                | "group"
+                | "groupe"
+                | "site"
+                | "brand"
+                | "marque"
+                | "motif"
+                | "reason"
+                | "template"
+                | "action"
+                | "controller"
+                | "worker"
+                | "channel"
+                | "stream"
+                | "metric"
+                | "feature"
+                | "flag"
+                | "version"
+                | "project"
+                | "projet"
+                | "campaign"
+                | "campagne"
+                | "plan"
+                | "offre"
+                | "offer"
+                | "prestation"
+                | "formation"
+                | "course"
+                | "cours"
+                | "list"
+                | "liste"
+                | "segment"
+                | "theme"
+                | "package"
+                | "module"
+                | "plugin"
+                | "setting"
+                | "param"
+                | "parameter"
+                | "variable"
+                | "environment"
+                | "env"
+                | "cluster"
+                | "node"
+                | "branch"
+                | "repository"
+                | "repo"
+                | "bundle"
+                | "step"
+                | "etape"
+                | "status"
+                | "statut"
+        )
+}
+
+/// Tokens naming an organisation: `company_name` is no person's name, and
+/// `company_email`, `telephone_entreprise` are a company's contact as often
+/// as a person's (weaker: sampled values decide).
+fn is_organisation(t: &str) -> bool {
+    matches!(
+        t,
+        "org"
+            | "organisation"
+            | "organization"
+            | "organisme"
+            | "company"
+            | "entreprise"
+            | "societe"
+            | "structure"
+            | "etablissement"
+            | "association"
+            | "agence"
+            | "agency"
+            | "business"
+            | "vendor"
+            | "supplier"
+            | "fournisseur"
+    )
+}
+
+/// Tokens that make a field hold something *about* the data rather than the
+/// data itself: a flag (`email_verified`, `phone_enabled`), a count
+/// (`email_count`, `nb_emails`), a timestamp (`phone_verified_at`), a type
+/// or status (`token_type`, `statut_email`), a setting (`password_min_length`).
+/// One of them anywhere cancels every positive word.
+fn is_metadata(t: &str) -> bool {
+    matches!(
+        t,
+        "count"
+            | "counts"
+            | "counter"
+            | "nb"
+            | "nbr"
+            | "nombre"
+            | "total"
+            | "length"
+            | "len"
+            | "min"
+            | "max"
+            | "attempts"
+            | "verified"
+            | "unverified"
+            | "verifie"
+            | "confirmed"
+            | "confirme"
+            | "valid"
+            | "validated"
+            | "valide"
+            | "invalid"
+            | "bounced"
+            | "enabled"
+            | "disabled"
+            | "required"
+            | "optin"
+            | "opt"
+            | "consent"
+            | "subscribed"
+            | "unsubscribed"
+            | "sent"
+            | "send"
+            | "envoye"
+            | "envoi"
+            | "delivered"
+            | "requested"
+            | "expires"
+            | "expiry"
+            | "expired"
+            | "expiration"
+            | "at"
+            | "ts"
+            | "timestamp"
+            | "type"
+            | "types"
+            | "kind"
+            | "status"
+            | "statut"
+            | "etat"
+            | "format"
+            | "provider"
+            | "domain"
+            | "prefix"
+            | "template"
+            | "policy"
+            | "pattern"
+            | "regex"
+            | "strength"
+            | "label"
+    )
+}
+
+/// Boolean prefixes: `is_email_verified`, `has_email`, `est_actif` (only
+/// as the first of several tokens: "my email is …" is no flag).
+fn is_flag_prefix(t: &str) -> bool {
+    matches!(t, "is" | "has" | "est" | "can" | "should" | "show" | "hide")
+}
 
 /// Classifies a field, column, JSON key or key segment by its name alone:
 /// `classify_name("phone_number")` → phone, `classify_name("prenom")` →
@@ -297,7 +454,7 @@ pub fn classify_name(name: &str) -> Option<NameClass> {
 fn token_class(t: &str) -> Option<(u8, Kind, f32)> {
     Some(match t {
         "password" | "passwd" | "pwd" | "secret" | "apikey" | "jwt" | "bearer"
-        | "authorization" | "otp" | "credentials" => (0, Kind::Secret, 0.85),
+        | "authorization" | "otp" | "credentials" | "motdepasse" | "mdp" => (0, Kind::Secret, 0.85),
         "token" => (1, Kind::Secret, 0.75),
         "email" | "mail" | "courriel" | "emails" => (2, Kind::Email, 0.9),
         "phone" | "tel" | "telephone" | "mobile" | "portable" | "msisdn" | "gsm" | "fax"
@@ -315,6 +472,7 @@ fn token_class(t: &str) -> Option<(u8, Kind, f32)> {
         "address" | "adresse" | "addr" | "street" | "rue" | "zip" | "zipcode" | "postcode" => {
             (12, Kind::PostalAddress, 0.8)
         }
+        "birthplace" => PLACE_OF_BIRTH,
         "city" | "ville" | "commune" | "town" => (13, Kind::PostalAddress, 0.6),
         "prenom" | "prenoms" | "firstname" | "lastname" | "surname" | "fullname" | "nom"
         | "patronyme" | "forename" => (14, Kind::PersonName, 0.85),
@@ -328,25 +486,54 @@ fn token_class(t: &str) -> Option<(u8, Kind, f32)> {
     })
 }
 
-/// Rank, kind and confidence of a two-token compound ("first_name").
-fn pair_class(a: &str, b: &str) -> Option<(u8, Kind, f32)> {
-    Some(match (a, b) {
-        ("api", "key") | ("private", "key") => (0, Kind::Secret, 0.85),
+/// A place of birth: a location that identifies (no kind of its own; the
+/// postal-address kind carries the location category).
+const PLACE_OF_BIRTH: (u8, Kind, f32) = (12, Kind::PostalAddress, 0.8);
+const DATE_OF_BIRTH: (u8, Kind, f32) = (9, Kind::DateOfBirth, 0.9);
+const BIRTH_NAME: (u8, Kind, f32) = (14, Kind::PersonName, 0.85);
+
+/// What a compound of two tokens says, read as a whole ("first_name",
+/// "nom_naissance", "birth_place"; with "de"/"of" between them too:
+/// "date_de_naissance", "place_of_birth"). `Some(None)`: a compound that
+/// says nothing personal although a token of it would (`last_login`).
+fn pair_class(a: &str, b: &str) -> Option<Option<(u8, Kind, f32)>> {
+    Some(Some(match (a, b) {
+        ("api", "key") | ("private", "key") | ("mot", "passe") => (0, Kind::Secret, 0.85),
         ("e", "mail") => (2, Kind::Email, 0.9),
         ("securite", "sociale") | ("social", "security") => (5, Kind::Nir, 0.9),
         ("card", "number") | ("credit", "card") => (8, Kind::PaymentCard, 0.8),
+        ("date" | "jour", "naissance") | ("birth", "date" | "day") | ("date", "birth") => {
+            DATE_OF_BIRTH
+        }
+        ("lieu" | "ville" | "commune" | "pays" | "departement", "naissance")
+        | ("birth", "place" | "city" | "town" | "country")
+        | ("place" | "city" | "town" | "country", "birth") => PLACE_OF_BIRTH,
+        ("nom", "naissance") | ("birth" | "maiden", "name") => BIRTH_NAME,
         ("remote", "addr") | ("forwarded", "for") => (10, Kind::IpAddress, 0.85),
         ("postal", "code") | ("code", "postal") => (12, Kind::PostalAddress, 0.8),
-        (
-            "first" | "last" | "given" | "family" | "full" | "maiden" | "display" | "birth",
-            "name",
-        ) => (14, Kind::PersonName, 0.85),
-        ("user" | "customer" | "account" | "session" | "device", "id") => (17, Kind::OnlineId, 0.6),
+        ("first" | "last" | "given" | "family" | "full" | "display", "name") => {
+            (14, Kind::PersonName, 0.85)
+        }
+        ("user" | "customer" | "account" | "session" | "device", "id")
+        | ("user", "name")
+        | ("nom", "utilisateur") => (17, Kind::OnlineId, 0.6),
+        // Django's and others' time of the last login.
+        ("last", "login") => return Some(None),
         _ => return None,
-    })
+    }))
 }
 
 pub(crate) fn classify_tokens<T: AsRef<str>>(toks: &[T]) -> Option<NameClass> {
+    let tok = |i: usize| -> Option<&str> {
+        let t = toks.get(i)?.as_ref();
+        // `address1`, `email2`: the digits say nothing (but `ipv4` does).
+        let bare = t.trim_end_matches(|c: char| c.is_ascii_digit());
+        Some(if bare.is_empty() || token_class(t).is_some() {
+            t
+        } else {
+            bare
+        })
+    };
     let mut best: Option<(u8, Kind, f32)> = None;
     let mut consider = |c: Option<(u8, Kind, f32)>| {
         if let Some(c) = c {
@@ -355,20 +542,37 @@ pub(crate) fn classify_tokens<T: AsRef<str>>(toks: &[T]) -> Option<NameClass> {
             }
         }
     };
-    for (i, t) in toks.iter().enumerate() {
-        let t = t.as_ref();
-        let next = toks.get(i + 1).map(AsRef::as_ref);
+    let (mut person_blocked, mut organisation) = (false, false);
+    let mut i = 0;
+    while let Some(t) = tok(i) {
+        if is_metadata(t) || (i == 0 && toks.len() > 1 && is_flag_prefix(t)) {
+            return None;
+        }
+        person_blocked |= not_a_person(t);
+        organisation |= is_organisation(t);
+        // A compound is read as a whole: its tokens do not count alone.
+        let next = tok(i + 1);
+        if let Some(c) = next.and_then(|n| pair_class(t, n)) {
+            consider(c);
+            i += 2;
+            continue;
+        }
+        if matches!(next, Some("de" | "of" | "du" | "d")) {
+            if let Some(c) = tok(i + 2).and_then(|n| pair_class(t, n)) {
+                consider(c);
+                i += 3;
+                continue;
+            }
+        }
         consider(token_class(t));
-        if let Some(next) = next {
-            consider(pair_class(t, next));
-        }
-        if t == "mot" && next == Some("de") {
-            consider(Some((0, Kind::Secret, 0.85)));
-        }
+        i += 1;
     }
-    let (_, kind, confidence) = best?;
-    if kind == Kind::PersonName && toks.iter().any(|t| NOT_A_PERSON.contains(&t.as_ref())) {
+    let (_, kind, mut confidence) = best?;
+    if kind == Kind::PersonName && person_blocked {
         return None;
+    }
+    if organisation {
+        confidence = confidence.min(0.6);
     }
     Some(NameClass {
         kind,
@@ -476,6 +680,167 @@ mod tests {
             classify_name("phone").map(|c| c.category),
             Some(Category::Contact)
         );
+    }
+
+    /// Column names from real schemas (Rails/Devise, Django, Doctrine/FOSUser,
+    /// French public-service apps) and what their name alone says.
+    /// `name` is ambiguous (`users.name` vs `products.name`): a *weak* person
+    /// name (below 0.8), so sampled values decide and an empty table still
+    /// shows it.
+    #[test]
+    fn column_names_from_real_schemas() {
+        use Kind::*;
+        let table: &[(&str, Option<Kind>)] = &[
+            // Rails / Devise
+            ("id", None),
+            ("email", Some(Email)),
+            ("encrypted_password", Some(Secret)),
+            ("reset_password_token", Some(Secret)),
+            ("reset_password_sent_at", None),
+            ("remember_created_at", None),
+            ("sign_in_count", None),
+            ("current_sign_in_at", None),
+            ("last_sign_in_at", None),
+            ("current_sign_in_ip", Some(IpAddress)),
+            ("last_sign_in_ip", Some(IpAddress)),
+            ("confirmation_token", Some(Secret)),
+            ("confirmed_at", None),
+            ("confirmation_sent_at", None),
+            ("unconfirmed_email", Some(Email)),
+            ("failed_attempts", None),
+            ("unlock_token", Some(Secret)),
+            ("locked_at", None),
+            ("otp_secret", Some(Secret)),
+            ("otp_required_for_login", None),
+            ("created_at", None),
+            ("updated_at", None),
+            ("organisation_id", None),
+            ("user_id", Some(OnlineId)),
+            ("stripe_customer_id", Some(OnlineId)),
+            ("session_id", Some(OnlineId)),
+            ("first_name", Some(PersonName)),
+            ("last_name", Some(PersonName)),
+            ("name", Some(PersonName)),
+            ("phone_number", Some(Phone)),
+            ("phone_number_verified", None),
+            ("phone_verified_at", None),
+            ("mobile", Some(Phone)),
+            ("phone", Some(Phone)),
+            ("email_address", Some(Email)),
+            ("user_email", Some(Email)),
+            ("contact_email", Some(Email)),
+            ("email_verified", None),
+            ("email_verified_at", None),
+            ("email_count", None),
+            ("has_email", None),
+            ("is_email_verified", None),
+            ("ip", Some(IpAddress)),
+            ("remote_addr", Some(IpAddress)),
+            ("ip_count", None),
+            ("access_token", Some(Secret)),
+            ("token_type", None),
+            ("token_count", None),
+            ("token_expires_at", None),
+            ("api_key", Some(Secret)),
+            ("notes", Some(FreeText)),
+            ("context", Some(FreeText)),
+            ("description", Some(FreeText)),
+            ("address1", Some(PostalAddress)),
+            ("address_line_2", Some(PostalAddress)),
+            ("zip_code", Some(PostalAddress)),
+            ("city", Some(PostalAddress)),
+            ("latitude", Some(Geolocation)),
+            ("iban", Some(Iban)),
+            // A BIC names the bank, not the account or its holder.
+            ("bic", None),
+            ("birth_date", Some(DateOfBirth)),
+            ("date_of_birth", Some(DateOfBirth)),
+            ("dob", Some(DateOfBirth)),
+            ("status", None),
+            ("type", None),
+            ("user_agent", None),
+            ("locale", None),
+            // Django
+            ("password", Some(Secret)),
+            ("last_login", None),
+            ("is_superuser", None),
+            ("username", Some(OnlineId)),
+            ("is_staff", None),
+            ("is_active", None),
+            ("date_joined", None),
+            // Doctrine / FOSUserBundle
+            ("username_canonical", Some(OnlineId)),
+            ("email_canonical", Some(Email)),
+            ("enabled", None),
+            ("password_requested_at", None),
+            ("roles", None),
+            // French schemas
+            ("nom", Some(PersonName)),
+            ("prenom", Some(PersonName)),
+            ("nom_client", Some(PersonName)),
+            ("nom_naissance", Some(PersonName)),
+            ("nom_de_naissance", Some(PersonName)),
+            ("birth_name", Some(PersonName)),
+            ("maiden_name", Some(PersonName)),
+            ("nom_fichier", None),
+            ("nom_produit", None),
+            ("nom_societe", None),
+            ("nom_société", None),
+            ("nom_entreprise", None),
+            ("company_name", None),
+            ("organisation_name", None),
+            ("date_naissance", Some(DateOfBirth)),
+            ("date_de_naissance", Some(DateOfBirth)),
+            ("lieu_naissance", Some(PostalAddress)),
+            ("lieu_de_naissance", Some(PostalAddress)),
+            ("ville_naissance", Some(PostalAddress)),
+            ("birth_place", Some(PostalAddress)),
+            ("place_of_birth", Some(PostalAddress)),
+            ("telephone", Some(Phone)),
+            ("adresse", Some(PostalAddress)),
+            ("code_postal", Some(PostalAddress)),
+            ("mot_de_passe", Some(Secret)),
+            ("nir", Some(Nir)),
+            ("numero_secu", Some(Nir)),
+            ("siret", Some(Siret)),
+            ("nb_emails", None),
+            ("statut_email", None),
+        ];
+        assert!(table.len() >= 60);
+        let wrong: Vec<String> = table
+            .iter()
+            .filter(|(n, want)| kind(n) != *want)
+            .map(|(n, want)| format!("{n}: want {want:?}, got {:?}", kind(n)))
+            .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        // Place of birth is a location; `name` alone is weak.
+        assert_eq!(
+            classify_name("lieu_naissance").map(|c| c.category),
+            Some(Category::Location)
+        );
+        assert!(classify_name("name").is_some_and(|c| c.confidence < 0.8));
+        assert!(classify_name("nom_naissance").is_some_and(|c| c.confidence >= 0.8));
+    }
+
+    /// A birth name is a name, even though "naissance" alone says date of
+    /// birth: the whole value of such a field is a person's name.
+    #[test]
+    fn birth_name_fields_hold_names() {
+        let det = crate::pii::Detector::global();
+        for ctx in [
+            "nom_naissance",
+            "nom_de_naissance",
+            "birth_name",
+            "maiden_name",
+        ] {
+            let hits = det.scan_text("Martin", Some(ctx));
+            assert!(
+                hits.iter().any(|h| h.kind == Kind::PersonName),
+                "{ctx}: {hits:?}"
+            );
+        }
+        let hits = det.scan_text("15/03/1984", Some("date_naissance"));
+        assert!(hits.iter().any(|h| h.kind == Kind::DateOfBirth), "{hits:?}");
     }
 
     #[test]
