@@ -610,12 +610,14 @@ fn pair_class(a: &str, b: &str) -> Option<Option<(u8, Kind, f32)>> {
 pub(crate) fn classify_tokens<T: AsRef<str>>(toks: &[T]) -> Option<NameClass> {
     let tok = |i: usize| -> Option<&str> {
         let t = toks.get(i)?.as_ref();
-        // `address1`, `email2`: the digits say nothing (but `ipv4` does).
+        // `address1`, `email2`, `tel12`: a number of one or two digits says
+        // nothing (but `ipv4` does; `rue2001` is no numbered field).
         let bare = t.trim_end_matches(|c: char| c.is_ascii_digit());
-        Some(if bare.is_empty() || token_class(t).is_some() {
-            t
-        } else {
+        let numbered = matches!(t.len() - bare.len(), 1 | 2) && !bare.is_empty();
+        Some(if numbered && token_class(t).is_none() {
             bare
+        } else {
+            t
         })
     };
     let mut best: Option<(u8, Kind, f32)> = None;
@@ -626,14 +628,8 @@ pub(crate) fn classify_tokens<T: AsRef<str>>(toks: &[T]) -> Option<NameClass> {
             }
         }
     };
-    let (mut person_blocked, mut organisation) = (false, false);
     let mut i = 0;
     while let Some(t) = tok(i) {
-        if is_metadata(t) || (i == 0 && toks.len() > 1 && is_flag_prefix(t)) {
-            return None;
-        }
-        person_blocked |= not_a_person(t);
-        organisation |= is_organisation(t);
         // A compound is read as a whole: its tokens do not count alone.
         let next = tok(i + 1);
         if let Some(c) = next.and_then(|n| pair_class(t, n)) {
@@ -651,11 +647,16 @@ pub(crate) fn classify_tokens<T: AsRef<str>>(toks: &[T]) -> Option<NameClass> {
         consider(token_class(t));
         i += 1;
     }
+    // Most texts end here: the other words matter only once a kind is found.
     let (_, kind, mut confidence) = best?;
-    if kind == Kind::PersonName && person_blocked {
+    let all = || (0..toks.len()).filter_map(tok);
+    if all().any(is_metadata) || tok(0).is_some_and(|t| toks.len() > 1 && is_flag_prefix(t)) {
         return None;
     }
-    if organisation {
+    if kind == Kind::PersonName && all().any(not_a_person) {
+        return None;
+    }
+    if all().any(is_organisation) {
         confidence = confidence.min(0.6);
     }
     Some(NameClass {
@@ -831,6 +832,7 @@ mod tests {
             ("description", Some(FreeText)),
             ("address1", Some(PostalAddress)),
             ("address_line_2", Some(PostalAddress)),
+            ("street2", Some(PostalAddress)),
             ("zip_code", Some(PostalAddress)),
             ("city", Some(PostalAddress)),
             ("latitude", Some(Geolocation)),
@@ -1097,6 +1099,8 @@ mod tests {
             "Thibault Martin",
             "Rendez-vous avec Aicha Benali demain",
             "JEAN-PIERRE Durand",
+            "Bonjour Marie-Claire",
+            "Bonjour Jean-Pierre",
         ] {
             let hits = det.scan_text(text, None);
             assert!(person(&hits), "{text}: {hits:?}");
