@@ -52,3 +52,30 @@ fn adversarial_key_timings() {
         }
     }
 }
+
+/// ISO-8601 date-times are put back together across ':' (they used to make
+/// a namespace per second, fraction and offset).
+#[test]
+fn iso_timestamps_fold_across_colons() {
+    for k in [
+        "lock:2024-01-15T10:00:00Z",
+        "lock:2024-01-15T10:00",
+        "lock:2024-01-15T10:00:00",
+        "lock:2024-01-15T10:00:00.123Z",
+        "lock:2024-01-15T10:00:00,5Z",
+        "lock:2024-01-15T10:00:00+01:00",
+        "lock:2024-01-15T10:00:00.123456-0530",
+        "lock:2024-01-15 10:00:00+01",
+    ] {
+        assert_eq!(pattern(k.as_bytes(), b":"), "lock:{ts}", "{k}");
+    }
+    assert_eq!(
+        pattern(b"lock:2024-01-15T10:00:00Z:job:42", b":"),
+        "lock:{ts}:job:{int}"
+    );
+    // What follows a time that does not end a segment stays apart.
+    assert_eq!(
+        pattern(b"lock:2024-01-15T10:00:00Zulu", b":"),
+        "lock:{ts}:00Zulu"
+    );
+}

@@ -47,9 +47,9 @@ pub fn segments(key: &[u8], delimiters: &[u8]) -> Vec<std::ops::Range<usize>> {
                 .map(|(i, _)| i),
         ),
     };
-    // An IPv6 address split on ':' is put back together.
+    // IPv6 addresses and ISO-8601 times split on ':' are put back together.
     if delims.contains(&b':') {
-        merge_ipv6(key, out)
+        merge_colon_runs(key, out)
     } else {
         out
     }
@@ -88,16 +88,17 @@ fn count_work(bytes: usize) {
     let _ = bytes;
 }
 
-/// Puts IPv6 addresses back together, left to right: at each segment, the
-/// longest run of at most [`IPV6_MAX_SEGMENTS`] segments and
-/// [`IPV6_MAX_LEN`] bytes that parses. Each segment is the start of a
-/// bounded number of bounded tries, so the work is linear in the key.
-fn merge_ipv6(key: &[u8], segs: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
+/// Puts IPv6 addresses and ISO-8601 date-times back together, left to
+/// right: at each segment, the longest run that is a date-time
+/// ([`timestamp_run`]) or else an IPv6 address ([`ipv6_run`]). Each segment
+/// is the start of a bounded number of bounded tries, so the work is
+/// linear in the key.
+fn merge_colon_runs(key: &[u8], segs: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
     // Every address, not just the first: `a::1:x:b::2` holds two.
     let mut out = Vec::with_capacity(segs.len());
     let mut i = 0;
     while i < segs.len() {
-        match ipv6_run(key, &segs, i) {
+        match timestamp_run(key, &segs, i).or_else(|| ipv6_run(key, &segs, i)) {
             Some(j) => {
                 out.push(segs[i].start..segs[j].end);
                 i = j + 1;
@@ -109,6 +110,83 @@ fn merge_ipv6(key: &[u8], segs: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Ra
         }
     }
     out
+}
+
+/// The last segment of the run from `segs[i]` that is an ISO-8601 date-time
+/// cut by ':' (`2024-01-15T10` `00` `00.123+01` `00`), if any: `segs[i]` is
+/// the date and hour, then minutes, optional seconds, fraction and zone
+/// (`Z`, `+01`, `+0100`, `+01:00`). The longest such time that ends where
+/// a segment ends.
+fn timestamp_run(key: &[u8], segs: &[std::ops::Range<usize>], i: usize) -> Option<usize> {
+    let head = &key[segs[i].clone()];
+    if head.len() != 13 || !is_iso_date(head) || !head[11..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let two_digits = |p: usize| {
+        key.get(p..p + 2)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    // Where the time could end, in increasing order.
+    let mut ends = [0usize; 6];
+    let mut n = 0;
+    let mut p = segs[i].end;
+    // :MM
+    if key.get(p) != Some(&b':') || !two_digits(p + 1) {
+        return None;
+    }
+    p += 3;
+    ends[n] = p;
+    n += 1;
+    // :SS, then .fff (at most nanoseconds)
+    if key.get(p) == Some(&b':') && two_digits(p + 1) {
+        p += 3;
+        ends[n] = p;
+        n += 1;
+        if matches!(key.get(p), Some(b'.' | b',')) && key.get(p + 1).is_some_and(u8::is_ascii_digit)
+        {
+            p += 1;
+            let digits = key[p..]
+                .iter()
+                .take(9)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            p += digits;
+            ends[n] = p;
+            n += 1;
+        }
+    }
+    // Z, ±HH, ±HHMM, ±HH:MM
+    match key.get(p) {
+        Some(b'Z') => {
+            ends[n] = p + 1;
+            n += 1;
+        }
+        Some(b'+' | b'-') if two_digits(p + 1) => {
+            p += 3;
+            ends[n] = p;
+            n += 1;
+            if key.get(p) == Some(&b':') && two_digits(p + 1) {
+                ends[n] = p + 3;
+                n += 1;
+            } else if two_digits(p) {
+                ends[n] = p + 2;
+                n += 1;
+            }
+        }
+        _ => {}
+    }
+    count_work(ends[n - 1] - segs[i].start);
+    // The segments the time spans: a handful, since it is at most 39 bytes.
+    let mut best = None;
+    for (j, seg) in segs.iter().enumerate().skip(i + 1) {
+        if seg.end > ends[n - 1] {
+            break;
+        }
+        if ends[..n].contains(&seg.end) {
+            best = Some(j);
+        }
+    }
+    best
 }
 
 /// The last segment of the longest run from `segs[i]` (three segments at
@@ -613,10 +691,18 @@ mod linear_tests {
     /// Keys of `n` bytes made of `unit` repeated: the shapes that made the
     /// merge try (and parse) every run of segments.
     fn adversarial(n: usize) -> Vec<Vec<u8>> {
-        ["1::", "1:", "::", "ffff:", "1::1:", "::ffff:1.2.3.4:"]
-            .iter()
-            .map(|unit| unit.bytes().cycle().take(n).collect())
-            .collect()
+        [
+            "1::",
+            "1:",
+            "::",
+            "ffff:",
+            "1::1:",
+            "::ffff:1.2.3.4:",
+            "2024-01-15T10:00:00.123+01:",
+        ]
+        .iter()
+        .map(|unit| unit.bytes().cycle().take(n).collect())
+        .collect()
     }
 
     #[test]
