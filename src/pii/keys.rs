@@ -35,7 +35,7 @@ pub fn segments(key: &[u8], delimiters: &[u8]) -> Vec<std::ops::Range<usize>> {
         delimiters
     };
     // memchr finds up to three delimiters.
-    let mut out = match *delims {
+    let out = match *delims {
         [a] => split_at(key, memchr::memchr_iter(a, key)),
         [a, b] => split_at(key, memchr::memchr2_iter(a, b, key)),
         [a, b, c] => split_at(key, memchr::memchr3_iter(a, b, c, key)),
@@ -47,11 +47,12 @@ pub fn segments(key: &[u8], delimiters: &[u8]) -> Vec<std::ops::Range<usize>> {
                 .map(|(i, _)| i),
         ),
     };
-    // An IPv6 address split on ':' is put back together.
+    // IPv6 addresses and ISO-8601 times split on ':' are put back together.
     if delims.contains(&b':') {
-        merge_ipv6(key, &mut out);
+        merge_colon_runs(key, out)
+    } else {
+        out
     }
-    out
 }
 
 /// The ranges between the delimiters at `positions` (ascending).
@@ -66,39 +67,152 @@ fn split_at(key: &[u8], positions: impl Iterator<Item = usize>) -> Vec<std::ops:
     out
 }
 
-fn merge_ipv6(key: &[u8], segs: &mut Vec<std::ops::Range<usize>>) {
+/// The longest textual IPv6 address (`ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`).
+const IPV6_MAX_LEN: usize = 45;
+/// The most segments an IPv6 address splits into on ':' (seven groups and
+/// the two empty pieces of a leading or trailing `::`).
+const IPV6_MAX_SEGMENTS: usize = 9;
+
+// The bytes the merges of `segments` look at, so that a test can prove
+// they stay linear in the key's length.
+#[cfg(test)]
+thread_local! {
+    static WORK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[inline]
+fn count_work(bytes: usize) {
+    #[cfg(test)]
+    WORK.with(|w| w.set(w.get() + bytes));
+    #[cfg(not(test))]
+    let _ = bytes;
+}
+
+/// Puts IPv6 addresses and ISO-8601 date-times back together, left to
+/// right: at each segment, the longest run that is a date-time
+/// ([`timestamp_run`]) or else an IPv6 address ([`ipv6_run`]). Each segment
+/// is the start of a bounded number of bounded tries, so the work is
+/// linear in the key.
+fn merge_colon_runs(key: &[u8], segs: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
     // Every address, not just the first: `a::1:x:b::2` holds two.
+    let mut out = Vec::with_capacity(segs.len());
     let mut i = 0;
     while i < segs.len() {
-        let first = &key[segs[i].clone()];
-        let hexish = |s: &[u8]| s.len() <= 4 && s.iter().all(u8::is_ascii_hexdigit);
-        if hexish(first) {
-            // An address holds only hex digits, ':' and '.': no run that
-            // reaches past another byte can parse, so none is tried.
-            let start = segs[i].start;
-            let stop = key[start..]
-                .iter()
-                .position(|b| !(b.is_ascii_hexdigit() || matches!(b, b':' | b'.')))
-                .map_or(key.len(), |p| start + p);
-            let last = segs.iter().rposition(|r| r.end <= stop).unwrap_or(0);
-            // Longest run from i that parses as an IPv6 address.
-            for j in (i + 2..segs.len().min(last + 1)).rev() {
-                let span = segs[i].start..segs[j].end;
-                let Ok(s) = std::str::from_utf8(&key[span.clone()]) else {
-                    continue;
-                };
-                if s.contains(['.', '/', ' ']) && !s.contains("::ffff:") {
-                    continue;
-                }
-                let groups = s.split(':').filter(|g| !g.is_empty()).count();
-                if groups >= 2 && s.parse::<Ipv6Addr>().is_ok() {
-                    segs.splice(i..=j, [span]);
-                    break;
-                }
+        match timestamp_run(key, &segs, i).or_else(|| ipv6_run(key, &segs, i)) {
+            Some(j) => {
+                out.push(segs[i].start..segs[j].end);
+                i = j + 1;
+            }
+            None => {
+                out.push(segs[i].clone());
+                i += 1;
             }
         }
-        i += 1;
     }
+    out
+}
+
+/// The last segment of the run from `segs[i]` that is an ISO-8601 date-time
+/// cut by ':' (`2024-01-15T10` `00` `00.123+01` `00`), if any: `segs[i]` is
+/// the date and hour, then minutes, optional seconds, fraction and zone
+/// (`Z`, `+01`, `+0100`, `+01:00`). The longest such time that ends where
+/// a segment ends.
+fn timestamp_run(key: &[u8], segs: &[std::ops::Range<usize>], i: usize) -> Option<usize> {
+    let head = &key[segs[i].clone()];
+    if head.len() != 13 || !is_iso_date(head) || !head[11..].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let two_digits = |p: usize| {
+        key.get(p..p + 2)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    // Where the time could end, in increasing order.
+    let mut ends = [0usize; 6];
+    let mut n = 0;
+    let mut p = segs[i].end;
+    // :MM
+    if key.get(p) != Some(&b':') || !two_digits(p + 1) {
+        return None;
+    }
+    p += 3;
+    ends[n] = p;
+    n += 1;
+    // :SS, then .fff (at most nanoseconds)
+    if key.get(p) == Some(&b':') && two_digits(p + 1) {
+        p += 3;
+        ends[n] = p;
+        n += 1;
+        if matches!(key.get(p), Some(b'.' | b',')) && key.get(p + 1).is_some_and(u8::is_ascii_digit)
+        {
+            p += 1;
+            let digits = key[p..]
+                .iter()
+                .take(9)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            p += digits;
+            ends[n] = p;
+            n += 1;
+        }
+    }
+    // Z, ±HH, ±HHMM, ±HH:MM
+    match key.get(p) {
+        Some(b'Z') => {
+            ends[n] = p + 1;
+            n += 1;
+        }
+        Some(b'+' | b'-') if two_digits(p + 1) => {
+            p += 3;
+            ends[n] = p;
+            n += 1;
+            if key.get(p) == Some(&b':') && two_digits(p + 1) {
+                ends[n] = p + 3;
+                n += 1;
+            } else if two_digits(p) {
+                ends[n] = p + 2;
+                n += 1;
+            }
+        }
+        _ => {}
+    }
+    count_work(ends[n - 1] - segs[i].start);
+    // The segments the time spans: a handful, since it is at most 39 bytes.
+    let mut best = None;
+    for (j, seg) in segs.iter().enumerate().skip(i + 1) {
+        if seg.end > ends[n - 1] {
+            break;
+        }
+        if ends[..n].contains(&seg.end) {
+            best = Some(j);
+        }
+    }
+    best
+}
+
+/// The last segment of the longest run from `segs[i]` (three segments at
+/// least) that is an IPv6 address.
+fn ipv6_run(key: &[u8], segs: &[std::ops::Range<usize>], i: usize) -> Option<usize> {
+    let first = &key[segs[i].clone()];
+    if first.len() > 4 || !first.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let start = segs[i].start;
+    let stop = segs.len().min(i + IPV6_MAX_SEGMENTS);
+    (i + 2..stop).rev().find(|&j| {
+        let span = start..segs[j].end;
+        if span.len() > IPV6_MAX_LEN {
+            return false;
+        }
+        count_work(span.len());
+        let Ok(s) = std::str::from_utf8(&key[span]) else {
+            return false;
+        };
+        if s.contains(['.', '/', ' ']) && !s.contains("::ffff:") {
+            return false;
+        }
+        let groups = s.split(':').filter(|g| !g.is_empty()).count();
+        groups >= 2 && s.parse::<Ipv6Addr>().is_ok()
+    })
 }
 
 /// The key's namespace pattern (see the module docs). Deterministic; never
@@ -560,5 +674,47 @@ mod ipv6_tests {
             pattern(b"rl:2001:db8::1:x:2001:db8::2", b":"),
             "rl:{ip}:x:{ip}"
         );
+    }
+}
+
+#[cfg(test)]
+mod linear_tests {
+    use super::*;
+
+    /// The bytes [`segments`] looks at while merging, for `key`.
+    fn work(key: &[u8]) -> usize {
+        WORK.with(|w| w.set(0));
+        let _ = segments(key, b":");
+        WORK.with(std::cell::Cell::get)
+    }
+
+    /// Keys of `n` bytes made of `unit` repeated: the shapes that made the
+    /// merge try (and parse) every run of segments.
+    fn adversarial(n: usize) -> Vec<Vec<u8>> {
+        [
+            "1::",
+            "1:",
+            "::",
+            "ffff:",
+            "1::1:",
+            "::ffff:1.2.3.4:",
+            "2024-01-15T10:00:00.123+01:",
+        ]
+        .iter()
+        .map(|unit| unit.bytes().cycle().take(n).collect())
+        .collect()
+    }
+
+    #[test]
+    fn merging_segments_is_linear_in_the_key() {
+        // Up to 64 KB.
+        const N: usize = 32 << 10;
+        for (small, big) in adversarial(N).into_iter().zip(adversarial(2 * N)) {
+            let (w1, w2) = (work(&small), work(&big));
+            // At most 7 tries of at most 45 bytes per segment, whatever the
+            // key: a constant per byte, and twice the key is twice the work.
+            assert!(w1 <= 7 * IPV6_MAX_LEN * N, "{w1} bytes for {N}");
+            assert!(w2 <= 2 * w1 + 2 * 7 * IPV6_MAX_LEN, "{w1} then {w2}");
+        }
     }
 }
