@@ -1018,6 +1018,16 @@ mod tests {
     use super::*;
 
     /// (path, context, in_key, leaf as text) of every leaf.
+    /// The value leaves (not keys) of `leaves`: path, context, text.
+    fn values_of(
+        got: &[(String, Option<String>, bool, String)],
+    ) -> Vec<(&str, Option<&str>, &str)> {
+        got.iter()
+            .filter(|l| !l.2)
+            .map(|l| (l.0.as_str(), l.1.as_deref(), l.3.as_str()))
+            .collect()
+    }
+
     fn leaves<'a>(
         walk: impl FnOnce(&mut String, &mut Sink<'_, 'a>),
     ) -> Vec<(String, Option<String>, bool, String)> {
@@ -1047,11 +1057,7 @@ mod tests {
         let got = leaves(|p, s| {
             walk_php(b, p, s).unwrap();
         });
-        let values: Vec<(&str, Option<&str>, &str)> = got
-            .iter()
-            .filter(|l| !l.2)
-            .map(|l| (l.0.as_str(), l.1.as_deref(), l.3.as_str()))
-            .collect();
+        let values = values_of(&got);
         assert_eq!(
             values,
             [
@@ -1072,11 +1078,7 @@ mod tests {
         let got = leaves(|p, s| {
             walk_marshal(b, p, s).unwrap();
         });
-        let values: Vec<(&str, Option<&str>, &str)> = got
-            .iter()
-            .filter(|l| !l.2)
-            .map(|l| (l.0.as_str(), l.1.as_deref(), l.3.as_str()))
-            .collect();
+        let values = values_of(&got);
         assert_eq!(
             values,
             [
