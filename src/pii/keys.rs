@@ -15,11 +15,32 @@
 //! ```
 //!
 //! Placeholders: `{email}` `{phone}` `{ip}` `{address}` `{name}` `{uuid}`
-//! `{hex}` `{int}` `{ts}` `{date}` `{token}` `{bin}` (bytes that are not
-//! UTF-8 text). The pattern of a pattern is itself.
+//! `{hex}` `{int}` `{ts}` `{date}` `{token}` `{version}` `{bin}` (bytes
+//! that are not UTF-8 text), and for the rarer kinds of hit `{iban}`
+//! `{card}` `{nir}` `{siren}` `{siret}` `{id}` `{geo}`. The pattern of a
+//! pattern is itself.
+//!
+//! The pattern is shown unmasked, so **no hit's text is ever in it**: a
+//! segment that is a hit becomes its kind's placeholder, or, when only
+//! part of it is, that part does (`log:contact {email}`). Besides:
+//!
+//! - the previous segment is the context: `prenom:Camille` →
+//!   `prenom:{name}`; `order:0612345678` → `order:{int}` (no phone);
+//!   `ver:1.2.3.4` → `ver:{version}` (no IP). The context is read from the
+//!   previous segment's *pattern*, without its placeholders;
+//! - URL-encoded segments (`%40`, `+` for spaces) are decoded before
+//!   detection: `search:jean.dupont%40gmail.com` → `search:{email}`;
+//! - Redis Cluster hash tags keep their braces around what they hold, so
+//!   `user:{42}:cart` → `user:{{int}}:cart` and `{user:42}:cart` →
+//!   `{user:{int}}:cart`;
+//! - IPv6 addresses and ISO-8601 date-times cut by `:` are put back
+//!   together: `lock:2024-01-15T10:00:00+01:00` → `lock:{ts}`.
+//!
+//! Work is linear in the key's length.
 
 use std::net::{IpAddr, Ipv6Addr};
 
+use super::names::{classify_tokens, negative_tokens, tokens, NameClass};
 use super::text::looks_like_name;
 use super::{is_first_name, Detector, Hit, Kind};
 
@@ -93,23 +114,23 @@ fn count_work(bytes: usize) {
 /// ([`timestamp_run`]) or else an IPv6 address ([`ipv6_run`]). Each segment
 /// is the start of a bounded number of bounded tries, so the work is
 /// linear in the key.
-fn merge_colon_runs(key: &[u8], segs: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
-    // Every address, not just the first: `a::1:x:b::2` holds two.
-    let mut out = Vec::with_capacity(segs.len());
-    let mut i = 0;
+fn merge_colon_runs(
+    key: &[u8],
+    mut segs: Vec<std::ops::Range<usize>>,
+) -> Vec<std::ops::Range<usize>> {
+    // Every address, not just the first: `a::1:x:b::2` holds two. In
+    // place: segments are read at `i` and written at `w <= i`.
+    let (mut i, mut w) = (0, 0);
     while i < segs.len() {
-        match timestamp_run(key, &segs, i).or_else(|| ipv6_run(key, &segs, i)) {
-            Some(j) => {
-                out.push(segs[i].start..segs[j].end);
-                i = j + 1;
-            }
-            None => {
-                out.push(segs[i].clone());
-                i += 1;
-            }
-        }
+        let last = timestamp_run(key, &segs, i)
+            .or_else(|| ipv6_run(key, &segs, i))
+            .unwrap_or(i);
+        segs[w] = segs[i].start..segs[last].end;
+        w += 1;
+        i = last + 1;
     }
-    out
+    segs.truncate(w);
+    segs
 }
 
 /// The last segment of the run from `segs[i]` that is an ISO-8601 date-time
@@ -218,58 +239,633 @@ fn ipv6_run(key: &[u8], segs: &[std::ops::Range<usize>], i: usize) -> Option<usi
 /// The key's namespace pattern (see the module docs). Deterministic; never
 /// panics; `pattern(pattern(k)) == pattern(k)`.
 pub fn pattern(key: &[u8], delimiters: &[u8]) -> String {
-    let delims = if delimiters.is_empty() {
-        DEFAULT_DELIMITERS
-    } else {
-        delimiters
-    };
-    let segs = segments(key, delims);
-    let mut out = String::with_capacity(key.len());
+    walk(key, delimiters, None, false).0
+}
+
+/// Personal data in the key name: e-mails, phones, IPs, addresses, names
+/// (and anything else the text detector finds in a segment). The previous
+/// segment is the context. Spans are byte ranges into `key`.
+pub fn key_hits(key: &[u8], delimiters: &[u8]) -> Vec<Hit> {
+    walk(key, delimiters, None, true).1
+}
+
+/// [`pattern`] and [`key_hits`] of many keys at once, for a census: each
+/// key is split once, and what depends only on a segment and its context
+/// is remembered for the segments that are literal (no placeholder), such
+/// as `app`, `production`, `user_session_domain`, which repeat across a
+/// million keys. Results are exactly those of the two functions (the
+/// three share one walk over the segments).
+pub struct KeyAnalyzer {
+    delimiters: Vec<u8>,
+    memo: Memo,
+}
+
+/// Hits of literal segments by context and segment.
+#[derive(Default)]
+struct Memo {
+    map: std::collections::HashMap<Box<[u8]>, Vec<Hit>>,
+    lookup: Vec<u8>,
+}
+
+/// At most this many remembered segments (a few MB at worst).
+const MEMO_CAP: usize = 50_000;
+/// Longer segments are not remembered.
+const MEMO_MAX_LEN: usize = 96;
+
+impl KeyAnalyzer {
+    pub fn new(delimiters: &[u8]) -> KeyAnalyzer {
+        let delimiters = if delimiters.is_empty() {
+            DEFAULT_DELIMITERS.to_vec()
+        } else {
+            delimiters.to_vec()
+        };
+        KeyAnalyzer {
+            delimiters,
+            memo: Memo::default(),
+        }
+    }
+
+    /// `(pattern(key), key_hits(key))`.
+    pub fn analyze(&mut self, key: &[u8]) -> (String, Vec<Hit>) {
+        walk(key, &self.delimiters, Some(&mut self.memo), true)
+    }
+}
+
+/// The pattern and the hits of `key`, segment by segment, each segment
+/// with the context its predecessor gives ([`next_context`]). Without
+/// `all_hits`, only the hits the pattern needs are looked for (not those
+/// of a segment that is a placeholder as a whole).
+fn walk(
+    key: &[u8],
+    delimiters: &[u8],
+    mut memo: Option<&mut Memo>,
+    all_hits: bool,
+) -> (String, Vec<Hit>) {
+    let mut pattern = String::with_capacity(key.len());
+    let mut hits = Vec::new();
+    let mut context = String::new();
     let mut prev_end: Option<usize> = None;
-    for r in segs {
+    for r in segments(key, delimiters) {
         if let Some(pe) = prev_end {
             // The delimiter(s) between segments, verbatim.
             for &b in &key[pe..r.start] {
-                out.push(char::from(b));
+                pattern.push(char::from(b));
             }
         }
         prev_end = Some(r.end);
-        let seg = &key[r];
-        match std::str::from_utf8(seg) {
-            Ok(s) => out.push_str(&segment_pattern(s)),
-            Err(_) => out.push_str("{bin}"),
+        let Ok(seg) = std::str::from_utf8(&key[r.clone()]) else {
+            pattern.push_str("{bin}");
+            context.clear();
+            continue;
+        };
+        let memo_key = match memo.as_deref_mut() {
+            Some(m) if seg.len() <= MEMO_MAX_LEN => {
+                // Context, then a byte that UTF-8 never holds, then the segment.
+                m.lookup.clear();
+                m.lookup.extend_from_slice(context.as_bytes());
+                m.lookup.push(0xff);
+                m.lookup.extend_from_slice(seg.as_bytes());
+                Some(m)
+            }
+            _ => None,
+        };
+        if let Some(seg_hits) = memo_key
+            .as_ref()
+            .and_then(|m| m.map.get(m.lookup.as_slice()))
+        {
+            pattern.push_str(seg);
+            hits.extend(seg_hits.iter().map(|h| shifted(h, r.start)));
+            next_context(seg, &mut context);
+            continue;
+        }
+        let ctx = Context::of((!context.is_empty()).then_some(context.as_str()));
+        let (seg_pattern, seg_hits) = analyze_segment(seg, &ctx, all_hits);
+        hits.extend(seg_hits.iter().map(|h| shifted(h, r.start)));
+        if let Some(m) = memo_key {
+            if seg_pattern == seg && m.map.len() < MEMO_CAP {
+                m.map.insert(m.lookup.clone().into_boxed_slice(), seg_hits);
+            }
+        }
+        pattern.push_str(&seg_pattern);
+        next_context(&seg_pattern, &mut context);
+    }
+    (pattern, hits)
+}
+
+/// The first `x` in `b` (segments are short: a plain loop beats memchr's
+/// set-up there).
+fn find_byte(x: u8, b: &[u8]) -> Option<usize> {
+    if b.len() < 64 {
+        b.iter().position(|&c| c == x)
+    } else {
+        memchr::memchr(x, b)
+    }
+}
+
+fn shifted(h: &Hit, by: usize) -> Hit {
+    Hit {
+        span: h.span.start + by..h.span.end + by,
+        ..h.clone()
+    }
+}
+
+/// Sets `context` to what a segment whose pattern is `seg_pattern` tells
+/// the next one: its last `/` part (`req/ip` → `ip`), without its
+/// placeholders (a value is no context), or nothing. Taken from the
+/// pattern, not the key, so that a pattern's pattern sees the same
+/// contexts as the key did.
+fn next_context(seg_pattern: &str, context: &mut String) {
+    context.clear();
+    let b = seg_pattern.as_bytes();
+    let last = b
+        .iter()
+        .rposition(|&c| c == b'/')
+        .map_or(seg_pattern, |at| &seg_pattern[at + 1..]);
+    if find_byte(b'{', last.as_bytes()).is_none() {
+        if last.bytes().any(|c| c.is_ascii_alphanumeric() || c >= 0x80) {
+            context.push_str(last);
+        }
+        return;
+    }
+    let mut rest = last;
+    while let Some(at) = find_byte(b'{', rest.as_bytes()) {
+        context.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match placeholder_len(rest) {
+            Some(n) => {
+                context.push(' ');
+                rest = &rest[n..];
+            }
+            None => {
+                context.push('{');
+                rest = &rest[1..];
+            }
         }
     }
-    out
+    context.push_str(rest);
+    if !context.chars().any(char::is_alphanumeric) {
+        context.clear();
+    }
 }
 
-/// A whole segment's placeholder, or the segment with its parts folded.
-fn segment_pattern(s: &str) -> String {
-    segment_pattern_with(s, whole_placeholder(s))
+/// The names of the placeholders (`{int}` …). `{other}` is the census's.
+const PLACEHOLDERS: &[&str] = &[
+    "email", "phone", "ip", "address", "name", "uuid", "hex", "int", "ts", "date", "token", "bin",
+    "version", "iban", "card", "nir", "siren", "siret", "id", "geo", "other",
+];
+
+/// The length of the placeholder `s` starts with, if it starts with one.
+fn placeholder_len(s: &str) -> Option<usize> {
+    let inner = s.strip_prefix('{')?;
+    let close = inner.as_bytes().iter().take(8).position(|&b| b == b'}')?;
+    PLACEHOLDERS.contains(&&inner[..close]).then_some(close + 2)
 }
 
-/// [`segment_pattern`] when `whole_placeholder(s)` is already known.
-fn segment_pattern_with(s: &str, whole: Option<&'static str>) -> String {
-    if let Some(p) = whole {
-        return p.to_string();
+fn is_placeholder(s: &str) -> bool {
+    placeholder_len(s) == Some(s.len())
+}
+
+fn ends_with_placeholder(s: &str) -> bool {
+    s.ends_with('}')
+        && s.as_bytes()
+            .iter()
+            .rev()
+            .take(10)
+            .position(|&b| b == b'{')
+            .is_some_and(|back| is_placeholder(&s[s.len() - back - 1..]))
+}
+
+/// A Redis Cluster hash tag's braces around a segment, or around the first
+/// or last segment of a tag that holds delimiters (`{user:42}`): the
+/// braces stay, what they hold is analysed, so `user:{42}:cart` folds into
+/// `user:{{int}}:cart` and `{user:42}:cart` into `{user:{int}}:cart`.
+/// Braces that belong to a placeholder are not peeled.
+fn peel_hash_tag(seg: &str) -> (&str, &str, &str) {
+    let open = usize::from(seg.starts_with('{') && placeholder_len(seg).is_none());
+    let core = &seg[open..];
+    let close = usize::from(core.ends_with('}') && !ends_with_placeholder(core));
+    let core = &core[..core.len() - close];
+    (&seg[..open], core, &seg[seg.len() - close..])
+}
+
+/// What the previous segment says about a segment: its name class (`nom`,
+/// `email`, `ip`), whether it names something that is not personal
+/// (`order`, `id`, `ref`), and whether it names a version. Read from the
+/// text when first asked (most segments never ask).
+struct Context<'a> {
+    text: Option<&'a str>,
+    info: std::cell::OnceCell<ContextInfo>,
+}
+
+impl<'a> Context<'a> {
+    fn of(text: Option<&'a str>) -> Context<'a> {
+        Context {
+            text,
+            info: std::cell::OnceCell::new(),
+        }
     }
-    if s.contains('/') {
-        return s
-            .split('/')
-            .map(|part| whole_placeholder(part).map_or_else(|| fold_parts(part), str::to_string))
-            .collect::<Vec<_>>()
-            .join("/");
+
+    fn info(&self) -> ContextInfo {
+        *self
+            .info
+            .get_or_init(|| self.text.map_or((None, false, false), context_info))
     }
-    fold_parts(s)
+
+    /// The detector finds the same with this context as with none: it
+    /// reads a context only through its class and negativity.
+    fn neutral(&self) -> bool {
+        self.text.is_none() || matches!(self.info(), (None, false, _))
+    }
+
+    fn negative(&self) -> bool {
+        self.text.is_some() && self.info().1
+    }
+
+    fn version(&self) -> bool {
+        self.text.is_some() && self.info().2
+    }
+}
+
+/// A context's name class, negativity and version-ness.
+type ContextInfo = (Option<NameClass>, bool, bool);
+/// A context's text and its [`ContextInfo`].
+type CachedContext = (Box<str>, ContextInfo);
+
+/// Contexts seen lately and their [`ContextInfo`], by a hash of their text
+/// (contexts repeat across keys: `app`, `production`, `sessions`).
+const CONTEXT_CACHE: usize = 64;
+/// Longer contexts are not remembered.
+const CONTEXT_CACHE_MAX_LEN: usize = 48;
+
+thread_local! {
+    static CONTEXTS: std::cell::RefCell<Vec<Option<CachedContext>>> =
+        std::cell::RefCell::new(vec![None; CONTEXT_CACHE]);
+}
+
+/// [`ContextInfo`] of `t`, from the cache when it is there.
+fn context_info(t: &str) -> ContextInfo {
+    if t.len() > CONTEXT_CACHE_MAX_LEN {
+        return classify_context(t);
+    }
+    // FNV-1a.
+    let hash = t.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let slot = (hash % CONTEXT_CACHE as u64) as usize;
+    CONTEXTS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(Some((text, info))) = cache.get(slot) {
+            if &**text == t {
+                return *info;
+            }
+        }
+        let info = classify_context(t);
+        if let Some(entry) = cache.get_mut(slot) {
+            *entry = Some((t.into(), info));
+        }
+        info
+    })
+}
+
+fn classify_context(t: &str) -> ContextInfo {
+    // Most contexts are lowercase ASCII (`app`, `user_session_domain`):
+    // their tokens are their words, found without allocating. (`tokens`
+    // reads at most 128 characters.)
+    let mut words = [""; 12];
+    let owned: Vec<String>;
+    let refs: Vec<&str>;
+    let mut n = 0;
+    let simple = t.len() <= 128
+        && !t.bytes().any(|b| b >= 0x80 || b.is_ascii_uppercase())
+        && t.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .all(|w| {
+                let room = n < words.len();
+                if room {
+                    words[n] = w;
+                    n += 1;
+                }
+                room
+            });
+    let toks: &[&str] = if simple {
+        &words[..n]
+    } else {
+        owned = tokens(t);
+        refs = owned.iter().map(String::as_str).collect();
+        &refs
+    };
+    let class = classify_tokens(toks);
+    let version = toks.iter().any(|t| {
+        matches!(
+            *t,
+            "v" | "ver" | "version" | "versions" | "release" | "build" | "rev"
+        )
+    });
+    (class, class.is_none() && negative_tokens(toks), version)
+}
+
+/// The pattern of one segment and its hits (spans relative to it), given
+/// the previous segment's context. Every hit's text is hidden in the
+/// pattern: by a placeholder for the whole segment, or in its place.
+fn analyze_segment(seg: &str, ctx: &Context, all_hits: bool) -> (String, Vec<Hit>) {
+    let (pattern, hits, partial) = analyze_once(seg, ctx, all_hits);
+    if !partial {
+        return (pattern, hits);
+    }
+    // A pattern's pattern is itself, but text left between placeholders
+    // may read differently without what they replaced (`12+rue+de+la+` is
+    // the start of an address once `Paixjean.dupont%40gmail.com` is
+    // `{email}`): the segment's pattern is analysed again until it
+    // settles, a few times at most, and then the whole segment goes.
+    let mut pattern = pattern;
+    for _ in 0..3 {
+        let again = analyze_once(&pattern, ctx, false).0;
+        if again == pattern {
+            return (pattern, hits);
+        }
+        pattern = again;
+    }
+    let (open, _, close) = peel_hash_tag(seg);
+    let placeholder = hits.first().map_or("{token}", |h| kind_placeholder(h.kind));
+    (format!("{open}{placeholder}{close}"), hits)
+}
+
+/// [`analyze_segment`] in one pass, and whether the segment's pattern is
+/// neither the segment nor one placeholder.
+fn analyze_once(seg: &str, ctx: &Context, all_hits: bool) -> (String, Vec<Hit>, bool) {
+    count_work(seg.len());
+    // Numbers, UUIDs and digests (a third of all segments) hold nothing
+    // that the tests below look for.
+    let marks = if structural(seg.as_bytes()) {
+        Marks::NONE
+    } else {
+        Marks::of(seg.as_bytes())
+    };
+    let (open, core, close) = if marks.brace {
+        peel_hash_tag(seg)
+    } else {
+        ("", seg, "")
+    };
+    if marks.brace && is_placeholder(core) {
+        return (seg.to_string(), Vec::new(), false);
+    }
+    // `12+rue+de+la+Paix`, `jean.dupont%40gmail.com`: detection reads the
+    // decoded text; spans are mapped back to the raw bytes.
+    let decoded = if marks.escape {
+        url_decoded(core)
+    } else {
+        None
+    };
+    let (text, marks) = match &decoded {
+        Some((d, _)) => (d.as_str(), Marks::of(d.as_bytes())),
+        None => (core, marks),
+    };
+    // Placeholders are no text to the detector (`{int}` holds no letters).
+    let masked = if marks.brace {
+        masked_placeholders(text)
+    } else {
+        None
+    };
+    let text = masked.as_deref().unwrap_or(text);
+    let (whole, free_hits) = whole_placeholder_marked(text, ctx, marks);
+    let mut hits = if whole.is_none() || all_hits {
+        segment_hits(text, whole, ctx, free_hits, marks)
+    } else {
+        // The pattern needs no hit to hide this segment.
+        Vec::new()
+    };
+    widen(text, &mut hits);
+    if let Some((_, map)) = &decoded {
+        for h in &mut hits {
+            h.span = map[h.span.start]..map[h.span.end];
+        }
+    }
+    let mut out = String::with_capacity(seg.len().max(8));
+    out.push_str(open);
+    match whole {
+        Some(p) => out.push_str(p),
+        None if hits.is_empty() && !marks.slash => fold_parts(core, &mut out),
+        None if hits.is_empty() => gap_pattern(core, &mut out),
+        None => render(core, &hits, &mut out),
+    };
+    out.push_str(close);
+    // Hidden in part, or folded where the detector could read the folded
+    // text differently: the pattern is text the detector has not read as
+    // such. (Once every number is folded, without spaces, '@', escapes,
+    // braces nor context, nothing is left that it could find.)
+    let partial = whole.is_none()
+        && (!hits.is_empty()
+            || (out != seg
+                && (marks.space
+                    || marks.at
+                    || marks.escape
+                    || marks.brace
+                    || decoded.is_some()
+                    || !ctx.neutral()
+                    || out.bytes().any(|b| b.is_ascii_digit()))));
+    for h in &mut hits {
+        h.span = h.span.start + open.len()..h.span.end + open.len();
+    }
+    (out, hits, partial)
+}
+
+/// Which of the bytes that some tests look for a segment holds, found in
+/// one pass so that those tests are skipped for most segments.
+#[derive(Clone, Copy)]
+struct Marks {
+    at: bool,
+    slash: bool,
+    brace: bool,
+    space: bool,
+    /// `%` or `+`: maybe URL-encoded.
+    escape: bool,
+}
+
+impl Marks {
+    const NONE: Marks = Marks {
+        at: false,
+        slash: false,
+        brace: false,
+        space: false,
+        escape: false,
+    };
+    const ALL: Marks = Marks {
+        at: true,
+        slash: true,
+        brace: true,
+        space: true,
+        escape: true,
+    };
+
+    fn of(b: &[u8]) -> Marks {
+        let mut m = 0u8;
+        for &c in b {
+            m |= match c {
+                b'@' => 1,
+                b'/' => 2,
+                b'{' | b'}' => 4,
+                b' ' => 8,
+                b'%' | b'+' => 16,
+                _ => 0,
+            };
+        }
+        Marks {
+            at: m & 1 != 0,
+            slash: m & 2 != 0,
+            brace: m & 4 != 0,
+            space: m & 8 != 0,
+            escape: m & 16 != 0,
+        }
+    }
+}
+
+/// `core` with every hit replaced by its kind's placeholder (overlapping
+/// hits share one) and the text between folded by [`gap_pattern`].
+fn render(core: &str, hits: &[Hit], out: &mut String) {
+    let mut at = 0;
+    for h in hits {
+        if h.span.start >= at {
+            gap_pattern(&core[at..h.span.start], out);
+            out.push_str(kind_placeholder(h.kind));
+        }
+        at = at.max(h.span.end);
+    }
+    gap_pattern(&core[at..], out);
+}
+
+/// The placeholder that stands for a hit of `kind` in a pattern.
+fn kind_placeholder(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Email => "{email}",
+        Kind::Phone => "{phone}",
+        Kind::IpAddress => "{ip}",
+        Kind::PostalAddress => "{address}",
+        Kind::PersonName => "{name}",
+        Kind::Iban => "{iban}",
+        Kind::PaymentCard => "{card}",
+        Kind::Nir => "{nir}",
+        Kind::Siren => "{siren}",
+        Kind::Siret => "{siret}",
+        Kind::DateOfBirth => "{date}",
+        Kind::Secret | Kind::FreeText => "{token}",
+        Kind::OnlineId => "{id}",
+        Kind::Geolocation => "{geo}",
+    }
+}
+
+/// The most characters [`widen`] adds on each side of a hit (the longest
+/// local part of an e-mail address).
+const WIDEN_MAX: usize = 64;
+
+/// Hits grown to the whole words they cut (`ois.dupont@gmail.com` in
+/// `françois.dupont@gmail.com`), so that no part of a word that is
+/// personal data is left in the pattern; by [`WIDEN_MAX`] characters at
+/// most on each side, so the work stays linear.
+fn widen(text: &str, hits: &mut [Hit]) {
+    for h in hits.iter_mut() {
+        let local = h.kind == Kind::Email;
+        let grows = |c: char| c.is_alphanumeric() || (local && matches!(c, '.' | '_' | '-' | '+'));
+        let mut start = h.span.start;
+        for c in text[..start].chars().rev().take(WIDEN_MAX) {
+            if !grows(c) {
+                break;
+            }
+            start -= c.len_utf8();
+        }
+        let mut end = h.span.end;
+        for c in text[end..].chars().take(WIDEN_MAX) {
+            if !c.is_alphanumeric() {
+                break;
+            }
+            end += c.len_utf8();
+        }
+        h.span = start..end;
+    }
+}
+
+/// Text without hits: `/` parts that are placeholders as a whole, other
+/// parts with their digit and hex runs folded ([`fold_parts`]).
+fn gap_pattern(s: &str, out: &mut String) {
+    if find_byte(b'/', s.as_bytes()).is_none() {
+        return fold_parts(s, out);
+    }
+    for (i, part) in s.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        match whole_placeholder(part, &Context::of(None)).0 {
+            Some(p) => out.push_str(p),
+            None => fold_parts(part, out),
+        }
+    }
+}
+
+/// `s` with its placeholders' bytes replaced by U+0001 (same length, so
+/// that spans still fit; no pattern of the detector takes that byte), or
+/// `None` when it holds none.
+fn masked_placeholders(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while let Some(at) = find_byte(b'{', &b[i..]) {
+        let at = i + at;
+        match s.get(at..).and_then(placeholder_len) {
+            Some(n) => {
+                out.get_or_insert_with(|| b.to_vec())[at..at + n].fill(1);
+                i = at + n;
+            }
+            None => i = at + 1,
+        }
+    }
+    // Only ASCII bytes were replaced, whole characters: still UTF-8.
+    out.and_then(|v| String::from_utf8(v).ok())
+}
+
+/// The text of a URL-encoded segment (`%XX` escapes, or `+` between words
+/// for spaces) and, for every byte of it and its end, where it starts in
+/// `s`; `None` when `s` holds nothing encoded or decodes to bytes that are
+/// not UTF-8.
+fn url_decoded(s: &str) -> Option<(String, Vec<usize>)> {
+    let b = s.as_bytes();
+    if !b.iter().any(|&c| c == b'%' || c == b'+') {
+        return None;
+    }
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let escape = |i: usize| b[i] == b'%' && hex(i + 1) && hex(i + 2);
+    let word = |i: Option<usize>| {
+        i.and_then(|i| b.get(i))
+            .is_some_and(u8::is_ascii_alphanumeric)
+    };
+    let plus = |i: usize| b[i] == b'+' && word(i.checked_sub(1)) && word(Some(i + 1));
+    let form = (0..b.len()).any(plus);
+    if !form && !(0..b.len()).any(escape) {
+        return None;
+    }
+    let (mut out, mut map) = (Vec::with_capacity(b.len()), Vec::with_capacity(b.len() + 1));
+    let mut i = 0;
+    while i < b.len() {
+        map.push(i);
+        if escape(i) {
+            let v = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())?;
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(if form && b[i] == b'+' { b' ' } else { b[i] });
+            i += 1;
+        }
+    }
+    map.push(b.len());
+    Some((String::from_utf8(out).ok()?, map))
 }
 
 /// Inside a segment such as `export-rdv-3fa2b1.csv` or `page_12`: digit
 /// runs and long hex runs between `-`, `_`, `.` become placeholders.
-fn fold_parts(s: &str) -> String {
+fn fold_parts(s: &str, out: &mut String) {
     if s.bytes().any(|b| b.is_ascii_control()) {
-        return "{bin}".to_string();
+        return out.push_str("{bin}");
     }
-    let mut out = String::with_capacity(s.len());
     let mut part_start = 0;
     let push_part = |out: &mut String, part: &str| {
         let all_digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
@@ -287,68 +883,101 @@ fn fold_parts(s: &str) -> String {
     };
     for (i, c) in s.char_indices() {
         if matches!(c, '-' | '_' | '.' | ' ' | ',' | '=' | '@' | '#' | '|') {
-            push_part(&mut out, &s[part_start..i]);
+            push_part(out, &s[part_start..i]);
             out.push(c);
             part_start = i + c.len_utf8();
         }
     }
-    push_part(&mut out, &s[part_start..]);
-    out
+    push_part(out, &s[part_start..]);
 }
 
-fn whole_placeholder(s: &str) -> Option<&'static str> {
+/// The placeholder for the whole segment `s`, if any, and the hits the
+/// detector found in `s` without context when it was asked.
+fn whole_placeholder(s: &str, ctx: &Context) -> (Option<&'static str>, Option<Vec<Hit>>) {
+    whole_placeholder_marked(s, ctx, Marks::ALL)
+}
+
+/// [`whole_placeholder`] when the [`Marks`] of `s` are known.
+fn whole_placeholder_marked(
+    s: &str,
+    ctx: &Context,
+    marks: Marks,
+) -> (Option<&'static str>, Option<Vec<Hit>>) {
     if s.is_empty() || (s.starts_with('{') && s.ends_with('}')) {
-        return None;
+        return (None, None);
     }
     let b = s.as_bytes();
-    if b.iter().all(u8::is_ascii_digit) {
-        return Some(if is_epoch(s) {
+    if is_number(b) {
+        let p = if is_epoch(s) {
             "{ts}"
-        } else if is_bare_fr_phone(s) {
+        } else if (is_bare_fr_phone(s) || is_bare_intl_fr_mobile(s)) && !ctx.negative() {
+            // `order:0612345678` is an order number.
             "{phone}"
         } else {
             "{int}"
-        });
+        };
+        return (Some(p), None);
     }
     if is_uuid(b) {
-        return Some("{uuid}");
+        return (Some("{uuid}"), None);
     }
-    if b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit) {
-        return Some("{hex}");
+    if is_digest(b) {
+        return (Some("{hex}"), None);
+    }
+    if is_version(b) && ctx.version() {
+        return (Some("{version}"), None);
     }
     if s.parse::<IpAddr>().is_ok() && (s.contains('.') || s.matches(':').count() >= 2) {
-        return Some("{ip}");
+        return (Some("{ip}"), None);
     }
     if is_iso_date(b) {
-        return Some(if b.len() > 10 { "{ts}" } else { "{date}" });
+        return (Some(if b.len() > 10 { "{ts}" } else { "{date}" }), None);
     }
-    let det = Detector::global();
-    let hits = det.scan_text(s, None);
+    if marks.at && is_email(s) {
+        return (Some("{email}"), None);
+    }
+    let hits = Detector::global().scan_text(s, None);
     let whole = |h: &Hit| h.span.start <= 2 && h.span.end + 2 >= s.len();
-    if let Some(h) = hits.iter().find(|h| whole(h)) {
-        match h.kind {
-            Kind::Email => return Some("{email}"),
-            Kind::Phone => return Some("{phone}"),
-            Kind::IpAddress => return Some("{ip}"),
-            Kind::PostalAddress => return Some("{address}"),
-            Kind::PersonName => return Some("{name}"),
-            _ => {}
-        }
-    }
+    let mut found = hits.iter().find(|h| whole(h)).and_then(|h| match h.kind {
+        Kind::Email => Some("{email}"),
+        Kind::Phone => Some("{phone}"),
+        Kind::IpAddress => Some("{ip}"),
+        Kind::PostalAddress => Some("{address}"),
+        Kind::PersonName => Some("{name}"),
+        _ => None,
+    });
     // "12 rue de la Paix 75002 Paris appartement 4": an address covering
     // most of the segment.
-    if let Some(h) = hits.iter().find(|h| h.kind == Kind::PostalAddress) {
-        if h.span.start <= 2 && (h.span.end - h.span.start) * 2 >= s.len() {
-            return Some("{address}");
-        }
+    if found.is_none()
+        && hits.iter().any(|h| {
+            h.kind == Kind::PostalAddress
+                && h.span.start <= 2
+                && (h.span.end - h.span.start) * 2 >= s.len()
+        })
+    {
+        found = Some("{address}");
     }
-    if is_dotted_name(s) {
-        return Some("{name}");
+    if found.is_none() && is_dotted_name(s) {
+        found = Some("{name}");
     }
-    if is_token(b) {
-        return Some("{token}");
+    if found.is_none() && is_token(b) {
+        found = Some("{token}");
     }
-    None
+    (found, Some(hits))
+}
+
+fn is_number(b: &[u8]) -> bool {
+    !b.is_empty() && b.iter().all(u8::is_ascii_digit)
+}
+
+fn is_digest(b: &[u8]) -> bool {
+    b.len() >= 16 && b.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// A number, a UUID or a digest: a segment that `whole_placeholder` folds
+/// by its shape alone.
+fn structural(b: &[u8]) -> bool {
+    is_number(b) || is_uuid(b) || is_digest(b)
 }
 
 fn is_epoch(s: &str) -> bool {
@@ -362,6 +991,29 @@ fn is_epoch(s: &str) -> bool {
 fn is_bare_fr_phone(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b[0] == b'0' && b[1] != b'0'
+}
+
+/// `33612345678`: a French mobile number in international form without
+/// its `+` (how SMS gateways and OTP keys often write it).
+fn is_bare_intl_fr_mobile(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 11 && b.starts_with(b"33") && matches!(b[2], b'6' | b'7')
+}
+
+/// `1.2.3`, `10.0.1.4`, `v2.1`: two to four dot-separated numbers.
+fn is_version(b: &[u8]) -> bool {
+    let b = b.strip_prefix(b"v").unwrap_or(b);
+    if !b.first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut parts = 0;
+    for part in b.split(|&c| c == b'.') {
+        if part.is_empty() || part.len() > 6 || !part.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        parts += 1;
+    }
+    (2..=4).contains(&parts)
 }
 
 fn is_uuid(b: &[u8]) -> bool {
@@ -380,6 +1032,49 @@ fn is_iso_date(b: &[u8]) -> bool {
         && b[7] == b'-'
         && b[8..10].iter().all(u8::is_ascii_digit)
         && (b.len() == 10 || matches!(b[10], b'T' | b' ' | b'_'))
+}
+
+/// A whole segment that is an e-mail address, letters of any script
+/// included (`françois.dupont@gmail.com`, which the text detector, ASCII
+/// only, cuts).
+fn is_email(s: &str) -> bool {
+    let Some(at) = find_byte(b'@', s.as_bytes()) else {
+        return false;
+    };
+    let (local, domain) = (&s[..at], &s[at + 1..]);
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local.chars().any(char::is_alphanumeric)
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '\''));
+    if !local_ok || domain.len() > 253 {
+        return false;
+    }
+    let mut labels = 0;
+    let mut tld = "";
+    for label in domain.split('.') {
+        if label.is_empty()
+            || label.len() > 63
+            || label.starts_with('-')
+            || label.ends_with('-')
+            || !label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        {
+            return false;
+        }
+        labels += 1;
+        tld = label;
+    }
+    labels >= 2
+        && tld.chars().count() >= 2
+        && tld.chars().all(char::is_alphabetic)
+        && !matches!(
+            tld.to_ascii_lowercase().as_str(),
+            "png" | "jpg" | "jpeg" | "gif" | "svg" | "webp" | "ico" | "css" | "js" | "map"
+        )
 }
 
 /// `jean.dupont`, `marie-claire.martin`: a first name, a dot or dash, a
@@ -410,37 +1105,16 @@ fn is_token(b: &[u8]) -> bool {
     digits >= 2 && ((upper >= 2 && lower >= 2) || (b.len() >= 24 && upper + lower >= 2))
 }
 
-/// Personal data in the key name: e-mails, phones, IPs, addresses, names
-/// (and anything else the text detector finds in a segment). The name of
-/// the previous segment is the context. Spans are byte ranges into `key`.
-pub fn key_hits(key: &[u8], delimiters: &[u8]) -> Vec<Hit> {
-    let mut out = Vec::new();
-    let mut context: Option<&str> = None;
-    for r in segments(key, delimiters) {
-        let Ok(seg) = std::str::from_utf8(&key[r.clone()]) else {
-            context = None;
-            continue;
-        };
-        for h in segment_hits(seg, whole_placeholder(seg), context) {
-            out.push(Hit::new(
-                h.kind,
-                h.confidence,
-                r.start + h.span.start..r.start + h.span.end,
-            ));
-        }
-        context = segment_context(seg);
-    }
-    out
-}
-
-/// What a segment gives the next one as context: its last `/` part.
-fn segment_context(seg: &str) -> Option<&str> {
-    seg.rsplit('/').next().filter(|s| !s.is_empty())
-}
-
-/// The hits of one segment (spans relative to it), given its
-/// `whole_placeholder` and the previous segment's context.
-fn segment_hits(seg: &str, whole: Option<&'static str>, context: Option<&str>) -> Vec<Hit> {
+/// The hits of one segment's text (spans relative to it), given its
+/// `whole_placeholder`, the previous segment's context and the hits found
+/// without context (if `whole_placeholder` looked).
+fn segment_hits(
+    text: &str,
+    whole: Option<&'static str>,
+    ctx: &Context,
+    free_hits: Option<Vec<Hit>>,
+    marks: Marks,
+) -> Vec<Hit> {
     // What the pattern folds into a personal placeholder is that kind of
     // hit, whatever the context suggests (`otp:{phone}` is a phone, not a
     // one-time code), so the census's counts agree with its namespaces.
@@ -450,118 +1124,49 @@ fn segment_hits(seg: &str, whole: Option<&'static str>, context: Option<&str>) -
         Some("{ip}") => Some(Kind::IpAddress),
         Some("{address}") => Some(Kind::PostalAddress),
         Some("{name}") => Some(Kind::PersonName),
+        // `ver:1.2.3.4` is a version, not an address.
+        Some("{version}") => return Vec::new(),
         _ => None,
     };
     if let Some(kind) = placeholder {
-        return vec![Hit::new(kind, 0.8, 0..seg.len())];
+        return vec![Hit::new(kind, 0.8, 0..text.len())];
     }
     // "req/ip" → sub-segments "req" and "ip": the last one is context.
-    let mut out: Vec<Hit> = Detector::global()
-        .scan_text(seg, context)
-        .into_iter()
-        .filter(|h| h.kind != Kind::FreeText)
-        .collect();
-    if out.is_empty() && (is_dotted_name(seg) || is_first_last(seg)) {
-        out.push(Hit::new(Kind::PersonName, 0.7, 0..seg.len()));
+    let mut out = match free_hits {
+        Some(hits) if ctx.neutral() => hits,
+        _ => Detector::global().scan_text(text, ctx.text.filter(|_| !ctx.neutral())),
+    };
+    let number = text.bytes().all(|b| b.is_ascii_digit());
+    out.retain(|h| match h.kind {
+        Kind::FreeText => false,
+        // A secret context (`otp`, `token`) says what a *value* holds; in a
+        // key name, the segment after it is rather whose it is: only what
+        // looks random is a secret there.
+        Kind::Secret => text.get(h.span.clone()).is_some_and(looks_random),
+        // `order:0612345678`: the context says it is a number.
+        Kind::Phone => !(number && ctx.negative()),
+        _ => true,
+    });
+    // (`whole_placeholder` found no dotted name when `whole` is not one.)
+    if out.is_empty() && marks.space && is_first_last(text) {
+        out.push(Hit::new(Kind::PersonName, 0.7, 0..text.len()));
     }
     out
 }
 
-/// [`pattern`] and [`key_hits`] of many keys at once, for a census: each
-/// key is split once, and what depends only on a segment and its context
-/// is remembered for the segments that are literal (no placeholder), such
-/// as `app`, `production`, `user_session_domain`, which repeat across a
-/// million keys. Results are exactly those of the two functions.
-pub struct KeyAnalyzer {
-    delimiters: Vec<u8>,
-    memo: std::collections::HashMap<Box<[u8]>, Vec<Hit>>,
-    lookup: Vec<u8>,
-}
-
-/// At most this many remembered segments (a few MB at worst).
-const MEMO_CAP: usize = 50_000;
-/// Longer segments are not remembered.
-const MEMO_MAX_LEN: usize = 96;
-
-impl KeyAnalyzer {
-    pub fn new(delimiters: &[u8]) -> KeyAnalyzer {
-        let delimiters = if delimiters.is_empty() {
-            DEFAULT_DELIMITERS.to_vec()
-        } else {
-            delimiters.to_vec()
-        };
-        KeyAnalyzer {
-            delimiters,
-            memo: std::collections::HashMap::new(),
-            lookup: Vec::new(),
-        }
-    }
-
-    /// `(pattern(key), key_hits(key))`.
-    pub fn analyze(&mut self, key: &[u8]) -> (String, Vec<Hit>) {
-        let segs = segments(key, &self.delimiters);
-        let mut pattern = String::with_capacity(key.len());
-        let mut hits = Vec::new();
-        let mut prev_end: Option<usize> = None;
-        let mut context: Option<&str> = None;
-        for r in segs {
-            if let Some(pe) = prev_end {
-                for &b in &key[pe..r.start] {
-                    pattern.push(char::from(b));
-                }
-            }
-            prev_end = Some(r.end);
-            let Ok(seg) = std::str::from_utf8(&key[r.clone()]) else {
-                pattern.push_str("{bin}");
-                context = None;
-                continue;
-            };
-            let memoable = seg.len() <= MEMO_MAX_LEN;
-            if memoable {
-                // Context, then a byte that UTF-8 never holds, then the segment.
-                self.lookup.clear();
-                self.lookup
-                    .extend_from_slice(context.unwrap_or_default().as_bytes());
-                self.lookup.push(0xff);
-                self.lookup.extend_from_slice(seg.as_bytes());
-            }
-            let remembered = if memoable {
-                self.memo.get(self.lookup.as_slice())
-            } else {
-                None
-            };
-            match remembered {
-                Some(seg_hits) => {
-                    pattern.push_str(seg);
-                    hits.extend(seg_hits.iter().map(|h| shifted(h, r.start)));
-                }
-                None => {
-                    let whole = whole_placeholder(seg);
-                    let seg_pattern = segment_pattern_with(seg, whole);
-                    let seg_hits = segment_hits(seg, whole, context);
-                    hits.extend(seg_hits.iter().map(|h| shifted(h, r.start)));
-                    if memoable && seg_pattern == seg && self.memo.len() < MEMO_CAP {
-                        self.memo
-                            .insert(self.lookup.clone().into_boxed_slice(), seg_hits);
-                    }
-                    pattern.push_str(&seg_pattern);
-                }
-            }
-            context = segment_context(seg);
-        }
-        (pattern, hits)
-    }
-}
-
-fn shifted(h: &Hit, by: usize) -> Hit {
-    Hit {
-        span: h.span.start + by..h.span.end + by,
-        ..h.clone()
-    }
+/// At least 16 letters and digits, mixed (a session id, a reset token, a
+/// hash), not a word nor a number.
+fn looks_random(s: &str) -> bool {
+    s.bytes().filter(u8::is_ascii_alphanumeric).count() >= 16
+        && s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
 /// "Jean Dupont" as a whole segment.
 fn is_first_last(s: &str) -> bool {
+    if find_byte(b' ', s.as_bytes()).is_none() {
+        return false;
+    }
     let mut words = s.split(' ');
     let (Some(a), Some(b), None) = (words.next(), words.next(), words.next()) else {
         return false;
