@@ -472,24 +472,25 @@ pub fn masked(text: &str, hits: &[(Kind, Range<usize>)]) -> String {
 /// (`user:*:profile`), with glob characters of the literal parts escaped.
 pub fn pattern_glob(pattern: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(pattern.len());
-    let mut in_brace = false;
-    for c in pattern.chars() {
-        match (c, in_brace) {
-            ('{', false) => {
-                in_brace = true;
-                out.push(b'*');
-            }
-            ('}', true) => in_brace = false,
-            (_, true) => {}
-            ('*' | '?' | '[' | ']' | '\\', false) => {
-                out.push(b'\\');
-                out.push(c as u8);
-            }
-            (c, false) => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    let mut rest = pattern;
+    while let Some(c) = rest.chars().next() {
+        // A placeholder is `{` lowercase letters `}`; any other brace is
+        // part of the key (a Redis Cluster hash tag: "user:{{int}}:cart").
+        let placeholder = rest.strip_prefix('{').and_then(|r| {
+            let name = r.bytes().take_while(u8::is_ascii_lowercase).count();
+            (name > 0 && r.as_bytes().get(name) == Some(&b'}')).then_some(name + 2)
+        });
+        if let Some(len) = placeholder {
+            out.push(b'*');
+            rest = &rest[len..];
+            continue;
         }
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push(b'\\');
+        }
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        rest = &rest[c.len_utf8()..];
     }
     out
 }
@@ -497,6 +498,14 @@ pub fn pattern_glob(pattern: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs_keep_hash_tag_braces() {
+        assert_eq!(pattern_glob("user:{{int}}:cart"), b"user:{*}:cart");
+        assert_eq!(pattern_glob("{user:{int}}:x"), b"{user:*}:x");
+        assert_eq!(pattern_glob("sess:{uuid}"), b"sess:*");
+        assert_eq!(pattern_glob("a*b:{int}"), b"a\\*b:*");
+    }
 
     #[test]
     fn displays_json_text_gzip_and_binary() {
