@@ -573,7 +573,7 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
     let result = async {
         use crate::redis::keyspace::{Keyspace, NsChange};
         let keyspace = Keyspace::open(conn, s).await?;
-        let report = match cmd {
+        let change = match cmd {
             RedisCmd::Expire(a) => {
                 let ttl = match a.ttl.parse::<crate::register::Retention>() {
                     Ok(crate::register::Retention::Limited(p)) => p.as_duration(),
@@ -584,30 +584,20 @@ async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
                 } else {
                     actions::TtlScope::NoTtl
                 };
-                keyspace
-                    .change_namespace(
-                        NsChange::Expire { ttl, scope },
-                        namespace,
-                        s.scan_count,
-                        s.max_ops_per_sec,
-                        &token,
-                        |_| {},
-                    )
-                    .await?
+                NsChange::Expire { ttl, scope }
             }
-            RedisCmd::Unlink(_) => {
-                keyspace
-                    .change_namespace(
-                        NsChange::Unlink,
-                        namespace,
-                        s.scan_count,
-                        s.max_ops_per_sec,
-                        &token,
-                        |_| {},
-                    )
-                    .await?
-            }
+            RedisCmd::Unlink(_) => NsChange::Unlink,
         };
+        let report = keyspace
+            .change_namespace(
+                change,
+                namespace,
+                s.scan_count,
+                s.max_ops_per_sec,
+                &token,
+                |_| {},
+            )
+            .await?;
         Ok::<_, anyhow::Error>(report)
     }
     .await;

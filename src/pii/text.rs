@@ -616,11 +616,10 @@ impl TextDetector {
         // Each '=' or ':' whose word before is a credential's label.
         let b = text.as_bytes();
         for sep in memchr::memchr2_iter(b'=', b':', b) {
-            if let Some(value) = credential_label_before(b, sep)
-                .then(|| assigned_at(b, sep))
-                .flatten()
-                .and_then(|at| credential_value(text, at))
-            {
+            if !credential_label_before(b, sep) {
+                continue;
+            }
+            if let Some(value) = credential_value(text, assigned_at(b, sep)) {
                 hits.push(Hit::new(Kind::Secret, 0.85, value));
             }
         }
@@ -1684,7 +1683,7 @@ fn credential_label_before(b: &[u8], sep: usize) -> bool {
 
 /// Where the value starts after the separator at `sep`: `=`, `:` or
 /// `=>`, at most four spaces and an optional quote.
-fn assigned_at(b: &[u8], sep: usize) -> Option<usize> {
+fn assigned_at(b: &[u8], sep: usize) -> usize {
     let mut i = sep + 1;
     if b[sep] == b'=' && b.get(i) == Some(&b'>') {
         i += 1;
@@ -1697,7 +1696,7 @@ fn assigned_at(b: &[u8], sep: usize) -> Option<usize> {
     if matches!(b.get(i), Some(b'"' | b'\'')) {
         i += 1;
     }
-    Some(i)
+    i
 }
 
 /// The value of a credential assignment starting at `at`, unless it is
