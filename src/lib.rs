@@ -10,5 +10,6 @@ pub mod pii;
 pub mod postgres;
 pub mod redis;
 pub mod register;
+pub mod show;
 pub mod tls;
 pub mod tui;

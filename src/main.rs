@@ -24,5 +24,29 @@ fn main() -> ExitCode {
             return ExitCode::from(oubli::cli::EXIT_ERROR);
         }
     };
-    runtime.block_on(oubli::cli::run(cli))
+    runtime.block_on(oubli::cli::run(cli, &Console))
+}
+
+/// The console face, handed to the command line: the two faces meet here
+/// and nowhere else.
+struct Console;
+
+impl oubli::cli::Screen for Console {
+    async fn console(
+        &self,
+        loaded: oubli::register::Loaded,
+        theme: &str,
+        write: bool,
+    ) -> anyhow::Result<()> {
+        oubli::tui::console(loaded, theme, write).await
+    }
+
+    async fn screenshot(
+        &self,
+        loaded: oubli::register::Loaded,
+        theme: &str,
+        shot: &oubli::cli::Shot,
+    ) -> anyhow::Result<String> {
+        oubli::tui::screenshot_svg(loaded, theme, shot).await
+    }
 }

@@ -7,7 +7,7 @@
 use crate::pii::Kind;
 use crate::register::lint::{Finding, NamespaceRef, Severity};
 use crate::register::{Register, Retention, Storage};
-use crate::tui::widgets::bytes;
+use crate::show::bytes;
 
 use super::census::{glob_match, person_glob, Census, Namespace};
 

@@ -249,7 +249,7 @@ impl Remediation {
         match self {
             Remediation::ExpireNamespace { pattern, ttl_secs } => format!(
                 "give every key of {pattern} without a TTL, or with a longer one, a TTL of {}",
-                crate::tui::panes::redis::ttl_text(*ttl_secs as i64 * 1000)
+                crate::show::ttl_text(*ttl_secs as i64 * 1000)
             ),
             Remediation::UnlinkNamespace { pattern } => format!("UNLINK every key of {pattern}"),
             Remediation::UnlinkKey { pattern, .. } => format!("UNLINK this key of {pattern}"),

@@ -7,25 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
+use crate::show::ttl_text;
 use crate::tui::browser::{CensusState, KeysView, NsRowKind, RedisView, ValueState};
 use crate::tui::state::{AppState, Remote};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{bytes, count, fit, fit_tail, remote_status, spread};
-
-/// `3d 4h`, `12m 5s`, `no TTL`.
-pub fn ttl_text(pttl_ms: i64) -> String {
-    if pttl_ms < 0 {
-        return "no TTL".into();
-    }
-    let s = pttl_ms / 1000;
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{sec}s"),
-        (0, 0, _) => format!("{m}m {sec}s"),
-        (0, _, _) => format!("{h}h {m}m"),
-        _ => format!("{d}d {h}h"),
-    }
-}
 
 /// Short names of the kinds of personal data of a namespace.
 /// Short labels of the kinds of personal data, sorted: `addr email ip`.

@@ -1,0 +1,285 @@
+//! The command line: every command, its arguments and their help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oubli",
+    version,
+    about = "A terminal console for the personal data kept in PostgreSQL and Redis (GDPR).",
+    long_about = "A terminal console for the personal data kept in PostgreSQL and Redis (GDPR).\n\n\
+        Without a command, opens the console on the register (the data map as code).\n\
+        Read-only unless --write is given.\n\n\
+        Exit codes: 0 clean, 1 findings, 2 usage, config or connection error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The register (TOML). Default: $OUBLI_CONFIG, ./oubli.toml, then
+    /// $XDG_CONFIG_HOME/oubli/register.toml.
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "OUBLI_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// A Redis URL that stands in for (or overrides) the register's Redis
+    /// connection, like `redis-cli -u`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis: Option<String>,
+    /// A Postgres URL that stands in for (or overrides) the register's
+    /// Postgres connection, like `psql URL`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub pg: Option<String>,
+    /// Theme: dark, light, ansi16, or a path to a theme file. NO_COLOR is honoured.
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+    /// Enable actions that write to a store (erase, TTL changes). Shown as a banner.
+    #[arg(long, global = true)]
+    pub write: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate or show the register.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Connect to every store of the register and report what answers.
+    Status(StatusArgs),
+    /// The register's gaps as findings (exit 0 none, 1 some, 2 error).
+    Check(CheckArgs),
+    /// Write the data-flow map as Mermaid, DOT or JSON.
+    Map(MapArgs),
+    /// Census of a store: every Redis key by namespace, TTL health, memory, personal data.
+    #[command(subcommand)]
+    Scan(ScanCmd),
+    /// Remediation on Redis (needs --write and a typed confirmation).
+    #[command(subcommand)]
+    Redis(RedisCmd),
+    /// Write the record of processing activities (Art. 30) as CSV or Markdown.
+    Register(RegisterArgs),
+    /// Demo data for an appointment-booking service.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+    /// Render the console to an SVG file (for README screenshots).
+    Screenshot(ScreenshotArgs),
+    /// Classify the columns of a live store as personal or not.
+    #[command(subcommand)]
+    Classify(ClassifyCmd),
+    /// Introspect a database (--pg URL) and write a commented starter register.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Check a register file: exit 0 when valid, 2 with file:line:column and reason otherwise.
+    Check {
+        /// The register to check (default: --config).
+        file: Option<PathBuf>,
+    },
+    /// Print the embedded defaults that a register's [ui], [redis], [postgres] and [retry] override.
+    Defaults,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also connect to the live stores and report what contradicts the
+    /// register (exit 2 if a store cannot be reached).
+    #[arg(long)]
+    pub live: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RedisCmd {
+    /// Give the keys of a namespace a TTL: those without one (and, with
+    /// --also-longer, those that expire later than it).
+    Expire(ExpireArgs),
+    /// UNLINK every key of a namespace.
+    Unlink(UnlinkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// The namespace as the census names it, e.g. `otp:{phone}`.
+    #[arg(long)]
+    pub namespace: String,
+    /// The TTL, e.g. "7 days".
+    #[arg(long)]
+    pub ttl: String,
+    /// Also shorten TTLs longer than the new one.
+    #[arg(long)]
+    pub also_longer: bool,
+    /// The namespace typed again, to confirm.
+    #[arg(long)]
+    pub confirm: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlinkArgs {
+    #[arg(long)]
+    pub namespace: String,
+    #[arg(long)]
+    pub confirm: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCmd {
+    /// Count every key of the register's Redis (SCAN, never KEYS), by namespace.
+    Redis(ScanRedisArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanRedisArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also read a bounded sample of values per namespace and search them.
+    #[arg(long)]
+    pub sample: bool,
+    /// Do not ask MEMORY USAGE (cheaper; sizes unknown).
+    #[arg(long)]
+    pub no_memory: bool,
+    /// Override the load budget (commands per second, 0 = none).
+    #[arg(long)]
+    pub max_ops: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MapFormat {
+    Mermaid,
+    Dot,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[arg(long, value_enum, default_value_t = MapFormat::Mermaid)]
+    pub format: MapFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RecordFormat {
+    Csv,
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[arg(long, value_enum, default_value_t = RecordFormat::Md)]
+    pub format: RecordFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// Fill a throwaway Redis database and Postgres database with synthetic
+    /// data. The Redis db is flushed and the demo tables are replaced.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Number of users (citizens) in Postgres.
+    #[arg(long, default_value_t = 10_000)]
+    pub users: usize,
+    /// Number of Redis keys, about.
+    #[arg(long, default_value_t = 50_000)]
+    pub keys: usize,
+    /// Seed of the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Seed only Redis.
+    #[arg(long, conflicts_with = "pg_only")]
+    pub redis_only: bool,
+    /// Seed only Postgres.
+    #[arg(long)]
+    pub pg_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenshotArgs {
+    /// Terminal size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "120x40", value_parser = parse_size)]
+    pub size: (u16, u16),
+    /// Pane to focus: map, redis or postgres.
+    #[arg(long, default_value = "map")]
+    pub focus: String,
+    /// Open the help overlay.
+    #[arg(long)]
+    pub with_help: bool,
+    /// Zoom the focused pane to the whole screen.
+    #[arg(long)]
+    pub zoom: bool,
+    /// Select this map node (id) first.
+    #[arg(long)]
+    pub select: Option<String>,
+    /// Output SVG file.
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+}
+
+pub(crate) fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s
+        .split_once('x')
+        .ok_or_else(|| format!("{s:?}: expected WIDTHxHEIGHT, e.g. 120x40"))?;
+    let p = |v: &str| v.parse::<u16>().map_err(|e| format!("{v:?}: {e}"));
+    Ok((p(w)?, p(h)?))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassifyCmd {
+    /// Every column of the Postgres database (--pg URL or the register's):
+    /// personal or not, categories, confidence, evidence (masked, never a value).
+    Postgres(ClassifyPgArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyPgArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also print the person graph (person tables and how rows link to them).
+    #[arg(long)]
+    pub graph: bool,
+    /// Rows sampled per table (key-ordered, repeatable).
+    #[arg(long, default_value_t = 200)]
+    pub sample: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write the register here instead of standard output (refuses to overwrite).
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Environment variable the written register reads the Postgres URL from.
+    #[arg(long, default_value = "OUBLI_PG_URL")]
+    pub pg_url_env: String,
+    /// Environment variable for the Redis URL (a Redis storage is declared when --redis is given).
+    #[arg(long, default_value = "OUBLI_REDIS_URL")]
+    pub redis_url_env: String,
+}

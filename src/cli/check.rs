@@ -1,0 +1,200 @@
+//! `oubli check`, `status`, `map` and `register`: the register and what the
+//! live stores say about it.
+
+use std::process::ExitCode;
+
+use super::*;
+use crate::register::ConnectionKind;
+
+/// `oubli check`: the register's gaps, and with `--live` what the stores
+/// contradict. Exit 0 clean, 1 findings, 2 error.
+pub(super) async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
+    use crate::register::lint;
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let reg = &loaded.register;
+    let mut findings = lint::lint(reg);
+    if args.live {
+        // A census of every Redis connection that a storage carries; then
+        // the logical databases of each server that none of them read.
+        let mut done = Vec::new();
+        for c in loaded.connections_of(ConnectionKind::Redis) {
+            let Some(storage) = reg.storage_of_connection(&c.name) else {
+                continue;
+            };
+            let mut opts =
+                crate::redis::census::CensusOptions::for_connection(&loaded.register, &c.name);
+            opts.sample = Some(crate::redis::census::SampleOptions::default());
+            let token = tokio_util::sync::CancellationToken::new();
+            let result =
+                crate::redis::cluster::census_connection(c, &reg.redis, &opts, &token, |_| {})
+                    .await;
+            match result {
+                Ok(census) => {
+                    findings.extend(crate::redis::findings::census_findings(
+                        reg, storage, &census,
+                    ));
+                    done.push((
+                        crate::redis::server_and_db(c).map(|(s, _)| s),
+                        census,
+                        storage,
+                    ));
+                }
+                Err(e) => return fail(format!("check --live: Redis {}: {e:#}", c.name)),
+            }
+        }
+        for (server, census, storage) in &done {
+            let covered: Vec<u32> = done
+                .iter()
+                .filter(|(s, _, _)| s == server)
+                .map(|(_, c, _)| c.db)
+                .collect();
+            findings.extend(crate::redis::findings::uncovered_db_findings(
+                storage, census, &covered,
+            ));
+        }
+        match super::postgres::pg_findings(&loaded).await {
+            Ok(f) => findings.extend(f),
+            Err(e) => return fail(format!("check --live: {e:#}")),
+        }
+    }
+    match args.format {
+        Format::Json => println!("{}", serde_json::json!({ "findings": findings })),
+        Format::Text => {
+            if findings.is_empty() {
+                println!("{}: no finding", reg.register.name);
+            }
+            for f in &findings {
+                println!("{:<6} {:<30} {}", f.severity.as_str(), f.kind, f.message);
+            }
+        }
+    }
+    ExitCode::from(if findings.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// `oubli map`: the diagram in a format other tools draw.
+pub(super) fn map(global: &Global, args: &MapArgs) -> ExitCode {
+    use crate::register::{export, lint};
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let reg = &loaded.register;
+    let findings = lint::lint(reg);
+    match args.format {
+        MapFormat::Mermaid => print!("{}", export::mermaid(reg, &findings)),
+        MapFormat::Dot => print!("{}", export::dot(reg, &findings)),
+        MapFormat::Json => println!("{}", export::json(reg, &findings)),
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+/// `oubli register`: the record of processing activities.
+pub(super) fn record(global: &Global, args: &RegisterArgs) -> ExitCode {
+    use crate::register::export;
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    match args.format {
+        RecordFormat::Md => print!("{}", export::record_markdown(&loaded.register)),
+        RecordFormat::Csv => match export::record_csv(&loaded.register) {
+            Ok(s) => print!("{s}"),
+            Err(e) => return fail(format!("register: {e:#}")),
+        },
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+/// `oubli status`: the headless twin of the console header.
+pub(super) async fn status(global: &Global, format: Format) -> ExitCode {
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let reg = &loaded.register;
+    let mut results = Vec::new();
+    for c in loaded.connections.values() {
+        let outcome: anyhow::Result<serde_json::Value> = match c.kind {
+            ConnectionKind::Redis => {
+                async {
+                    let mut con = crate::redis::connect(c, &reg.redis).await?;
+                    let o = crate::redis::overview::fetch(&mut con).await?;
+                    Ok(serde_json::to_value(o)?)
+                }
+                .await
+            }
+            ConnectionKind::Postgres => {
+                async {
+                    let client = crate::postgres::connect(c, &reg.postgres).await?;
+                    let o = crate::postgres::overview::fetch(&client).await?;
+                    Ok(serde_json::to_value(o)?)
+                }
+                .await
+            }
+        };
+        results.push((c, outcome));
+    }
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+    match format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(c, r)| {
+                    let mut v = serde_json::json!({
+                        "name": c.name,
+                        "kind": match c.kind { ConnectionKind::Redis => "redis", ConnectionKind::Postgres => "postgres" },
+                        "url": c.url.redacted(),
+                        "ok": r.is_ok(),
+                    });
+                    match r {
+                        Ok(o) => v["overview"] = o.clone(),
+                        Err(e) => v["error"] = format!("{e:#}").into(),
+                    }
+                    v
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({ "register": reg.register.name, "connections": items })
+            );
+        }
+        Format::Text => {
+            println!("{}", reg.register.name);
+            if results.is_empty() {
+                println!("  no connection in the register");
+            }
+            for (c, r) in &results {
+                match r {
+                    Ok(o) => {
+                        let detail = match c.kind {
+                            ConnectionKind::Redis => format!(
+                                "redis {} — {} keys",
+                                o["version"].as_str().unwrap_or("?"),
+                                o["dbs"].as_array().map_or(0, |d| d
+                                    .iter()
+                                    .filter_map(|x| x["keys"].as_u64())
+                                    .sum::<u64>())
+                            ),
+                            ConnectionKind::Postgres => format!(
+                                "postgres {} — database {}, {} tables",
+                                o["version"].as_str().unwrap_or("?"),
+                                o["database"].as_str().unwrap_or("?"),
+                                o["tables"].as_array().map_or(0, Vec::len)
+                            ),
+                        };
+                        println!("  ok    {:<12} {}  ({})", c.name, detail, c.url.redacted());
+                    }
+                    Err(e) => println!("  FAIL  {:<12} {e:#}", c.name),
+                }
+            }
+        }
+    }
+    ExitCode::from(if failed > 0 { EXIT_ERROR } else { EXIT_OK })
+}

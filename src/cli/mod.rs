@@ -1,0 +1,208 @@
+//! The headless face: every command parses its arguments, calls an engine,
+//! and prints text or JSON. Exit codes: 0 clean, 1 findings, 2 usage,
+//! config or connection error.
+//!
+//! Rooms: `args` (the command line), this file (loading the register and
+//! dispatch), `check` (findings, status, map, record), `redis` (census and
+//! remediation), `postgres` (classification, init), `demo` (the seeder).
+//! The console and its screenshots are the other face: the CLI reaches them
+//! only through the [`Screen`] that `main.rs` hands it, so neither face
+//! imports the other.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::register::{self, ConnectionKind, Loaded};
+
+mod args;
+mod check;
+mod demo;
+mod postgres;
+mod redis;
+
+pub use args::*;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// A screenshot to render: the console as it would look at this size,
+/// with this pane focused, on live data.
+#[derive(Debug, Clone)]
+pub struct Shot {
+    pub width: u16,
+    pub height: u16,
+    /// `map`, `redis` or `postgres`.
+    pub focus: String,
+    pub zoom: bool,
+    pub help: bool,
+    /// A map node's id to select first.
+    pub select: Option<String>,
+}
+
+/// What the console face offers the command line. The CLI parses and
+/// loads; the console draws. `main.rs` joins the two.
+pub trait Screen {
+    /// Run the console until the person quits. Everything that can fail on
+    /// input (the theme) is checked before the terminal is touched.
+    fn console(
+        &self,
+        loaded: Loaded,
+        theme: &str,
+        write: bool,
+    ) -> impl Future<Output = anyhow::Result<()>>;
+    /// The console rendered once on live data, as an SVG document.
+    fn screenshot(
+        &self,
+        loaded: Loaded,
+        theme: &str,
+        shot: &Shot,
+    ) -> impl Future<Output = anyhow::Result<String>>;
+}
+
+/// Print an error the way every command does, and give the exit code.
+/// A closed stderr (the SSH session went away) is not worth a panic.
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    use std::io::Write;
+    let _stderr_may_be_gone = writeln!(std::io::stderr(), "{msg}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+/// Which register file to use, if any.
+pub fn find_register(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let local = PathBuf::from("oubli.toml");
+    if local.exists() {
+        return Some(local);
+    }
+    dirs::config_dir()
+        .map(|d| d.join("oubli").join("register.toml"))
+        .filter(|p| p.exists())
+}
+
+/// Load the register (or an ad hoc one for `--redis`/`--pg` alone) and
+/// apply the command-line connections.
+pub fn load(global: &Global) -> Result<Loaded, String> {
+    let mut loaded = match find_register(global.config.as_deref()) {
+        Some(path) => register::load_file(&path).map_err(|e| e.to_string())?,
+        None if global.redis.is_some() || global.pg.is_some() => register::load::ad_hoc(),
+        None => {
+            return Err(
+                "no register: pass --config FILE (see config/example.toml), set OUBLI_CONFIG, \
+                 or give --redis URL / --pg URL for a quick look"
+                    .to_string(),
+            )
+        }
+    };
+    if let Some(url) = &global.redis {
+        loaded.override_connection(ConnectionKind::Redis, url);
+    }
+    if let Some(url) = &global.pg {
+        loaded.override_connection(ConnectionKind::Postgres, url);
+    }
+    Ok(loaded)
+}
+
+pub async fn run(cli: Cli, screen: &impl Screen) -> ExitCode {
+    match cli.command {
+        None => run_console(&cli.global, screen).await,
+        Some(Command::Config(ConfigCmd::Check { file })) => {
+            let Some(path) = file.or_else(|| find_register(cli.global.config.as_deref())) else {
+                return fail("config check: which file? pass FILE or --config FILE");
+            };
+            match register::load_file(&path) {
+                Ok(l) => {
+                    println!(
+                        "{}: ok — {} storages, {} flows, {} connections{}",
+                        path.display(),
+                        l.register.storages.len(),
+                        l.register.flows.len(),
+                        l.connections.len(),
+                        if l.register.person.is_some() {
+                            ", person model"
+                        } else {
+                            ""
+                        }
+                    );
+                    ExitCode::from(EXIT_OK)
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Some(Command::Config(ConfigCmd::Defaults)) => {
+            print!("{}", register::settings::DEFAULTS_TOML);
+            ExitCode::from(EXIT_OK)
+        }
+        Some(Command::Status(args)) => check::status(&cli.global, args.format).await,
+        Some(Command::Check(args)) => check::check(&cli.global, &args).await,
+        Some(Command::Map(args)) => check::map(&cli.global, &args),
+        Some(Command::Scan(ScanCmd::Redis(args))) => redis::scan_redis(&cli.global, &args).await,
+        Some(Command::Redis(cmd)) => redis::remediate(&cli.global, &cmd).await,
+        Some(Command::Register(args)) => check::record(&cli.global, &args),
+        Some(Command::Demo(DemoCmd::Seed(args))) => demo::seed(&cli.global, &args).await,
+        Some(Command::Screenshot(args)) => screenshot(&cli.global, &args, screen).await,
+        Some(Command::Classify(ClassifyCmd::Postgres(args))) => {
+            postgres::classify_postgres(&cli.global, &args).await
+        }
+        Some(Command::Init(args)) => postgres::init(&cli.global, &args).await,
+    }
+}
+
+/// The theme to use: `--theme`, else the register's.
+fn theme_name<'a>(global: &'a Global, loaded: &'a Loaded) -> &'a str {
+    global.theme.as_deref().unwrap_or(&loaded.register.ui.theme)
+}
+
+async fn run_console(global: &Global, screen: &impl Screen) -> ExitCode {
+    // Everything that can fail on input is checked before the screen is taken.
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let theme = theme_name(global, &loaded).to_string();
+    match screen.console(loaded, &theme, global.write).await {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => fail(format!("oubli: {e:#}")),
+    }
+}
+
+async fn screenshot(global: &Global, args: &ScreenshotArgs, screen: &impl Screen) -> ExitCode {
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let shot = Shot {
+        width: args.size.0,
+        height: args.size.1,
+        focus: args.focus.clone(),
+        zoom: args.zoom,
+        help: args.with_help,
+        select: args.select.clone(),
+    };
+    let theme = theme_name(global, &loaded).to_string();
+    let svg = match screen.screenshot(loaded, &theme, &shot).await {
+        Ok(svg) => svg,
+        Err(e) => return fail(format!("screenshot: {e:#}")),
+    };
+    match std::fs::write(&args.out, svg) {
+        Ok(()) => {
+            println!("wrote {}", args.out.display());
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => fail(format!("cannot write {}: {e}", args.out.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,192 @@
+//! `oubli classify postgres` and `oubli init`.
+
+use std::process::ExitCode;
+
+use super::*;
+use crate::register::ConnectionKind;
+
+/// The first Postgres connection of the register (or --pg), opened read-only.
+async fn pg_client(
+    loaded: &Loaded,
+) -> Result<(&register::ResolvedConnection, tokio_postgres::Client), String> {
+    let Some(conn) = loaded.connections_of(ConnectionKind::Postgres).next() else {
+        return Err("no Postgres connection: pass --pg URL or a register with one".into());
+    };
+    crate::postgres::connect(conn, &loaded.register.postgres)
+        .await
+        .map(|c| (conn, c))
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// `oubli check --live`: the Postgres findings of every Postgres connection.
+pub(super) async fn pg_findings(loaded: &Loaded) -> anyhow::Result<Vec<register::lint::Finding>> {
+    let mut out = Vec::new();
+    for c in loaded.connections_of(ConnectionKind::Postgres) {
+        let client = crate::postgres::connect(c, &loaded.register.postgres).await?;
+        out.extend(crate::postgres::findings(&client, &loaded.register, &c.name).await?);
+    }
+    Ok(out)
+}
+
+pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) -> ExitCode {
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let (_, client) = match pg_client(&loaded).await {
+        Ok(x) => x,
+        Err(e) => return fail(format!("classify postgres: {e}")),
+    };
+    let opts = crate::postgres::classify::Options {
+        sample_rows: args.sample.clamp(1, 10_000),
+        ..Default::default()
+    };
+    let s = match crate::postgres::survey(&client, Some(&loaded.register), &opts).await {
+        Ok(s) => s,
+        Err(e) => return fail(format!("classify postgres: {e:#}")),
+    };
+    match args.format {
+        Format::Json => {
+            let mut v = serde_json::json!({
+                "database": s.catalog.database,
+                "columns": s.classification.columns,
+                "person_tables": s.classification.person_tables,
+                "polymorphic": s.classification.polymorphic,
+            });
+            if args.graph {
+                v["graph"] = serde_json::json!(s.graph);
+            }
+            println!("{v}");
+        }
+        Format::Text => {
+            for t in &s.catalog.tables {
+                let tq = t.qualified();
+                let cols: Vec<_> = s
+                    .classification
+                    .columns
+                    .iter()
+                    .filter(|c| c.table == tq)
+                    .collect();
+                let n = cols.iter().filter(|c| c.personal).count();
+                println!(
+                    "{tq}  (~{} rows, {n} personal of {} columns)",
+                    t.estimated_rows.max(0),
+                    cols.len()
+                );
+                for c in cols {
+                    let mark = if c.personal { "*" } else { " " };
+                    println!(
+                        "  {mark} {:<24} {:<26} {:.2} {:<32} {}",
+                        c.column,
+                        c.data_type,
+                        c.confidence,
+                        c.categories.join(","),
+                        c.evidence.first().map(String::as_str).unwrap_or("")
+                    );
+                    for p in &c.paths {
+                        println!("      {:<22} {}", p.path, p.kinds.join(","));
+                    }
+                }
+            }
+            if args.graph {
+                println!("\nperson tables: {}", s.graph.person_tables.join(", "));
+                for e in &s.graph.edges {
+                    let cond = e
+                        .condition
+                        .as_ref()
+                        .map(|(c, v)| format!(" when {c} = {v:?}"))
+                        .unwrap_or_default();
+                    println!(
+                        "  {:<12} ← {:<16} {:<40} {}{}{}",
+                        e.person,
+                        e.table,
+                        e.link(),
+                        e.kind.as_str(),
+                        cond,
+                        if e.indexed { "" } else { "  (no index)" }
+                    );
+                }
+            }
+        }
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+pub(super) async fn init(global: &Global, args: &InitArgs) -> ExitCode {
+    if global.pg.is_none() {
+        return fail("init: which database? pass --pg URL");
+    }
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let (_, client) = match pg_client(&loaded).await {
+        Ok(x) => x,
+        Err(e) => return fail(format!("init: {e}")),
+    };
+    let s = match crate::postgres::survey(&client, None, &Default::default()).await {
+        Ok(s) => s,
+        Err(e) => return fail(format!("init: {e:#}")),
+    };
+    let opts = crate::postgres::init::InitOptions {
+        pg_url_env: args.pg_url_env.clone(),
+        redis_url_env: global.redis.as_ref().map(|_| args.redis_url_env.clone()),
+    };
+    let mut text = crate::postgres::init::starter_register(&s, &opts);
+    // With --redis: a census, and the person model's Redis patterns from it.
+    if let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() {
+        let census = async {
+            let mut con = crate::redis::connect(conn, &loaded.register.redis).await?;
+            let mut opts =
+                crate::redis::census::CensusOptions::for_connection(&loaded.register, &conn.name);
+            opts.sample = Some(crate::redis::census::SampleOptions::default());
+            let token = tokio_util::sync::CancellationToken::new();
+            Ok::<_, anyhow::Error>(
+                crate::redis::census::run(
+                    &mut con,
+                    None,
+                    &conn.url.redacted(),
+                    &opts,
+                    &token,
+                    |_| {},
+                )
+                .await?,
+            )
+        }
+        .await;
+        match census {
+            Ok(c) => {
+                let identifiers: Vec<String> = toml::from_str::<toml::Table>(&text)
+                    .ok()
+                    .and_then(|t| t.get("person")?.get("identifiers")?.as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect();
+                text.push('\n');
+                text.push_str(&crate::redis::init::person_redis_section(&c, &identifiers));
+            }
+            Err(e) => return fail(format!("init: Redis: {e:#}")),
+        }
+    }
+    match &args.out {
+        None => print!("{text}"),
+        Some(path) => {
+            let written = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+            if let Err(e) = written {
+                return fail(format!("init: cannot write {}: {e}", path.display()));
+            }
+            eprintln!(
+                "wrote {} — review it, then: {}=… oubli config check {}",
+                path.display(),
+                args.pg_url_env,
+                path.display()
+            );
+        }
+    }
+    ExitCode::from(EXIT_OK)
+}

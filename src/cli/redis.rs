@@ -1,0 +1,179 @@
+//! `oubli scan redis` and `oubli redis expire|unlink`.
+
+use std::process::ExitCode;
+
+use super::*;
+use crate::register::ConnectionKind;
+
+/// `oubli scan redis`: the census, as a namespace table or JSON.
+pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
+    use crate::redis::census;
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() else {
+        return fail(
+            "scan redis: no Redis connection (add one to the register or pass --redis URL)",
+        );
+    };
+    let mut opts =
+        crate::redis::census::CensusOptions::for_connection(&loaded.register, &conn.name);
+    opts.memory = !args.no_memory;
+    if args.sample {
+        opts.sample = Some(census::SampleOptions::default());
+    }
+    if let Some(m) = args.max_ops {
+        opts.max_ops_per_sec = m;
+    }
+    let result = async {
+        let token = tokio_util::sync::CancellationToken::new();
+        let ctrl_c = token.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                ctrl_c.cancel();
+            }
+        });
+        crate::redis::cluster::census_connection(
+            conn,
+            &loaded.register.redis,
+            &opts,
+            &token,
+            |_| {},
+        )
+        .await
+    }
+    .await;
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => return fail(format!("scan redis: {e:#}")),
+    };
+    match args.format {
+        Format::Json => match serde_json::to_string(&c) {
+            Ok(j) => println!("{j}"),
+            Err(e) => return fail(format!("scan redis: {e}")),
+        },
+        Format::Text => {
+            println!(
+                "{} db{}: {} keys scanned of {} (DBSIZE) in {:.1}s, {} namespaces{}",
+                c.node,
+                c.db,
+                c.scanned,
+                c.dbsize,
+                c.elapsed_ms as f64 / 1000.0,
+                c.namespaces.len(),
+                if c.complete { "" } else { " (interrupted)" }
+            );
+            for w in &c.warnings {
+                println!("warning: {w}");
+            }
+            println!(
+                "{:>9} {:>10} {:>8} {:>8}  {:<14} pattern",
+                "keys", "memory", "no TTL", ">retent", "pii"
+            );
+            for n in &c.namespaces {
+                let pii: Vec<&str> = n
+                    .key_pii
+                    .keys()
+                    .chain(n.value_pii.keys())
+                    .map(|k| k.as_str())
+                    .collect();
+                let mut pii = pii;
+                pii.dedup();
+                println!(
+                    "{:>9} {:>10} {:>8} {:>8}  {:<14} {}",
+                    n.keys,
+                    crate::show::bytes(n.bytes),
+                    n.no_ttl,
+                    n.ttl_beyond_retention,
+                    crate::show::fit(&pii.join(","), 14),
+                    crate::show::fit(&n.pattern, 120)
+                );
+            }
+        }
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+/// `oubli redis expire|unlink`: write mode, a typed confirmation, then the
+/// change in budgeted batches; the report holds counts, never key names.
+pub(super) async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
+    use crate::redis::actions;
+    let (namespace, confirm, format) = match cmd {
+        RedisCmd::Expire(a) => (&a.namespace, &a.confirm, a.format),
+        RedisCmd::Unlink(a) => (&a.namespace, &a.confirm, a.format),
+    };
+    if !global.write {
+        return fail("read-only: this command changes Redis; run it with --write");
+    }
+    if confirm.as_deref() != Some(namespace.as_str()) {
+        return fail(format!(
+            "confirm with --confirm and type the namespace exactly: {namespace}"
+        ));
+    }
+    let loaded = match load(global) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let Some(conn) = loaded.connections_of(ConnectionKind::Redis).next() else {
+        return fail("no Redis connection (add one to the register or pass --redis URL)");
+    };
+    let s = &loaded.register.redis;
+    let token = tokio_util::sync::CancellationToken::new();
+    let ctrl_c = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let result = async {
+        use crate::redis::keyspace::{Keyspace, NsChange};
+        let keyspace = Keyspace::open(conn, s).await?;
+        let change = match cmd {
+            RedisCmd::Expire(a) => {
+                let ttl = match a.ttl.parse::<crate::register::Retention>() {
+                    Ok(crate::register::Retention::Limited(p)) => p.as_duration(),
+                    _ => anyhow::bail!("--ttl {:?}: expected a duration such as \"7 days\"", a.ttl),
+                };
+                let scope = if a.also_longer {
+                    actions::TtlScope::NoTtlOrLonger
+                } else {
+                    actions::TtlScope::NoTtl
+                };
+                NsChange::Expire { ttl, scope }
+            }
+            RedisCmd::Unlink(_) => NsChange::Unlink,
+        };
+        let report = keyspace
+            .change_namespace(
+                change,
+                namespace,
+                s.scan_count,
+                s.max_ops_per_sec,
+                &token,
+                |_| {},
+            )
+            .await?;
+        Ok::<_, anyhow::Error>(report)
+    }
+    .await;
+    match result {
+        Ok(r) => {
+            tracing::info!(target: "audit", action = %r.action, namespace = %r.pattern, changed = r.changed, scanned = r.scanned, "redis remediation");
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&r).unwrap_or_default()),
+                Format::Text => println!(
+                    "{} on {}: {} keys changed, {} unchanged, of {} matched{}",
+                    r.action,
+                    r.pattern,
+                    r.changed,
+                    r.unchanged,
+                    r.scanned,
+                    if r.complete { "" } else { " (interrupted)" }
+                ),
+            }
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => fail(format!("redis: {e:#}")),
+    }
+}
