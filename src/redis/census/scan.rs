@@ -1,0 +1,592 @@
+//! The walk: `SCAN` batches within the load budget, pipelined `TYPE`,
+//! `PTTL`, `MEMORY USAGE`, key names folded and searched, progress.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::model::*;
+use super::sample::sample_values;
+use crate::pii::{self, Detector, Kind};
+use crate::redis::wire::{Reply, Wire};
+
+struct Budget {
+    per_sec: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Budget {
+    fn new(per_sec: u32) -> Budget {
+        Budget {
+            per_sec: f64::from(per_sec),
+            tokens: f64::from(per_sec) / 10.0,
+            last: Instant::now(),
+        }
+    }
+
+    /// How long to wait before sending `n` commands.
+    fn take(&mut self, n: usize) -> Duration {
+        if self.per_sec <= 0.0 {
+            return Duration::ZERO;
+        }
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.per_sec)
+            .min(self.per_sec / 10.0 + n as f64);
+        self.last = now;
+        self.tokens -= n as f64;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.per_sec)
+        }
+    }
+}
+
+/// Deterministic per-key choice for sampling (FNV-1a).
+fn key_hash(key: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in key {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// One SCAN batch with its pipelined `TYPE`, `PTTL` (and `MEMORY USAGE`)
+/// replies.
+struct Batch {
+    next: u64,
+    keys: Vec<Vec<u8>>,
+    replies: Vec<Reply>,
+    /// Whether `MEMORY USAGE` was asked (three replies per key, else two).
+    memory: bool,
+    commands: u64,
+    paused_ms: u64,
+}
+
+/// How batches are fetched: through the general client, or on the
+/// census's own plain connection (see [`super::wire`]).
+enum Fetcher {
+    Client(MultiplexedConnection),
+    Wire(Box<Wire>),
+}
+
+fn wire_error(e: anyhow::Error) -> redis::RedisError {
+    redis::RedisError::from((redis::ErrorKind::Io, "census connection", format!("{e:#}")))
+}
+
+/// A reply of the general client as the census reads it.
+fn reply_of(v: Value) -> Reply {
+    match v {
+        Value::SimpleString(s) => Reply::Status(s.into()),
+        Value::Okay => Reply::Status("OK".into()),
+        Value::Int(i) => Reply::Int(i),
+        Value::BulkString(b) => Reply::Bulk(b),
+        Value::ServerError(e) => Reply::Error(e.code().to_string()),
+        Value::Array(items) => Reply::Array(items.into_iter().map(reply_of).collect()),
+        _ => Reply::Nil,
+    }
+}
+
+/// `SCAN` from `cursor`, then one pipeline for its keys within the budget.
+/// `None` when cancelled while waiting for the budget. The fetcher comes
+/// back with the result, for the next batch.
+async fn fetch_batch(
+    mut fetcher: Fetcher,
+    cursor: u64,
+    scan_count: u32,
+    memory: bool,
+    budget: std::sync::Arc<std::sync::Mutex<Budget>>,
+    cancel: CancellationToken,
+) -> (Fetcher, redis::RedisResult<Option<Batch>>) {
+    let r = fetch_with(&mut fetcher, cursor, scan_count, memory, &budget, &cancel).await;
+    (fetcher, r)
+}
+
+async fn fetch_with(
+    fetcher: &mut Fetcher,
+    cursor: u64,
+    scan_count: u32,
+    memory: bool,
+    budget: &std::sync::Mutex<Budget>,
+    cancel: &CancellationToken,
+) -> redis::RedisResult<Option<Batch>> {
+    let (next, keys): (u64, Vec<Vec<u8>>) = match fetcher {
+        Fetcher::Client(con) => {
+            redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(scan_count)
+                .query_async(con)
+                .await?
+        }
+        Fetcher::Wire(w) => w.scan(cursor, scan_count).await.map_err(wire_error)?,
+    };
+    let mut batch = Batch {
+        next,
+        keys,
+        replies: Vec::new(),
+        memory,
+        commands: 1,
+        paused_ms: 0,
+    };
+    if batch.keys.is_empty() {
+        return Ok(Some(batch));
+    }
+    let per_key = if memory { 3 } else { 2 };
+    let wait = budget
+        .lock()
+        .map(|mut b| b.take(batch.keys.len() * per_key))
+        .unwrap_or_default();
+    if !wait.is_zero() {
+        let t = Instant::now();
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok(None),
+            _ = tokio::time::sleep(wait) => {}
+        }
+        batch.paused_ms += t.elapsed().as_millis() as u64;
+    }
+    batch.replies = match fetcher {
+        Fetcher::Client(con) => {
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors();
+            for k in &batch.keys {
+                pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
+                if memory {
+                    pipe.cmd("MEMORY").arg("USAGE").arg(k);
+                }
+            }
+            let replies: Vec<Value> = pipe.query_async(con).await?;
+            replies.into_iter().map(reply_of).collect()
+        }
+        Fetcher::Wire(w) => {
+            for k in &batch.keys {
+                w.command(&[b"TYPE", k]);
+                w.command(&[b"PTTL", k]);
+                if memory {
+                    w.command(&[b"MEMORY", b"USAGE", k]);
+                }
+            }
+            w.exchange(batch.keys.len() * per_key)
+                .await
+                .map_err(wire_error)?
+        }
+    };
+    batch.commands += (batch.keys.len() * per_key) as u64;
+    Ok(Some(batch))
+}
+
+/// Fold one batch into the namespaces; returns the keys to sample.
+fn absorb(
+    batch: &Batch,
+    opts: &CensusOptions,
+    keys: &mut pii::keys::KeyAnalyzer,
+    memory: &mut bool,
+    census: &mut Census,
+    spaces: &mut HashMap<String, Namespace>,
+) -> Vec<(String, Vec<u8>, String)> {
+    let retention_ms = opts.retention.map(|d| d.as_millis() as i64);
+    let per_key = if batch.memory { 3 } else { 2 };
+    let mut to_sample = Vec::new();
+    for (i, key) in batch.keys.iter().enumerate() {
+        let base = i * per_key;
+        let ty = batch
+            .replies
+            .get(base)
+            .and_then(Reply::as_str)
+            .unwrap_or_default();
+        if ty == "none" || ty.is_empty() {
+            census.vanished += 1;
+            continue;
+        }
+        let pttl = batch
+            .replies
+            .get(base + 1)
+            .and_then(Reply::as_i64)
+            .unwrap_or(-1);
+        let bytes = if batch.memory {
+            match batch.replies.get(base + 2) {
+                Some(Reply::Error(code)) => {
+                    if *memory {
+                        *memory = false;
+                        census.warnings.push(format!(
+                            "MEMORY USAGE refused by the server ({code}): sizes are not measured"
+                        ));
+                    }
+                    0
+                }
+                Some(v) => v.as_i64().unwrap_or(0).max(0) as u64,
+                None => 0,
+            }
+        } else {
+            0
+        };
+        census.scanned += 1;
+        let (mut pattern, hits) = keys.analyze(key);
+        if !spaces.contains_key(&pattern) && spaces.len() >= opts.max_namespaces {
+            pattern = "{other}".to_string();
+        }
+        let ns = match spaces.get_mut(&pattern) {
+            Some(ns) => ns,
+            None => spaces.entry(pattern.clone()).or_insert_with(|| Namespace {
+                pattern: pattern.clone(),
+                sample_key: key.clone(),
+                ..Namespace::default()
+            }),
+        };
+        ns.keys += 1;
+        ns.bytes += bytes;
+        match ns.types.get_mut(ty) {
+            Some(n) => *n += 1,
+            None => {
+                ns.types.insert(ty.to_string(), 1);
+            }
+        }
+        ns.ttl_histogram[ttl_bucket(pttl)] += 1;
+        if pttl < 0 {
+            ns.no_ttl += 1;
+        } else {
+            ns.max_ttl_ms = ns.max_ttl_ms.max(pttl);
+            if retention_ms.is_some_and(|r| pttl > r) {
+                ns.ttl_beyond_retention += 1;
+            }
+        }
+        if !hits.is_empty() {
+            let text = String::from_utf8_lossy(key);
+            let mut kinds: Vec<Kind> = hits.iter().map(|h| h.kind).collect();
+            kinds.dedup();
+            for h in &hits {
+                ns.examples
+                    .entry(h.kind)
+                    .or_insert_with(|| masked_key(&text, &hits));
+            }
+            for k in kinds {
+                *ns.key_pii.entry(k).or_default() += 1;
+            }
+        }
+        if let Some(s) = &opts.sample {
+            let first = ns.keys <= u64::from(s.first_per_namespace);
+            if first || key_hash(key) % 1000 < s.per_mille {
+                to_sample.push((pattern, key.clone(), ty.to_string()));
+            }
+        }
+    }
+    to_sample
+}
+
+/// Run a census of the connection's current database.
+///
+/// The next batch (`SCAN` and its pipeline) is in flight while this one is
+/// folded and its values searched, so the server and the detector work at
+/// the same time.
+pub async fn run(
+    con: &mut MultiplexedConnection,
+    monitor: Option<MultiplexedConnection>,
+    node: &str,
+    opts: &CensusOptions,
+    cancel: &CancellationToken,
+    progress: impl FnMut(Progress),
+) -> redis::RedisResult<Census> {
+    run_with(con, None, monitor, node, opts, cancel, progress).await
+}
+
+/// [`run`], with the batches fetched on `wire` when given (the census's
+/// own plain connection to the same server and database as `con`).
+pub async fn run_with(
+    con: &mut MultiplexedConnection,
+    wire: Option<Wire>,
+    monitor: Option<MultiplexedConnection>,
+    node: &str,
+    opts: &CensusOptions,
+    cancel: &CancellationToken,
+    mut progress: impl FnMut(Progress),
+) -> redis::RedisResult<Census> {
+    let started = Instant::now();
+    let detector = Detector::global();
+    let dbsize: u64 = redis::cmd("DBSIZE").query_async(con).await?;
+    let db = current_db(con).await.unwrap_or(0);
+    let mut census = Census {
+        node: node.to_string(),
+        db,
+        dbsize,
+        started_at: chrono::Utc::now().to_rfc3339(),
+        ..Census::default()
+    };
+    match redis::cmd("INFO")
+        .arg("keyspace")
+        .query_async::<String>(con)
+        .await
+    {
+        Ok(info) => {
+            census.other_dbs = crate::redis::overview::parse_info(&info)
+                .dbs
+                .iter()
+                .filter(|d| d.db != db && d.keys > 0)
+                .map(|d| OtherDb {
+                    db: d.db,
+                    keys: d.keys,
+                })
+                .collect();
+            for d in &census.other_dbs {
+                census.warnings.push(format!(
+                    "db{} holds {} keys that this census of db{db} does not count (a connection to …/{} does)",
+                    d.db, d.keys, d.db
+                ));
+            }
+        }
+        Err(e) => census.warnings.push(format!(
+            "INFO keyspace refused ({}): other logical databases not checked",
+            e.code().unwrap_or("error")
+        )),
+    }
+    let mut spaces: HashMap<String, Namespace> = HashMap::new();
+    let budget = std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec)));
+    let fetch = |fetcher: Fetcher, cursor: u64, memory: bool| {
+        fetch_batch(
+            fetcher,
+            cursor,
+            opts.scan_count,
+            memory,
+            budget.clone(),
+            cancel.clone(),
+        )
+    };
+    let fetcher = match wire {
+        Some(w) => Fetcher::Wire(Box::new(w)),
+        None => Fetcher::Client(con.clone()),
+    };
+    census.route = match fetcher {
+        Fetcher::Wire(_) => "own connection",
+        Fetcher::Client(_) => "general client",
+    }
+    .to_string();
+    let mut memory = opts.memory;
+    let mut last_report = Instant::now();
+    let mut busy = BusyWatch::new(monitor, opts.pause_above_ops_per_sec);
+    let mut analyzer = pii::keys::KeyAnalyzer::new(&opts.delimiters);
+
+    if cancel.is_cancelled() {
+        return Ok(finish(census, spaces, started, false));
+    }
+    let (fetcher, first) = fetch(fetcher, 0, memory).await;
+    let mut fetcher = Some(fetcher);
+    let Some(mut batch) = first? else {
+        return Ok(finish(census, spaces, started, false));
+    };
+    loop {
+        census.commands += batch.commands;
+        census.paused_ms += batch.paused_ms;
+        // Pause while others keep the server busy; stop when asked.
+        while batch.next != 0 && busy.should_pause(census.commands, started).await {
+            let t = Instant::now();
+            progress(Progress {
+                scanned: census.scanned,
+                dbsize,
+                paused: true,
+                partial: snapshot(&census, &spaces),
+            });
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(finish(census, spaces, started, false)),
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+            census.paused_ms += t.elapsed().as_millis() as u64;
+        }
+        if cancel.is_cancelled() {
+            return Ok(finish(census, spaces, started, false));
+        }
+        // The next batch is fetched by its own task, so that the server
+        // works through its pipeline while this one is folded (a future
+        // joined here would wait for the folding to be polled again).
+        let next_cursor = batch.next;
+        let prefetch = match (next_cursor, fetcher.take()) {
+            (0, f) => {
+                fetcher = f;
+                None
+            }
+            (_, Some(f)) => Some(tokio::spawn(fetch(f, next_cursor, memory))),
+            (_, None) => None,
+        };
+        let work = async {
+            let to_sample = absorb(
+                &batch,
+                opts,
+                &mut analyzer,
+                &mut memory,
+                &mut census,
+                &mut spaces,
+            );
+            if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
+                let wait = budget
+                    .lock()
+                    .map(|mut b| b.take(to_sample.len()))
+                    .unwrap_or_default();
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                sample_values(con, detector, s, &to_sample, &mut spaces, &mut census).await?;
+            }
+            Ok::<(), redis::RedisError>(())
+        };
+        let done = work.await;
+        let next = match prefetch {
+            None => Ok(None),
+            Some(task) => match task.await {
+                Ok((f, r)) => {
+                    fetcher = Some(f);
+                    r
+                }
+                Err(e) => Err(redis::RedisError::from((
+                    redis::ErrorKind::Client,
+                    "census batch task failed",
+                    e.to_string(),
+                ))),
+            },
+        };
+        done?;
+        if last_report.elapsed() >= Duration::from_millis(200) {
+            last_report = Instant::now();
+            progress(Progress {
+                scanned: census.scanned,
+                dbsize,
+                paused: false,
+                partial: snapshot(&census, &spaces),
+            });
+        }
+        match next? {
+            Some(b) => batch = b,
+            None if next_cursor == 0 => break,
+            None => return Ok(finish(census, spaces, started, false)),
+        }
+    }
+    let done = finish(census, spaces, started, true);
+    progress(Progress {
+        scanned: done.scanned,
+        dbsize,
+        paused: false,
+        partial: done.clone(),
+    });
+    Ok(done)
+}
+
+/// The key with its personal parts masked, for an example.
+fn masked_key(text: &str, hits: &[pii::Hit]) -> String {
+    let spans: Vec<(Kind, std::ops::Range<usize>)> =
+        hits.iter().map(|h| (h.kind, h.span.clone())).collect();
+    crate::redis::values::masked(text, &spans)
+}
+
+async fn current_db(con: &mut MultiplexedConnection) -> Option<u32> {
+    let info: String = redis::cmd("CLIENT")
+        .arg("INFO")
+        .query_async(con)
+        .await
+        .ok()?;
+    info.split_whitespace()
+        .find_map(|kv| kv.strip_prefix("db="))
+        .and_then(|v| v.parse().ok())
+}
+
+/// Read a bounded part of each sampled value and search it.
+fn sorted(spaces: &HashMap<String, Namespace>) -> Vec<Namespace> {
+    let mut v: Vec<Namespace> = spaces.values().cloned().collect();
+    v.sort_by(|a, b| b.keys.cmp(&a.keys).then_with(|| a.pattern.cmp(&b.pattern)));
+    v
+}
+
+fn snapshot(census: &Census, spaces: &HashMap<String, Namespace>) -> Census {
+    Census {
+        namespaces: sorted(spaces),
+        ..census.clone()
+    }
+}
+
+fn finish(
+    mut census: Census,
+    spaces: HashMap<String, Namespace>,
+    started: Instant,
+    complete: bool,
+) -> Census {
+    census.namespaces = sorted(&spaces);
+    census.elapsed_ms = started.elapsed().as_millis() as u64;
+    census.complete = complete;
+    census
+}
+
+/// Watches the server's load from another connection: a census pauses
+/// while other clients send more than the threshold.
+struct BusyWatch {
+    con: Option<MultiplexedConnection>,
+    threshold: u32,
+    last_check: Option<Instant>,
+    paused: bool,
+}
+
+impl BusyWatch {
+    fn new(con: Option<MultiplexedConnection>, threshold: u32) -> BusyWatch {
+        BusyWatch {
+            con,
+            threshold,
+            last_check: None,
+            paused: false,
+        }
+    }
+
+    async fn should_pause(&mut self, our_commands: u64, started: Instant) -> bool {
+        let Some(con) = self.con.as_mut() else {
+            return false;
+        };
+        if self.threshold == 0 {
+            return false;
+        }
+        if self
+            .last_check
+            .is_some_and(|t| t.elapsed() < Duration::from_millis(500))
+            && !self.paused
+        {
+            return false;
+        }
+        self.last_check = Some(Instant::now());
+        let info: String = match redis::cmd("INFO").arg("stats").query_async(con).await {
+            Ok(i) => i,
+            Err(_) => return false,
+        };
+        let ops: f64 = info
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("instantaneous_ops_per_sec:"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        let ours = our_commands as f64 / started.elapsed().as_secs_f64().max(0.001);
+        self.paused = ops - ours > f64::from(self.threshold);
+        self.paused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_buckets() {
+        assert_eq!(ttl_bucket(-1), 0);
+        assert_eq!(ttl_bucket(59_000), 1);
+        assert_eq!(ttl_bucket(2 * 86_400_000), 3);
+        assert_eq!(ttl_bucket(8 * 86_400_000), 4);
+        assert_eq!(ttl_bucket(400 * 86_400_000), 6);
+    }
+
+    #[test]
+    fn the_budget_spreads_commands_over_time() {
+        let mut b = Budget::new(1000);
+        assert!(b.take(100).is_zero());
+        let w = b.take(1000);
+        assert!(
+            w >= Duration::from_millis(900) && w <= Duration::from_millis(1100),
+            "{w:?}"
+        );
+        assert!(Budget::new(0).take(1_000_000).is_zero());
+    }
+}
