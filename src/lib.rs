@@ -3,6 +3,7 @@
 //! Domain engines (`register`, `redis`, `postgres`, `demo`) know nothing of
 //! the terminal; `tui` and `cli` are thin faces over them.
 
+pub mod check;
 pub mod cli;
 pub mod demo;
 pub mod logging;

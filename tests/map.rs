@@ -28,7 +28,7 @@ fn oubli() -> Command {
     c
 }
 
-fn kinds_by_node(findings: &[lint::Finding]) -> BTreeSet<(String, String)> {
+fn kinds_by_node(findings: &[oubli::check::Finding]) -> BTreeSet<(String, String)> {
     findings
         .iter()
         .map(|f| (f.kind.to_string(), f.storage.clone().unwrap_or_default()))
@@ -224,7 +224,7 @@ fn check_prints_json_findings_and_exits_1_or_0() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        r#"{"findings":[]}"#
+        r#"{"failures":[],"findings":[]}"#
     );
     let out = oubli()
         .args(["check", "--config", "/nonexistent.toml"])

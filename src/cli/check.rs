@@ -3,65 +3,31 @@
 
 use std::process::ExitCode;
 
+use std::io::Write;
+
 use super::*;
 use crate::register::ConnectionKind;
 
 /// `oubli check`: the register's gaps, and with `--live` what the stores
 /// contradict. Exit 0 clean, 1 findings, 2 error.
 pub(super) async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
-    use crate::register::lint;
     let loaded = match load(global) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
     let reg = &loaded.register;
-    let mut findings = lint::lint(reg);
-    if args.live {
-        // A census of every Redis connection that a storage carries; then
-        // the logical databases of each server that none of them read.
-        let mut done = Vec::new();
-        for c in loaded.connections_of(ConnectionKind::Redis) {
-            let Some(storage) = reg.storage_of_connection(&c.name) else {
-                continue;
-            };
-            let mut opts =
-                crate::redis::census::CensusOptions::for_connection(&loaded.register, &c.name);
-            opts.sample = Some(crate::redis::census::SampleOptions::default());
-            let token = tokio_util::sync::CancellationToken::new();
-            let result =
-                crate::redis::cluster::census_connection(c, &reg.redis, &opts, &token, |_| {})
-                    .await;
-            match result {
-                Ok(census) => {
-                    findings.extend(crate::redis::findings::census_findings(
-                        reg, storage, &census,
-                    ));
-                    done.push((
-                        crate::redis::server_and_db(c).map(|(s, _)| s),
-                        census,
-                        storage,
-                    ));
-                }
-                Err(e) => return fail(format!("check --live: Redis {}: {e:#}", c.name)),
-            }
-        }
-        for (server, census, storage) in &done {
-            let covered: Vec<u32> = done
-                .iter()
-                .filter(|(s, _, _)| s == server)
-                .map(|(_, c, _)| c.db)
-                .collect();
-            findings.extend(crate::redis::findings::uncovered_db_findings(
-                storage, census, &covered,
-            ));
-        }
-        match super::postgres::pg_findings(&loaded).await {
-            Ok(f) => findings.extend(f),
-            Err(e) => return fail(format!("check --live: {e:#}")),
-        }
-    }
+    let (findings, failures) = if args.live {
+        let token = tokio_util::sync::CancellationToken::new();
+        let live = crate::check::live(&loaded, &token).await;
+        (live.findings, live.failures)
+    } else {
+        (crate::check::assemble(reg, &Default::default()), Vec::new())
+    };
     match args.format {
-        Format::Json => println!("{}", serde_json::json!({ "findings": findings })),
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({ "findings": findings, "failures": failures })
+        ),
         Format::Text => {
             if findings.is_empty() {
                 println!("{}: no finding", reg.register.name);
@@ -71,7 +37,17 @@ pub(super) async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
             }
         }
     }
-    ExitCode::from(if findings.is_empty() {
+    for f in &failures {
+        let _stderr_may_be_gone = writeln!(
+            std::io::stderr(),
+            "check --live: {}: {}",
+            f.connection,
+            f.error
+        );
+    }
+    ExitCode::from(if !failures.is_empty() {
+        EXIT_ERROR
+    } else if findings.is_empty() {
         EXIT_OK
     } else {
         EXIT_FINDINGS

@@ -18,16 +18,6 @@ async fn pg_client(
         .map_err(|e| format!("{e:#}"))
 }
 
-/// `oubli check --live`: the Postgres findings of every Postgres connection.
-pub(super) async fn pg_findings(loaded: &Loaded) -> anyhow::Result<Vec<register::lint::Finding>> {
-    let mut out = Vec::new();
-    for c in loaded.connections_of(ConnectionKind::Postgres) {
-        let client = crate::postgres::connect(c, &loaded.register.postgres).await?;
-        out.extend(crate::postgres::findings(&client, &loaded.register, &c.name).await?);
-    }
-    Ok(out)
-}
-
 pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) -> ExitCode {
     let loaded = match load(global) {
         Ok(l) => l,

@@ -18,7 +18,7 @@ use super::catalog::{self, Catalog};
 use super::classify::{self, Classification, PERSON_LINK};
 use super::graph::{self, PersonGraph};
 use super::retention;
-use crate::register::lint::{Finding, Severity};
+use crate::check::{Finding, Severity};
 use crate::register::{Erase, Register, Retention};
 
 /// Everything one `check` needs from one database, computed once.
@@ -53,16 +53,27 @@ pub async fn findings(
     connection: &str,
 ) -> anyhow::Result<Vec<Finding>> {
     let s = survey(client, Some(reg), &classify::Options::default()).await?;
+    findings_of(client, &s, reg, connection).await
+}
+
+/// The Postgres findings from a survey already made (the console's), plus
+/// the row counts past retention it still has to ask for.
+pub async fn findings_of(
+    client: &Client,
+    s: &Survey,
+    reg: &Register,
+    connection: &str,
+) -> anyhow::Result<Vec<Finding>> {
     let storage = reg.storage_of_connection(connection);
     let storage_id = storage.map(|st| st.id().to_string());
     let mut out = Vec::new();
-    declared_missing(&s, reg, &storage_id, &mut out);
+    declared_missing(s, reg, &storage_id, &mut out);
     if let Some(Retention::Limited(p)) = storage.and_then(|st| st.effective_retention()) {
         let cutoff = chrono::Utc::now() - chrono::Duration::seconds(p.seconds() as i64);
-        rows_past_retention(client, &s, reg, cutoff, &storage_id, &mut out).await?;
+        rows_past_retention(client, s, reg, cutoff, &storage_id, &mut out).await?;
     }
-    unclassified(&s, reg, &storage_id, &mut out);
-    missing_link_indexes(&s, reg, &storage_id, &mut out);
+    unclassified(s, reg, &storage_id, &mut out);
+    missing_link_indexes(s, reg, &storage_id, &mut out);
     out.sort_by_key(|f| f.severity);
     Ok(out)
 }

@@ -4,8 +4,8 @@
 //! cover (an erasure would miss them). One finding per namespace, with its
 //! key count, bytes and one masked example.
 
+use crate::check::{Finding, NamespaceRef, Severity};
 use crate::pii::Kind;
-use crate::register::lint::{Finding, NamespaceRef, Severity};
 use crate::register::{Register, Retention, Storage};
 use crate::show::bytes;
 

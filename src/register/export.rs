@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::lint::Finding;
 use super::model::{Register, Storage, StorageKind};
 use super::retention::Retention;
+use crate::check::Finding;
 
 /// A Mermaid / DOT safe identifier for a node id (ids may contain `-`).
 fn node_ident(id: &str) -> String {

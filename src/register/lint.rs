@@ -5,77 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use super::model::{Register, Storage, StorageKind};
 use super::retention::Retention;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    High,
-    Medium,
-    #[default]
-    Low,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
-    }
-}
-
-/// A flow, as findings name it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct FlowRef {
-    pub from: String,
-    pub to: String,
-}
-
-/// A Redis namespace a finding is about: its pattern (placeholders only, no
-/// personal data), how many keys and bytes, and one masked example.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-pub struct NamespaceRef {
-    pub pattern: String,
-    pub keys: u64,
-    pub bytes: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub example: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-pub struct Finding {
-    /// snake_case, stable: `unknown_retention`, `missing_justification`,
-    /// `external_without_justification`, `no_expiry`, `copy_outlives_source`,
-    /// `undeclared_node`, `orphan_storage`, `flow_gap`, `retention_contradicted`.
-    pub kind: &'static str,
-    pub severity: Severity,
-    /// The node the finding is about, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub storage: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flow: Option<FlowRef>,
-    /// For findings of the keyspace census.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<NamespaceRef>,
-    pub message: String,
-}
-
-impl Finding {
-    fn node(kind: &'static str, severity: Severity, s: &Storage, message: String) -> Finding {
-        Finding {
-            kind,
-            severity,
-            storage: Some(s.id().to_string()),
-            message,
-            ..Finding::default()
-        }
-    }
-}
+use crate::check::{Finding, Severity};
 
 /// Words that mean "nobody knows" in a justification.
 fn is_unknown_text(s: &str) -> bool {
@@ -112,7 +44,7 @@ pub fn lint(reg: &Register) -> Vec<Finding> {
         // Retention: unknown, or kept with no expiry (per variant when there are some).
         let declared = s.retention.as_ref().map(|r| *r.get_ref());
         if declared == Some(Retention::Unknown) {
-            out.push(Finding::node(
+            out.push(node(
                 "unknown_retention",
                 Severity::High,
                 s,
@@ -121,7 +53,7 @@ pub fn lint(reg: &Register) -> Vec<Finding> {
         }
         for v in &s.variants {
             if *v.retention.get_ref() == Retention::Unknown {
-                out.push(Finding::node(
+                out.push(node(
                     "unknown_retention",
                     Severity::High,
                     s,
@@ -133,7 +65,7 @@ pub fn lint(reg: &Register) -> Vec<Finding> {
             }
         }
         if declared == Some(Retention::NoExpiry) {
-            out.push(Finding::node(
+            out.push(node(
                 "no_expiry",
                 Severity::High,
                 s,
@@ -142,7 +74,7 @@ pub fn lint(reg: &Register) -> Vec<Finding> {
         }
         for v in &s.variants {
             if *v.retention.get_ref() == Retention::NoExpiry {
-                out.push(Finding::node(
+                out.push(node(
                     "no_expiry",
                     Severity::High,
                     s,
@@ -154,14 +86,14 @@ pub fn lint(reg: &Register) -> Vec<Finding> {
         let missing = s.justification.as_deref().is_none_or(is_unknown_text);
         if missing {
             if kind == StorageKind::External {
-                out.push(Finding::node(
+                out.push(node(
                     "external_without_justification",
                     Severity::High,
                     s,
                     format!("{label} receives personal data, but no justification says why."),
                 ));
             } else {
-                out.push(Finding::node(
+                out.push(node(
                     "missing_justification",
                     Severity::Medium,
                     s,
@@ -171,7 +103,7 @@ pub fn lint(reg: &Register) -> Vec<Finding> {
         }
         // A storage nothing flows to or from.
         if !has_flow.contains(s.id()) {
-            out.push(Finding::node(
+            out.push(node(
                 "orphan_storage",
                 Severity::Low,
                 s,
@@ -228,7 +160,7 @@ fn copies_outliving_sources(reg: &Register, out: &mut Vec<Finding>) {
                 } else {
                     format!("for {c}")
                 };
-                out.push(Finding::node(
+                out.push(node(
                     "copy_outlives_source",
                     Severity::High,
                     copy,
@@ -358,7 +290,7 @@ pub fn lint_measured(reg: &Register, measured: &BTreeMap<String, Measured>) -> V
         };
         if let (Some(no_ttl), Some(keys)) = (m.keys_without_ttl, m.keys) {
             if no_ttl > 0 {
-                out.push(Finding::node(
+                out.push(node(
                     "retention_contradicted",
                     Severity::High,
                     s,
@@ -382,4 +314,14 @@ pub fn for_node<'a>(
     findings
         .iter()
         .filter(move |f| f.storage.as_deref() == Some(id))
+}
+
+fn node(kind: &'static str, severity: Severity, s: &Storage, message: String) -> Finding {
+    Finding {
+        kind,
+        severity,
+        storage: Some(s.id().to_string()),
+        message,
+        ..Finding::default()
+    }
 }

@@ -166,16 +166,11 @@ fn termination_signal() -> anyhow::Result<mpsc::UnboundedReceiver<()>> {
     Ok(rx)
 }
 
-/// Render the console headlessly at `width` x `height` once every
-/// connection has answered (or `wait` has passed): for screenshots.
-pub async fn snapshot(
-    loaded: &Loaded,
-    theme: &Theme,
-    width: u16,
-    height: u16,
-    prepare: impl FnOnce(&mut AppState),
-    wait: Duration,
-) -> anyhow::Result<Buffer> {
+/// The console's state once every connection has answered, the census
+/// and the Postgres survey have finished (or `wait` has passed), as the
+/// console would hold it: for screenshots and for tests that compare what
+/// the console shows with what the command line reports.
+pub async fn settle(loaded: &Loaded, width: u16, height: u16, wait: Duration) -> AppState {
     let mut state = AppState::new(loaded, false, Instant::now());
     state.size = ratatui::layout::Rect::new(0, 0, width, height);
     let (tx, mut rx) = mpsc::unbounded_channel::<BgMsg>();
@@ -207,6 +202,20 @@ pub async fn snapshot(
     tasks.stop();
     drop(browser);
     state.now = Instant::now();
+    state
+}
+
+/// Render the console headlessly at `width` x `height` once it has
+/// settled ([`settle`]): for screenshots.
+pub async fn snapshot(
+    loaded: &Loaded,
+    theme: &Theme,
+    width: u16,
+    height: u16,
+    prepare: impl FnOnce(&mut AppState),
+    wait: Duration,
+) -> anyhow::Result<Buffer> {
+    let mut state = settle(loaded, width, height, wait).await;
     prepare(&mut state);
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;
     terminal.draw(|f| render(&state, theme, f))?;

@@ -261,9 +261,6 @@ impl Remediation {
 pub struct Browser {
     /// The connection browsed (the first Redis of the register).
     pub conn: Option<String>,
-    /// Logical databases of that server which the register's Redis
-    /// connections read (so a census need not flag them as uncounted).
-    pub covered_dbs: Vec<u32>,
     /// Key delimiters (the register's `redis.delimiters`): the namespace
     /// tree splits patterns after each.
     pub delimiters: Vec<u8>,
@@ -297,7 +294,6 @@ impl Browser {
     pub fn new(conn: Option<String>) -> Browser {
         Browser {
             conn,
-            covered_dbs: Vec::new(),
             delimiters: b":".to_vec(),
             folded: std::collections::HashMap::new(),
             fold_gen: 0,

@@ -13,9 +13,10 @@ use super::action::{Action, Context, PaneId};
 use super::browser::{Browser, BrowserEffect};
 use super::diagram::{self, Diagram};
 use super::keymap::{self, Binding, Resolved, BINDINGS};
+use crate::check::{self, Finding};
 use crate::postgres::PgOverview;
 use crate::redis::RedisOverview;
-use crate::register::lint::{self, Finding, Measured};
+use crate::register::lint::{self, Measured};
 use crate::register::{ConnectionKind, Loaded, Register};
 
 /// A value that lives on a server: loading, there, or failed and retrying.
@@ -91,6 +92,8 @@ pub enum BgMsg {
     Survey {
         conn: String,
         result: Result<std::sync::Arc<crate::postgres::coverage::Survey>, String>,
+        /// The connection's Postgres findings (`oubli check --live`'s).
+        findings: Result<Vec<Finding>, String>,
     },
     Value {
         gen: u64,
@@ -264,6 +267,10 @@ pub struct AppState {
     pub pg_cursor: Cursor,
     /// Classification of the first Postgres connection: None until it runs.
     pub pg_survey: Option<Result<std::sync::Arc<crate::postgres::coverage::Survey>, String>>,
+    /// The Postgres findings of each connection surveyed, or why not.
+    pub pg_findings: std::collections::BTreeMap<String, Result<Vec<Finding>, String>>,
+    /// For each Redis connection, the databases of its server the register reads.
+    pub covered_dbs: std::collections::BTreeMap<String, Vec<u32>>,
     pub flash: Option<(String, Level, Instant)>,
     pub now: Instant,
     pub size: Rect,
@@ -310,18 +317,12 @@ impl AppState {
                     .iter()
                     .flat_map(|d| d.bytes())
                     .collect();
-                // The databases of the same server that other connections read.
-                let server = first.and_then(crate::redis::server_and_db).map(|(s, _)| s);
-                b.covered_dbs = loaded
-                    .connections_of(ConnectionKind::Redis)
-                    .filter_map(crate::redis::server_and_db)
-                    .filter(|(s, _)| server.as_ref() == Some(s))
-                    .map(|(_, db)| db)
-                    .collect();
                 b
             },
             pg_cursor: Cursor::default(),
             pg_survey: None,
+            pg_findings: Default::default(),
+            covered_dbs: check::covered_dbs(loaded),
             flash: None,
             now,
             size: Rect::new(0, 0, 80, 24),
@@ -710,49 +711,41 @@ impl AppState {
         }
     }
 
-    /// The register's findings plus what the live connections contradict.
+    /// The register's findings plus what the live connections contradict:
+    /// the same engine function as `oubli check --live`, fed with what the
+    /// console's tasks measured.
     fn refresh_findings(&mut self) {
-        let measured = self
-            .redis
-            .iter()
-            .filter_map(|c| {
-                let (o, _) = c.remote.data()?;
-                Some((
-                    c.name.clone(),
-                    Measured {
-                        keys: Some(o.total_keys()),
-                        keys_without_ttl: Some(o.total_without_ttl()),
-                    },
-                ))
-            })
-            .collect();
-        let mut findings = lint::lint(&self.register);
-        let census = match &self.browser.census {
-            super::browser::CensusState::Done { census, .. } => Some(census),
-            _ => None,
+        let mut observed = check::Observed {
+            covered: self.covered_dbs.clone(),
+            ..Default::default()
         };
-        let storage = self
-            .browser
-            .conn
-            .as_deref()
-            .and_then(|c| self.register.storage_of_connection(c));
-        match (census, storage) {
-            // A finished census says more, per namespace, than INFO can.
-            (Some(census), Some(storage)) => {
-                findings.extend(crate::redis::findings::census_findings(
-                    &self.register,
-                    storage,
-                    census,
-                ));
-                findings.extend(crate::redis::findings::uncovered_db_findings(
-                    storage,
-                    census,
-                    &self.browser.covered_dbs,
-                ));
+        for c in &self.redis {
+            if let Some((o, _)) = c.remote.data() {
+                let m = Measured {
+                    keys: Some(o.total_keys()),
+                    keys_without_ttl: Some(o.total_without_ttl()),
+                };
+                observed.info.insert(c.name.clone(), m);
             }
-            _ => findings.extend(lint::lint_measured(&self.register, &measured)),
         }
-        self.findings = findings;
+        if let (super::browser::CensusState::Done { census, .. }, Some(conn)) =
+            (&self.browser.census, self.browser.conn.as_deref())
+        {
+            observed.censuses.insert(conn.to_string(), census);
+        }
+        for (conn, f) in &self.pg_findings {
+            match f {
+                Ok(f) => {
+                    observed.postgres.insert(conn.clone(), f.clone());
+                }
+                Err(e) => {
+                    observed
+                        .failed
+                        .insert(conn.clone(), format!("Postgres: {e}"));
+                }
+            }
+        }
+        self.findings = check::assemble(&self.register, &observed);
     }
 
     /// A result from a background task.
@@ -801,7 +794,13 @@ impl AppState {
                 }
                 true
             }
-            BgMsg::Survey { conn, result } => {
+            BgMsg::Survey {
+                conn,
+                result,
+                findings,
+            } => {
+                self.pg_findings.insert(conn.clone(), findings);
+                self.refresh_findings();
                 if self.postgres.first().is_some_and(|c| c.name == conn) {
                     self.pg_survey = Some(result);
                     true

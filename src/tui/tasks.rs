@@ -433,17 +433,26 @@ pub fn survey(loaded: &Loaded, tx: UnboundedSender<BgMsg>) {
         let result = async {
             let client = crate::postgres::connect(&conn, &reg.postgres).await?;
             let opts = crate::postgres::classify::Options::default();
-            crate::postgres::coverage::survey(&client, Some(&reg), &opts).await
+            let survey = crate::postgres::coverage::survey(&client, Some(&reg), &opts).await?;
+            // The findings `oubli check --live` reports, from the same survey.
+            let findings =
+                crate::postgres::coverage::findings_of(&client, &survey, &reg, &conn.name)
+                    .await
+                    .map_err(|e| format!("{e:#}"));
+            Ok::<_, anyhow::Error>((survey, findings))
         }
         .await;
         if let Err(e) = &result {
             tracing::warn!(error = %format!("{e:#}"), "postgres classification failed");
         }
+        let (result, findings) = match result {
+            Ok((survey, findings)) => (Ok(std::sync::Arc::new(survey)), findings),
+            Err(e) => (Err(format!("{e:#}")), Err(format!("{e:#}"))),
+        };
         let _receiver_may_be_gone = tx.send(BgMsg::Survey {
             conn: conn.name.clone(),
-            result: result
-                .map(std::sync::Arc::new)
-                .map_err(|e| format!("{e:#}")),
+            result,
+            findings,
         });
     });
 }

@@ -12,7 +12,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
-use crate::register::lint::{self, Severity};
+use crate::check::Severity;
+use crate::register::lint;
 use crate::register::{Retention, Storage, StorageKind};
 use crate::tui::diagram::{line_char, short_retention, Column, Diagram, Placed, NODE_H};
 use crate::tui::state::{AppState, Cursor, MapView};
