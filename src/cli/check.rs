@@ -33,7 +33,12 @@ pub(super) async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
                 println!("{}: no finding", reg.register.name);
             }
             for f in &findings {
-                println!("{:<6} {:<30} {}", f.severity.as_str(), f.kind, f.message);
+                println!(
+                    "{:<6} {:<30} {}",
+                    f.severity.as_str(),
+                    f.kind,
+                    crate::show::printable(&f.message)
+                );
             }
         }
     }
@@ -88,6 +93,32 @@ pub(super) fn record(global: &Global, args: &RegisterArgs) -> ExitCode {
     ExitCode::from(EXIT_OK)
 }
 
+/// What one connection answered to `oubli status`.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Overview {
+    Redis(crate::redis::overview::RedisOverview),
+    Postgres(crate::postgres::overview::PgOverview),
+}
+
+impl Overview {
+    /// One line for the text report; every string from the server made printable.
+    fn summary(&self) -> String {
+        use crate::show::printable;
+        match self {
+            Overview::Redis(o) => {
+                format!("redis {} — {} keys", printable(&o.version), o.total_keys())
+            }
+            Overview::Postgres(o) => format!(
+                "postgres {} — database {}, {} tables",
+                printable(&o.version),
+                printable(&o.database),
+                o.tables.len()
+            ),
+        }
+    }
+}
+
 /// `oubli status`: the headless twin of the console header.
 pub(super) async fn status(global: &Global, format: Format) -> ExitCode {
     let loaded = match load(global) {
@@ -97,20 +128,22 @@ pub(super) async fn status(global: &Global, format: Format) -> ExitCode {
     let reg = &loaded.register;
     let mut results = Vec::new();
     for c in loaded.connections.values() {
-        let outcome: anyhow::Result<serde_json::Value> = match c.kind {
+        let outcome: anyhow::Result<Overview> = match c.kind {
             ConnectionKind::Redis => {
                 async {
                     let mut con = crate::redis::connect(c, &reg.redis).await?;
-                    let o = crate::redis::overview::fetch(&mut con).await?;
-                    Ok(serde_json::to_value(o)?)
+                    Ok(Overview::Redis(
+                        crate::redis::overview::fetch(&mut con).await?,
+                    ))
                 }
                 .await
             }
             ConnectionKind::Postgres => {
                 async {
                     let client = crate::postgres::connect(c, &reg.postgres).await?;
-                    let o = crate::postgres::overview::fetch(&client).await?;
-                    Ok(serde_json::to_value(o)?)
+                    Ok(Overview::Postgres(
+                        crate::postgres::overview::fetch(&client).await?,
+                    ))
                 }
                 .await
             }
@@ -130,7 +163,7 @@ pub(super) async fn status(global: &Global, format: Format) -> ExitCode {
                         "ok": r.is_ok(),
                     });
                     match r {
-                        Ok(o) => v["overview"] = o.clone(),
+                        Ok(o) => v["overview"] = serde_json::json!(o),
                         Err(e) => v["error"] = format!("{e:#}").into(),
                     }
                     v
@@ -148,26 +181,17 @@ pub(super) async fn status(global: &Global, format: Format) -> ExitCode {
             }
             for (c, r) in &results {
                 match r {
-                    Ok(o) => {
-                        let detail = match c.kind {
-                            ConnectionKind::Redis => format!(
-                                "redis {} — {} keys",
-                                o["version"].as_str().unwrap_or("?"),
-                                o["dbs"].as_array().map_or(0, |d| d
-                                    .iter()
-                                    .filter_map(|x| x["keys"].as_u64())
-                                    .sum::<u64>())
-                            ),
-                            ConnectionKind::Postgres => format!(
-                                "postgres {} — database {}, {} tables",
-                                o["version"].as_str().unwrap_or("?"),
-                                o["database"].as_str().unwrap_or("?"),
-                                o["tables"].as_array().map_or(0, Vec::len)
-                            ),
-                        };
-                        println!("  ok    {:<12} {}  ({})", c.name, detail, c.url.redacted());
-                    }
-                    Err(e) => println!("  FAIL  {:<12} {e:#}", c.name),
+                    Ok(o) => println!(
+                        "  ok    {:<12} {}  ({})",
+                        c.name,
+                        o.summary(),
+                        c.url.redacted()
+                    ),
+                    Err(e) => println!(
+                        "  FAIL  {:<12} {}",
+                        c.name,
+                        crate::show::printable(&format!("{e:#}"))
+                    ),
                 }
             }
         }
