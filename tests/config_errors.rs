@@ -336,3 +336,41 @@ fn a_password_in_a_query_or_userinfo_is_never_printed() {
         assert!(!all.contains("hunter2secret"), "{args:?}: {all}");
     }
 }
+
+#[test]
+fn none_switches_a_limit_off_and_says_so() {
+    use std::collections::HashMap;
+    let load = |settings: &str| {
+        oubli::register::load_str(
+            &format!("{HEADER}{settings}"),
+            Path::new("t.toml"),
+            &HashMap::new(),
+        )
+    };
+    let l =
+        load("[redis]\nmax_ops_per_sec = \"none\"\npause_above_ops_per_sec = \"none\"\n").unwrap();
+    let redis = &l.register.redis;
+    assert_eq!(redis.load_budget(), None);
+    assert_eq!(redis.load_budget_label(), "none");
+    assert_eq!(redis.pause_above(), None);
+    assert_eq!(redis.census_interval(), None, "the shipped default");
+    let l = load("[redis]\nmax_ops_per_sec = 500\ncensus_interval_secs = 60\n").unwrap();
+    assert_eq!(l.register.redis.load_budget(), Some(500));
+    assert_eq!(l.register.redis.load_budget_label(), "500 ops/s");
+    assert_eq!(
+        l.register.redis.census_interval(),
+        Some(std::time::Duration::from_secs(60))
+    );
+    // A safeguard that may not be switched off has no "none".
+    let e = load("[redis]\ncommand_timeout_ms = \"none\"\n[postgres]\nstatement_timeout_ms = -1\n")
+        .unwrap_err();
+    assert_eq!(e.0.len(), 2, "{e}");
+    assert!(
+        e.0[0].reason.starts_with("invalid type: string \"none\""),
+        "{e}"
+    );
+    assert!(
+        e.0[1].reason.starts_with("invalid value: integer `-1`"),
+        "{e}"
+    );
+}
