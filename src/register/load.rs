@@ -8,13 +8,14 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeArray, DeTable, DeValue};
 use toml::Spanned;
 
 use super::model::{
     parse_link, placeholders, ColumnStrategy, Connection, ConnectionKind, Erase, PersonModel,
     Register, Tls,
 };
+use super::redact;
 use super::settings::DEFAULTS_TOML;
 
 /// One problem in a register file.
@@ -90,18 +91,23 @@ impl SecretUrl {
     pub fn expose(&self) -> &str {
         &self.0
     }
-    /// The URL with any password replaced, safe to show.
+    /// The URL with every password (userinfo, `password=`/`sslpassword=`
+    /// parameters) replaced, safe to show.
     pub fn redacted(&self) -> String {
         match url::Url::parse(&self.0) {
             Ok(mut u) => {
                 if u.password().is_some() {
-                    let _ignored_if_cannot_be_base = u.set_password(Some("***"));
+                    let _ignored_if_cannot_be_base = u.set_password(Some(redact::MASK));
                 }
-                u.to_string()
+                redact::redact_url(u.as_str())
+            }
+            // A libpq `key=value` string, as tokio-postgres accepts.
+            Err(_) if self.0.contains('=') && !self.0.contains("://") => {
+                redact::redact_url(&self.0)
             }
             // Not a URL we understand: show only the scheme.
             Err(_) => match self.0.split_once("://") {
-                Some((scheme, _)) => format!("{scheme}://…"),
+                Some((scheme, _)) => format!("{}://…", redact::redact_url(scheme)),
                 None => "…".to_string(),
             },
         }
@@ -223,33 +229,33 @@ pub fn ad_hoc() -> Loaded {
 }
 
 /// Check register `text` as if read from `path` (used for messages and to
-/// resolve `url_file` relative to the file).
+/// resolve `url_file` relative to the file). Every error is reported, in
+/// file order: every syntax error, else every error of shape and type,
+/// else every error of the checks that need the whole register.
 pub fn load_str(text: &str, path: &Path, env: &dyn Env) -> Result<Loaded, ConfigErrors> {
     let file = path.display().to_string();
-    let at = |span: Range<usize>, reason: String| locate(&file, text, span, reason, true);
-
-    let user = DeTable::parse(text).map_err(|e| {
-        ConfigErrors(vec![at(
-            e.span().unwrap_or(0..0),
-            clean_message(e.message()),
-        )])
-    })?;
-    let defaults = match DeTable::parse(DEFAULTS_TOML) {
-        Ok(d) => d,
-        Err(e) => unreachable!("embedded defaults do not parse (a unit test guards this): {e}"),
+    let at = |span: Range<usize>, reason: &str| locate(&file, text, span, reason, true);
+    let sorted = |mut errors: Vec<ConfigError>| {
+        errors.sort_by_key(|e| (e.line, e.column));
+        errors.dedup();
+        ConfigErrors(errors)
     };
-    let merged = merge_defaults(user, defaults);
-    let register = Register::deserialize(toml::de::Deserializer::from(merged)).map_err(|e| {
-        ConfigErrors(vec![at(
-            e.span().unwrap_or(0..0),
-            clean_message(e.message()),
-        )])
-    })?;
+
+    let (user, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        return Err(sorted(
+            syntax
+                .iter()
+                .map(|e| at(e.span().unwrap_or(0..0), e.message()))
+                .collect(),
+        ));
+    }
+    let register = deserialize_all(user, |span, reason| at(span, reason)).map_err(sorted)?;
 
     let mut errors = Vec::new();
     let dir = path.parent().unwrap_or(Path::new("."));
     let connections = check(&register, env, dir, &mut |span, reason, show| {
-        errors.push(locate(&file, text, span, reason, show))
+        errors.push(locate(&file, text, span, &reason, show))
     });
     if errors.is_empty() {
         Ok(Loaded {
@@ -258,9 +264,125 @@ pub fn load_str(text: &str, path: &Path, env: &dyn Env) -> Result<Loaded, Config
             connections,
         })
     } else {
-        errors.sort_by_key(|e| (e.line, e.column));
-        Err(ConfigErrors(errors))
+        Err(sorted(errors))
     }
+}
+
+/// At most this many errors of shape and type are reported for one file.
+const MAX_ERRORS: usize = 100;
+
+/// Deserialise the register, and when that fails, find every error: serde
+/// stops at the first (in key order, not file order), so the entry it
+/// names is removed from the user's document and the rest tried again.
+/// A `missing field` that only our removal caused is not reported; the
+/// table that misses it goes too.
+fn deserialize_all<'a>(
+    mut user: Spanned<DeTable<'a>>,
+    at: impl Fn(Range<usize>, &str) -> ConfigError,
+) -> Result<Register, Vec<ConfigError>> {
+    let defaults = match DeTable::parse(DEFAULTS_TOML) {
+        Ok(d) => d,
+        Err(e) => unreachable!("embedded defaults do not parse (a unit test guards this): {e}"),
+    };
+    let mut errors = Vec::new();
+    // (span of a table, key) of every entry removed so far.
+    let mut removed: Vec<(Range<usize>, String)> = Vec::new();
+    while errors.len() < MAX_ERRORS {
+        let merged = merge_defaults(user.clone(), defaults.clone());
+        let e = match Register::deserialize(toml::de::Deserializer::from(merged)) {
+            Ok(r) if errors.is_empty() => return Ok(r),
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let span = e.span().unwrap_or(0..0);
+        let root = user.span();
+        let cut = prune(user.get_mut(), root, span.start);
+        let caused_by_us = missing_field(e.message()).is_some_and(|field| {
+            let table = cut.as_ref().map_or(user.span(), |c| c.node.clone());
+            removed.iter().any(|(t, k)| *t == table && k == field)
+        });
+        if !caused_by_us {
+            errors.push(at(span, e.message()));
+        }
+        match cut {
+            Some(c) => removed.extend(c.key.map(|k| (c.table, k))),
+            // Nothing left to remove: the error is about the whole file.
+            None => break,
+        }
+    }
+    Err(errors)
+}
+
+/// `missing field `name``, as serde words it.
+fn missing_field(message: &str) -> Option<&str> {
+    message
+        .trim()
+        .strip_prefix("missing field `")?
+        .strip_suffix('`')
+}
+
+/// What `prune` removed.
+struct Cut {
+    /// The span of the table the entry was in.
+    table: Range<usize>,
+    /// The entry's key (none for an item of an array).
+    key: Option<String>,
+    /// The span of the removed value.
+    node: Range<usize>,
+}
+
+fn contains(span: &Range<usize>, pos: usize) -> bool {
+    span.start <= pos && (pos < span.end || span.start == span.end)
+}
+
+/// Remove the innermost entry or array item of `table` whose key or value
+/// spans `pos`. Parents are searched through even when their own span does
+/// not hold `pos` (a `[a.b]` header makes an `a` whose span is the name).
+fn prune(table: &mut DeTable<'_>, span: Range<usize>, pos: usize) -> Option<Cut> {
+    let keys: Vec<_> = table.keys().cloned().collect();
+    for key in keys {
+        let value = table.get_mut(&key)?;
+        let node = value.span();
+        match value.get_mut() {
+            DeValue::Table(inner) => {
+                if let Some(cut) = prune(inner, node.clone(), pos) {
+                    return Some(cut);
+                }
+            }
+            DeValue::Array(items) => {
+                for item in items.iter_mut() {
+                    let item_span = item.span();
+                    if let DeValue::Table(inner) = item.get_mut() {
+                        if let Some(cut) = prune(inner, item_span, pos) {
+                            return Some(cut);
+                        }
+                    }
+                }
+                if let Some(i) = items.iter().position(|it| contains(&it.span(), pos)) {
+                    let item = items[i].span();
+                    let kept = std::mem::replace(items, DeArray::new())
+                        .into_iter()
+                        .enumerate();
+                    *items = kept.filter(|(j, _)| *j != i).map(|(_, v)| v).collect();
+                    return Some(Cut {
+                        table: node,
+                        key: None,
+                        node: item,
+                    });
+                }
+            }
+            _ => {}
+        }
+        if contains(&key.span(), pos) || contains(&node, pos) {
+            table.remove(&key);
+            return Some(Cut {
+                table: span,
+                key: Some(key.get_ref().to_string()),
+                node,
+            });
+        }
+    }
+    None
 }
 
 /// Lay the embedded defaults under the user's tables, key by key. The
@@ -295,13 +417,42 @@ fn merge_defaults<'a>(
     user
 }
 
-/// serde messages end in a newline and sometimes repeat themselves.
+/// The longest reason shown (serde quotes a wrong value whole).
+const MAX_REASON: usize = 300;
+/// The most characters of a source line an excerpt shows, and how many of
+/// them come before the error's column when the line is cut.
+const MAX_EXCERPT: usize = 120;
+const EXCERPT_BEFORE: usize = 40;
+
+/// A reason safe to print: trimmed, secrets masked, control characters
+/// escaped, cut when long.
 fn clean_message(m: &str) -> String {
-    m.trim().to_string()
+    let masked = redact::redact_url(m.trim());
+    let mut out = String::new();
+    for (i, c) in masked.chars().enumerate() {
+        if i == MAX_REASON {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
-fn locate(file: &str, text: &str, span: Range<usize>, reason: String, show: bool) -> ConfigError {
-    let start = span.start.min(text.len());
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn locate(file: &str, text: &str, span: Range<usize>, reason: &str, show: bool) -> ConfigError {
+    let start = floor_boundary(text, span.start);
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -311,18 +462,67 @@ fn locate(file: &str, text: &str, span: Range<usize>, reason: String, show: bool
         .next()
         .unwrap_or("")
         .trim_end_matches('\r');
-    let end = span.end.clamp(start, line_start + line_text.len());
-    let width = text.get(start..end).map_or(1, |s| s.chars().count());
+    let end = floor_boundary(text, span.end.clamp(start, line_start + line_text.len()));
     ConfigError {
         file: file.to_string(),
         line,
         column,
-        reason,
-        excerpt: show.then(|| Excerpt {
-            text: line_text.to_string(),
-            start_col: column,
-            width,
-        }),
+        reason: clean_message(reason),
+        excerpt: show.then(|| excerpt(line_text, start - line_start, end - line_start)),
+    }
+}
+
+/// The source line to show under an error at bytes `start..end` of it:
+/// every secret masked, control characters replaced, and a long line cut
+/// around the error with `…` on the cut sides, the caret kept under it.
+fn excerpt(line: &str, start: usize, end: usize) -> Excerpt {
+    let secrets = redact::secret_spans(line);
+    let masked = redact::mask(line, &secrets);
+    // A byte of `line` to a byte of `masked` (inside a secret: its mask).
+    let to_masked = |b: usize| {
+        let mut out = b;
+        for s in &secrets {
+            if b >= s.end {
+                out = out - s.len() + redact::MASK.len();
+            } else if b > s.start {
+                return out - (b - s.start);
+            }
+        }
+        out
+    };
+    let char_at = |b: usize| {
+        masked[..floor_boundary(&masked, to_masked(b))]
+            .chars()
+            .count()
+    };
+    let (first, last) = (char_at(start), char_at(end));
+    let chars: Vec<char> = masked
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    let n = chars.len();
+    let (from, to) = if n <= MAX_EXCERPT {
+        (0, n)
+    } else {
+        let to = (first.saturating_sub(EXCERPT_BEFORE) + MAX_EXCERPT).min(n);
+        (to.saturating_sub(MAX_EXCERPT), to)
+    };
+    let mut text = String::new();
+    if from > 0 {
+        text.push('…');
+    }
+    text.extend(&chars[from..to]);
+    if to < n {
+        text.push('…');
+    }
+    Excerpt {
+        text,
+        start_col: first - from + 1 + usize::from(from > 0),
+        width: last.min(to).saturating_sub(first).max(1),
     }
 }
 
@@ -480,11 +680,12 @@ fn resolve_connection(
     }
     let mut url = if let Some(u) = &conn.url {
         let parsed = url::Url::parse(u.get_ref());
-        if parsed.as_ref().is_ok_and(|p| p.password().is_some()) {
+        let secret_parameter = !redact::secret_spans(u.get_ref()).is_empty();
+        if secret_parameter || parsed.as_ref().is_ok_and(|p| p.password().is_some()) {
             report(
                 u.span(),
                 format!(
-                    "connection {name:?} has a password inline: move it to password_env or password_file, or the whole URL to url_env"
+                    "connection {name:?} has a password inline (in the URL or a password parameter): move it to password_env or password_file, or the whole URL to url_env"
                 ),
                 false,
             );
@@ -751,6 +952,72 @@ mod tests {
         assert!(!u.to_string().contains("hunter2"));
         assert!(!format!("{u:?}").contains("hunter2"));
         assert_eq!(u.expose(), "redis://app:hunter2@127.0.0.1:6379/0");
+        for url in [
+            "postgres://postgres@h/db?password=hunter2",
+            "postgres://h/db?sslmode=require&sslpassword=hunter2",
+            "redis+unix:///run/redis.sock?pass=hunter2",
+            "host=h password=hunter2",
+            "host=h password='hunter2 x'",
+            "not a url hunter2",
+            "redis://:hunter2@[::1",
+        ] {
+            let u = SecretUrl::new(url);
+            assert!(!u.to_string().contains("hunter2"), "{url}: {u}");
+            assert!(!format!("{u:?}").contains("hunter2"), "{url}");
+        }
+        assert_eq!(
+            SecretUrl::new("postgres://u@h/db?password=x&sslmode=require").to_string(),
+            "postgres://u@h/db?password=***&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_but_none_that_removing_another_caused() {
+        let errors = |text: &str| {
+            let e = load_str(text, Path::new("t.toml"), &HashMap::new()).unwrap_err();
+            e.0.iter()
+                .map(|e| format!("{}:{} {}", e.line, e.column, e.reason))
+                .collect::<Vec<_>>()
+        };
+        // A wrong `name` is the only error: neither `[register]` nor its
+        // `name` is then reported missing.
+        let e = errors("[register]\nname = 5\ncontroller='c'\ncontact='x'\n");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("2:8 invalid type: integer `5`"), "{e:?}");
+        // A storage with a wrong kind and no label: both, in file order;
+        // `kind` is not reported missing.
+        let e = errors("[register]\nname='n'\ncontroller='c'\ncontact='x'\n[[storage]]\nid = 'dw'\nkind = 'warehouse'\n");
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].starts_with("5:1 missing field `label`"), "{e:?}");
+        assert!(e[1].starts_with("7:8 unknown variant `warehouse`"), "{e:?}");
+    }
+
+    #[test]
+    fn an_excerpt_masks_secrets_and_keeps_its_caret_under_the_error() {
+        let line = "url = \"redis://:s3cr3t-and-long@h:1/0\" \u{1b}]0;x trailing";
+        let at = line.find("trailing").unwrap();
+        let ex = excerpt(line, at, at + 8);
+        assert_eq!(
+            ex.text,
+            "url = \"redis://:***@h:1/0\" \u{fffd}]0;x trailing"
+        );
+        let under: String = ex
+            .text
+            .chars()
+            .skip(ex.start_col - 1)
+            .take(ex.width)
+            .collect();
+        assert_eq!(under, "trailing");
+        // An error inside the secret points at its mask.
+        let inside = line.find("and").unwrap();
+        let ex = excerpt(line, inside, inside + 3);
+        assert_eq!(ex.start_col, line.find("s3cr3t").unwrap() + 1);
+        // A long line is cut on both sides of the error.
+        let long = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let ex = excerpt(&long, 500, 501);
+        assert_eq!(ex.text.chars().count(), MAX_EXCERPT + 2);
+        assert_eq!(ex.text.chars().nth(ex.start_col - 1), Some('X'));
+        assert!(ex.text.starts_with('…') && ex.text.ends_with('…'));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod export;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod redact;
 pub mod retention;
 pub mod settings;
 
@@ -15,4 +16,5 @@ pub use model::{
     ColumnStrategy, Connection, ConnectionKind, Erase, Flow, Header, Link, PersonKeys, PersonModel,
     PersonTable, Register, Storage, StorageKind,
 };
+pub use redact::redact_url;
 pub use retention::{Period, Retention, Unit};
