@@ -175,6 +175,16 @@ fn push_printable(out: &mut String, c: char) {
     }
 }
 
+/// A message of several lines made printable line by line: its line
+/// breaks stay, every other control character is escaped.
+pub fn printable_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && acts_on_terminal(c)) {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<Cow<'_, str>> = s.split('\n').map(printable).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
 /// Bytes from a store (a key name, a field) as printable text: valid UTF-8
 /// as [`printable`], each byte of an invalid sequence as `\xNN`.
 pub fn printable_bytes(b: &[u8]) -> Cow<'_, str> {
@@ -218,6 +228,7 @@ mod tests {
         assert_eq!(printable("abc\u{202e}fdp.exe"), "abc\\u{202e}fdp.exe");
         assert!(matches!(printable("rdv:session:été"), Cow::Borrowed(_)));
         assert_eq!(printable_bytes(b"k\xff\xfe:\x1b"), "k\\xff\\xfe:\\x1b");
+        assert_eq!(printable_lines("a\n\x1b[2Jb\r"), "a\n\\x1b[2Jb\\r");
         for s in [hostile, "x\ny", "\u{85}", "\u{2066}"] {
             assert!(!printable(s).chars().any(acts_on_terminal), "{s:?}");
         }

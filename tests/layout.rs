@@ -43,17 +43,17 @@ fn engines_and_the_command_line_never_import_the_console() {
     let outside_tui = |p: &Path| !under(p, "tui");
     assert_eq!(naming("crate::tui", outside_tui), Vec::<String>::new());
     assert_eq!(naming("ratatui", |p| under(p, "cli")), Vec::<String>::new());
-    assert_eq!(naming("crossterm", |p| under(p, "cli")), Vec::<String>::new());
+    assert_eq!(
+        naming("crossterm", |p| under(p, "cli")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn engines_never_import_a_face() {
     let engine = |p: &Path| {
         ![
-            "tui",
-            "cli",
-            "main.rs",
-            "lib.rs",
+            "tui", "cli", "main.rs", "lib.rs",
             // The demo seeder is a tool of the faces, not an engine.
             "demo",
         ]

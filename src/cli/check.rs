@@ -164,7 +164,7 @@ pub(super) async fn status(global: &Global, format: Format) -> ExitCode {
                     });
                     match r {
                         Ok(o) => v["overview"] = serde_json::json!(o),
-                        Err(e) => v["error"] = format!("{e:#}").into(),
+                        Err(e) => v["error"] = crate::register::redact_url(&format!("{e:#}")).into(),
                     }
                     v
                 })
@@ -190,7 +190,7 @@ pub(super) async fn status(global: &Global, format: Format) -> ExitCode {
                     Err(e) => println!(
                         "  FAIL  {:<12} {}",
                         c.name,
-                        crate::show::printable(&format!("{e:#}"))
+                        crate::show::printable(&crate::register::redact_url(&format!("{e:#}")))
                     ),
                 }
             }

@@ -63,9 +63,13 @@ pub trait Screen {
 
 /// Print an error the way every command does, and give the exit code.
 /// A closed stderr (the SSH session went away) is not worth a panic.
+/// Every message goes through the URL redaction (a driver's error may quote
+/// the URL it was given) and is made printable (it may quote a server's
+/// words).
 pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     use std::io::Write;
-    let _stderr_may_be_gone = writeln!(std::io::stderr(), "{msg}");
+    let msg = register::redact_url(&msg.to_string());
+    let _stderr_may_be_gone = writeln!(std::io::stderr(), "{}", crate::show::printable_lines(&msg));
     ExitCode::from(EXIT_ERROR)
 }
 
