@@ -39,6 +39,8 @@ pub enum Context {
     Search,
     /// Typing a confirmation for a dangerous action.
     Confirm,
+    /// A change to Redis is under way (read before the focused pane).
+    Running,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,4 +82,6 @@ pub enum Action {
     SetTtl,
     /// Write mode: UNLINK a namespace or a key.
     Unlink,
+    /// Stop the change to Redis under way.
+    StopChange,
 }
