@@ -231,6 +231,55 @@ fn namespaces_keys_and_a_masked_value() {
     assert!(matches!(s.browser.view, RedisView::Namespaces));
 }
 
+/// The expiry shown is when the value was read plus its TTL: it does not
+/// move with the clock of each frame (it was `now + TTL`, read while drawing).
+#[test]
+fn a_value_expires_at_a_fixed_time() {
+    let mut s = state();
+    press(&mut s, KeyCode::Enter);
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Keys {
+        gen,
+        result: Ok(KeyPage {
+            rows: vec![KeyRow {
+                key: b"rdv:sessions:ab12".to_vec(),
+                ty: "string".into(),
+                pttl_ms: 5_400_000,
+                hits: vec![],
+            }],
+            next_cursor: 0,
+        }),
+    });
+    press(&mut s, KeyCode::Enter);
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Value {
+        gen,
+        result: Ok(ValueView {
+            ty: "string".into(),
+            pttl_ms: 5_400_000,
+            length: Some(2),
+            encoding: "embstr".into(),
+            lines: vec![ValueLine {
+                label: None,
+                text: "ok".into(),
+                hits: vec![],
+            }],
+            truncated: false,
+            next: None,
+        }),
+    });
+    let RedisView::Value(v) = &mut s.browser.view else {
+        panic!("the value is not open");
+    };
+    v.1.read_at = Local.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap();
+    press(&mut s, KeyCode::Char('z'));
+    let screen = draw(&s, 120, 40);
+    assert!(
+        screen.contains("TTL 1h 30m (expires 2026-11-21 11:00)"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn stale_key_pages_are_dropped() {
     let mut s = state();
