@@ -85,3 +85,18 @@ pub enum Action {
     /// Stop the change to Redis under way.
     StopChange,
 }
+
+impl Action {
+    /// A plain cursor move: a line, a page, or to either end.
+    pub fn is_move(self) -> bool {
+        matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+        )
+    }
+}

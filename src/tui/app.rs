@@ -213,7 +213,8 @@ pub async fn snapshot(
     state.size = ratatui::layout::Rect::new(0, 0, width, height);
     let (tx, mut rx) = mpsc::unbounded_channel::<BgMsg>();
     let tasks = Tasks::start(loaded, state.bump_generation(), tx.clone());
-    // The census and the classification, as the console runs them at start.
+    // The census, as the console runs it at start (the classification
+    // runs with the monitors).
     let mut browser = BrowserTasks::new(loaded, state.browser.conn.as_deref(), tx);
     if state.browser.conn.is_some() {
         let gen = state.browser.start_census();

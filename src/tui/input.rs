@@ -210,14 +210,7 @@ impl AppState {
             }
             // The gaps view moves through its list (global); the diagram
             // and the list move through the nodes in map order.
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom
-                if self.map_view != MapView::Gaps =>
-            {
+            _ if action.is_move() && self.map_view != MapView::Gaps => {
                 let order = self.map_order();
                 let pos = order.iter().position(|&n| n == self.map_node).unwrap_or(0) as isize;
                 let target = match action {
@@ -266,12 +259,7 @@ impl AppState {
                 self.browser.fold(Some(action == Action::Right));
                 vec![]
             }
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            _ if action.is_move() => {
                 self.step_cursor(action);
                 self.browser.after_move()
             }
@@ -368,12 +356,7 @@ impl AppState {
                 }
                 return (true, fx.into_iter().map(Effect::Browser).collect());
             }
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
+            _ if action.is_move() => {
                 self.step_cursor(action);
                 if self.focus == PaneId::Map {
                     self.select_finding_node();

@@ -10,7 +10,7 @@ use chrono::{DateTime, Local};
 use ratatui::layout::Rect;
 use tui_textarea::TextArea;
 
-use super::action::{Action, Context, PaneId};
+use super::action::{Context, PaneId};
 use super::browser::{Browser, BrowserEffect};
 use super::diagram::{self, Diagram};
 use super::keymap::{self, Binding, BINDINGS};
@@ -368,17 +368,7 @@ impl AppState {
         let q = query.trim().to_lowercase();
         keymap::active(BINDINGS, &self.pane_contexts())
             .into_iter()
-            .filter(|b| {
-                !matches!(
-                    b.action,
-                    Action::Up
-                        | Action::Down
-                        | Action::PageUp
-                        | Action::PageDown
-                        | Action::Top
-                        | Action::Bottom
-                )
-            })
+            .filter(|b| !b.action.is_move())
             .filter(|b| q.is_empty() || b.description.to_lowercase().contains(&q))
             .collect()
     }
