@@ -19,7 +19,6 @@ use oubli::redis::census::{CensusOptions, Progress, SampleOptions};
 use oubli::redis::cluster;
 use oubli::register::settings::RedisSettings;
 use oubli::register::{ConnectionKind, ResolvedConnection, SecretUrl};
-use oubli::tui::browser::CensusState;
 use oubli::tui::state::AppState;
 use oubli::tui::theme::Theme;
 use ratatui::backend::TestBackend;
@@ -430,8 +429,11 @@ async fn main() {
         &CancellationToken::new(),
         |p: Progress| {
             reports += 1;
-            state.browser.census = CensusState::Running { progress: Some(p) };
+            // The console's update (the namespace tree is built there)
+            // and its frame.
             let f = Instant::now();
+            let gen = state.browser.census_gen;
+            state.browser.on_progress(gen, p);
             term.draw(|frame| oubli::tui::render::render(&state, &theme, frame))
                 .unwrap();
             frames.push(f.elapsed().as_secs_f64() * 1e3);

@@ -37,7 +37,7 @@ impl oubli::cli::Screen for Console {
         loaded: oubli::register::Loaded,
         theme: &str,
         write: bool,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<oubli::cli::Ended> {
         oubli::tui::console(loaded, theme, write).await
     }
 

@@ -43,11 +43,26 @@ fn ns(
 }
 
 fn state() -> AppState {
+    with_census(census())
+}
+
+/// The demo register's console, on the Redis pane, showing `census` as
+/// finished at 09:30.
+fn with_census(census: Census) -> AppState {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
     let loaded = oubli::register::load_file(&path).unwrap();
     let mut s = AppState::new(&loaded, false, Instant::now());
     s.register_path = "config/demo.toml".into();
-    let census = Census {
+    s.browser.set_census(CensusState::Done {
+        census,
+        at: Local.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap(),
+    });
+    s.focus = oubli::tui::action::PaneId::Redis;
+    s
+}
+
+fn census() -> Census {
+    Census {
         node: "redis://127.0.0.1:16379/0".into(),
         dbsize: 46_516,
         scanned: 46_516,
@@ -102,13 +117,7 @@ fn state() -> AppState {
             ns("stat:processed", 1, 56, 1, 0, &[], &[]),
         ],
         ..Census::default()
-    };
-    s.browser.census = CensusState::Done {
-        census,
-        at: Local.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap(),
-    };
-    s.focus = oubli::tui::action::PaneId::Redis;
-    s
+    }
 }
 
 fn draw(s: &AppState, w: u16, h: u16) -> String {
@@ -222,6 +231,55 @@ fn namespaces_keys_and_a_masked_value() {
     assert!(matches!(s.browser.view, RedisView::Namespaces));
 }
 
+/// The expiry shown is when the value was read plus its TTL: it does not
+/// move with the clock of each frame (it was `now + TTL`, read while drawing).
+#[test]
+fn a_value_expires_at_a_fixed_time() {
+    let mut s = state();
+    press(&mut s, KeyCode::Enter);
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Keys {
+        gen,
+        result: Ok(KeyPage {
+            rows: vec![KeyRow {
+                key: b"rdv:sessions:ab12".to_vec(),
+                ty: "string".into(),
+                pttl_ms: 5_400_000,
+                hits: vec![],
+            }],
+            next_cursor: 0,
+        }),
+    });
+    press(&mut s, KeyCode::Enter);
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Value {
+        gen,
+        result: Ok(ValueView {
+            ty: "string".into(),
+            pttl_ms: 5_400_000,
+            length: Some(2),
+            encoding: "embstr".into(),
+            lines: vec![ValueLine {
+                label: None,
+                text: "ok".into(),
+                hits: vec![],
+            }],
+            truncated: false,
+            next: None,
+        }),
+    });
+    let RedisView::Value(v) = &mut s.browser.view else {
+        panic!("the value is not open");
+    };
+    v.1.read_at = Local.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap();
+    press(&mut s, KeyCode::Char('z'));
+    let screen = draw(&s, 120, 40);
+    assert!(
+        screen.contains("TTL 1h 30m (expires 2026-11-21 11:00)"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn stale_key_pages_are_dropped() {
     let mut s = state();
@@ -276,10 +334,76 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
             }
         ))]
     );
-    // Esc cancels without a change.
+    let gen = s.browser.changing.as_ref().map(|c| c.gen).unwrap();
+
+    // While it runs: no second change; the hint bar says what runs and
+    // that Esc stops it, and help lists that key in write mode.
+    s.flash = None;
+    assert!(press(&mut s, KeyCode::Char('D')).is_empty());
+    assert!(matches!(s.overlay, oubli::tui::state::Overlay::None));
+    assert!(s
+        .flash
+        .take()
+        .is_some_and(|f| f.0.contains("a change is under way")));
+    let screen = draw(&s, 120, 40);
+    let hints = screen.lines().nth(39).unwrap();
+    assert!(
+        hints.contains("changing rdv:sessions:{hex}…") && hints.contains("Esc stop the change"),
+        "{hints}"
+    );
+    press(&mut s, KeyCode::Char('?'));
+    for _ in 0..10 {
+        press(&mut s, KeyCode::Down);
+    }
+    let help = draw(&s, 120, 40);
+    assert!(
+        help.contains("While a change to Redis runs") && help.contains("stop the change"),
+        "{help}"
+    );
+    press(&mut s, KeyCode::Esc);
+
+    // Esc stops it (once); the loop gets the stop, not a step back.
+    assert_eq!(
+        press(&mut s, KeyCode::Esc),
+        vec![Effect::Browser(BrowserEffect::StopChange)]
+    );
+    assert!(matches!(s.browser.view, RedisView::Namespaces));
+    assert!(s.browser.changing.as_ref().is_some_and(|c| c.stopping));
+    assert!(press(&mut s, KeyCode::Esc).is_empty(), "asked to stop once");
+    // A result of another change is stale; this one's says what it changed.
+    let report = |complete| oubli::redis::actions::Report {
+        action: "expire 604800s".into(),
+        pattern: "rdv:sessions:{hex}".into(),
+        scanned: 300,
+        changed: 120,
+        unchanged: 180,
+        complete,
+        elapsed_ms: 40,
+    };
+    assert!(!s.on_bg(BgMsg::Remediated {
+        gen: gen + 1,
+        result: Ok(report(true))
+    }));
+    assert!(s.browser.changing.is_some());
+    assert!(s.on_bg(BgMsg::Remediated {
+        gen,
+        result: Ok(report(false))
+    }));
+    assert!(s.browser.changing.is_none());
+    let flash = s.flash.as_ref().map(|f| f.0.as_str()).unwrap_or("");
+    assert_eq!(
+        flash,
+        "expire 604800s on rdv:sessions:{hex}: 120 keys changed of 300 matched \
+         (stopped: the rest is unchanged)"
+    );
+    assert!(s.browser.recount, "counted again after a change");
+
+    // Esc cancels a confirmation without a change.
     press(&mut s, KeyCode::Char('D'));
+    assert!(matches!(s.overlay, oubli::tui::state::Overlay::Confirm(_)));
     assert!(press(&mut s, KeyCode::Esc).is_empty());
     assert!(matches!(s.overlay, oubli::tui::state::Overlay::None));
+    assert!(s.browser.changing.is_none());
 }
 
 /// Patterns that share a prefix fold into folders with their totals;
@@ -287,22 +411,21 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
 /// Enter close and open a folder; a change asks for a namespace, not a folder.
 #[test]
 fn the_namespace_tree_folds_shared_prefixes() {
-    let mut s = state();
-    if let CensusState::Done { census, .. } = &mut s.browser.census {
-        census.namespaces.extend([
-            ns("user:{int}:notifications", 999, 80_000, 999, 0, &[], &[]),
-            ns(
-                "user:{int}:rdvs",
-                500,
-                40_000,
-                0,
-                0,
-                &[],
-                &[Kind::PersonName],
-            ),
-            ns("stat:failed", 1, 56, 1, 0, &[], &[]),
-        ]);
-    }
+    let mut census = census();
+    census.namespaces.extend([
+        ns("user:{int}:notifications", 999, 80_000, 999, 0, &[], &[]),
+        ns(
+            "user:{int}:rdvs",
+            500,
+            40_000,
+            0,
+            0,
+            &[],
+            &[Kind::PersonName],
+        ),
+        ns("stat:failed", 1, 56, 1, 0, &[], &[]),
+    ]);
+    let mut s = with_census(census);
     let screen = draw(&s, 120, 40);
     insta::assert_snapshot!("tree_120x40", screen);
     let rows = s.browser.tree();
@@ -327,7 +450,6 @@ fn the_namespace_tree_folds_shared_prefixes() {
     assert_eq!(rows[1].totals.keys, 7_467 + 999 + 500);
     assert_eq!(rows[1].totals.no_ttl, 5_227 + 999);
     assert_eq!(rows[1].totals.pii_kinds().count(), 4);
-    drop(rows);
 
     // On the folder: T asks for a namespace; Left closes it, Right opens it.
     press(&mut s, KeyCode::Down);

@@ -220,3 +220,56 @@ fn a_closed_pipe_ends_the_command_quietly() {
         out.status
     );
 }
+
+/// `scan redis --filter` keeps the namespaces the console's `/` would: the
+/// same words, from the same engine filter.
+#[tokio::test(flavor = "multi_thread")]
+async fn scan_redis_filters_namespaces_as_the_console_does() {
+    let redis = TestRedis::start();
+    let opts = oubli::demo::SeedOptions {
+        users: 50,
+        keys: 600,
+        seed: 3,
+    };
+    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
+        .await
+        .unwrap();
+    let scan = |args: &[&str]| {
+        let out = oubli()
+            .args(["--redis", &redis.url, "scan", "redis"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let all = scan(&[]);
+    assert!(
+        all.contains("user:{int}:profile") && all.contains("rdv:sessions"),
+        "{all}"
+    );
+    let some = scan(&["--filter", "profile"]);
+    assert!(
+        some.contains("1 of them match --filter \"profile\""),
+        "{some}"
+    );
+    assert!(
+        some.contains("user:{int}:profile") && !some.contains("rdv:sessions"),
+        "{some}"
+    );
+    let json = scan(&["--format", "json", "--filter", "pii nottl"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let kept = v["namespaces"].as_array().unwrap();
+    assert!(!kept.is_empty(), "{json}");
+    for n in kept {
+        assert!(n["no_ttl"].as_u64().unwrap() > 0, "{n}");
+        let pii =
+            n["key_pii"].as_object().unwrap().len() + n["value_pii"].as_object().unwrap().len();
+        assert!(pii > 0, "{n}");
+    }
+}

@@ -165,6 +165,45 @@ fn ctrl_c_and_q_restore_the_terminal() {
     }
 }
 
+/// The console's process: the child of the pane's shell (`env` execs it).
+fn console_pid(t: &Tmux) -> String {
+    let shell = t.format("#{pane_pid}");
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue; // not a process, or gone already
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+        let Some((head, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let ppid = rest.split_whitespace().nth(1);
+        if ppid == Some(shell.as_str()) && head.ends_with("(oubli") {
+            return entry.file_name().to_string_lossy().into_owned();
+        }
+    }
+    panic!("no oubli process under the pane's shell {shell}");
+}
+
+/// A signal ends the console with 128 + its number, so a script can tell
+/// it from a person quitting, and the terminal is restored first.
+#[test]
+fn sigterm_and_sighup_exit_with_their_own_code_and_restore_the_terminal() {
+    for (signal, code) in [("TERM", "exit=143"), ("HUP", "exit=129")] {
+        let dir = tempfile::tempdir().unwrap();
+        let stty = dir.path().join("stty");
+        let t = Tmux::start(80, 24, &wrapped("--redis redis://127.0.0.1:1", "", &stty));
+        t.wait_for(&["READ-ONLY"], 10);
+        let pid = console_pid(&t);
+        let out = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "kill -{signal} {pid}");
+        t.wait_for(&[code, "done"], 10);
+        assert_terminal_restored(&t, &stty);
+    }
+}
+
 #[test]
 fn a_bad_register_is_refused_before_the_screen_is_taken() {
     let dir = tempfile::tempdir().unwrap();

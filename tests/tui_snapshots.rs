@@ -230,3 +230,45 @@ fn map_diagram_160x48() {
     let screen = draw(&state, &theme, 160, 48).backend().to_string();
     insta::assert_snapshot!(screen);
 }
+
+/// `r` runs the classification again: the previous one stays on screen,
+/// marked, until the new generation's arrives; an older one is dropped.
+#[test]
+fn a_refresh_classifies_again_and_drops_older_results() {
+    let mut state = with_data(example_state(Instant::now()));
+    let gen = state.bump_generation();
+    let survey = |gen, error: &str| BgMsg::Survey {
+        conn: "main-db".into(),
+        gen,
+        result: Err(error.into()),
+        findings: Err(error.into()),
+    };
+    assert!(state.on_bg(survey(gen, "first")));
+    assert!(!state.pg_surveying);
+    let theme = Theme::builtin("dark").unwrap();
+    key(&mut state, KeyCode::Char('3'));
+    key(&mut state, KeyCode::Char('z'));
+    let screen = draw(&state, &theme, 120, 40).backend().to_string();
+    assert!(screen.contains("classification failed: first"), "{screen}");
+
+    let (_, fx) = state.on_event(&Event::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(fx, vec![oubli::tui::state::Effect::Refresh]);
+    // What the loop does on Refresh: the monitors and the classification
+    // start again at a new generation.
+    let next = state.bump_generation();
+    let screen = draw(&state, &theme, 120, 40).backend().to_string();
+    assert!(
+        screen.contains("classifying again… · classification failed: first"),
+        "{screen}"
+    );
+    assert!(!state.on_bg(survey(gen, "stale")), "an older generation's");
+    assert!(state.on_bg(survey(next, "second")));
+    let screen = draw(&state, &theme, 120, 40).backend().to_string();
+    assert!(
+        screen.contains("classification failed: second") && !screen.contains("again"),
+        "{screen}"
+    );
+}

@@ -169,6 +169,11 @@ pub struct ScanRedisArgs {
     /// Override the load budget (commands per second, 0 = none).
     #[arg(long)]
     pub max_ops: Option<u32>,
+    /// Show only the namespaces that match every word, as `/` does in the
+    /// console: `pii`, `nottl`, `beyond` (TTL beyond retention),
+    /// `type:hash`, `re:REGEX`, a glob (`user:*`), or text in the pattern.
+    #[arg(long, value_name = "WORDS")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -41,17 +41,32 @@ pub struct Shot {
     pub select: Option<String>,
 }
 
+/// Why the console ended: the command line turns it into the exit code,
+/// so a script can tell a person quitting from a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The person quit (`q`, Ctrl-C).
+    Quit,
+    /// SIGTERM: exit 143.
+    Terminated,
+    /// SIGHUP, the SSH session went away: exit 129.
+    HungUp,
+    /// SIGINT from outside (not the Ctrl-C key, which quits): exit 130.
+    Interrupted,
+}
+
 /// What the console face offers the command line. The CLI parses and
 /// loads; the console draws. `main.rs` joins the two.
 pub trait Screen {
-    /// Run the console until the person quits. Everything that can fail on
-    /// input (the theme) is checked before the terminal is touched.
+    /// Run the console until the person quits or a signal ends it (the
+    /// terminal is restored by then). Everything that can fail on input
+    /// (the theme) is checked before the terminal is touched.
     fn console(
         &self,
         loaded: Loaded,
         theme: &str,
         write: bool,
-    ) -> impl Future<Output = anyhow::Result<()>>;
+    ) -> impl Future<Output = anyhow::Result<Ended>>;
     /// The console rendered once on live data, as an SVG document.
     fn screenshot(
         &self,
@@ -167,8 +182,12 @@ async fn run_console(global: &Global, screen: &impl Screen) -> ExitCode {
         Err(e) => return fail(e),
     };
     let theme = theme_name(global, &loaded).to_string();
+    // 128 + the signal's number, as a shell reports a process it ended.
     match screen.console(loaded, &theme, global.write).await {
-        Ok(()) => ExitCode::from(EXIT_OK),
+        Ok(Ended::Quit) => ExitCode::from(EXIT_OK),
+        Ok(Ended::HungUp) => ExitCode::from(128 + 1),
+        Ok(Ended::Interrupted) => ExitCode::from(128 + 2),
+        Ok(Ended::Terminated) => ExitCode::from(128 + 15),
         Err(e) => fail(format!("oubli: {e:#}")),
     }
 }

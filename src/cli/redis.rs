@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use super::*;
 use crate::register::ConnectionKind;
 
-/// `oubli scan redis`: the census, as a namespace table or JSON.
+/// `oubli scan redis`: the census, as a namespace table or JSON; with
+/// `--filter`, only the namespaces that match (the engine's filter, the one
+/// the console's `/` uses).
 pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCode {
     use crate::redis::census;
     let loaded = match load(global) {
@@ -44,10 +46,15 @@ pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCod
         .await
     }
     .await;
-    let c = match result {
+    let mut c = match result {
         Ok(c) => c,
         Err(e) => return fail(format!("scan redis: {e:#}")),
     };
+    let found = c.namespaces.len();
+    if let Some(words) = &args.filter {
+        let filter = crate::redis::namespaces::NsFilter::parse(words);
+        c.namespaces.retain(|n| filter.matches(n));
+    }
     match args.format {
         Format::Json => match serde_json::to_string(&c) {
             Ok(j) => println!("{j}"),
@@ -61,9 +68,12 @@ pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCod
                 c.scanned,
                 c.dbsize,
                 c.elapsed_ms as f64 / 1000.0,
-                c.namespaces.len(),
+                found,
                 if c.complete { "" } else { " (interrupted)" }
             );
+            if let Some(words) = &args.filter {
+                println!("{} of them match --filter {words:?}", c.namespaces.len());
+            }
             for w in &c.warnings {
                 println!("warning: {w}");
             }

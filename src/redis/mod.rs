@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod findings;
 pub mod init;
 pub mod keyspace;
+pub mod namespaces;
 pub mod overview;
 pub mod values;
 pub mod wire;

@@ -39,6 +39,8 @@ pub enum Context {
     Search,
     /// Typing a confirmation for a dangerous action.
     Confirm,
+    /// A change to Redis is under way (read before the focused pane).
+    Running,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,4 +82,21 @@ pub enum Action {
     SetTtl,
     /// Write mode: UNLINK a namespace or a key.
     Unlink,
+    /// Stop the change to Redis under way.
+    StopChange,
+}
+
+impl Action {
+    /// A plain cursor move: a line, a page, or to either end.
+    pub fn is_move(self) -> bool {
+        matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+        )
+    }
 }

@@ -12,12 +12,13 @@ use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use super::browser::BrowserEffect;
+use super::browser::{BrowserEffect, CensusState};
 use super::render::render;
 use super::state::{AppState, BgMsg, Effect};
-use super::tasks::Tasks;
+use super::tasks::{BrowserTasks, Tasks};
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
+use crate::cli::Ended;
 use crate::register::Loaded;
 
 pub struct RunOptions {
@@ -25,20 +26,76 @@ pub struct RunOptions {
     pub write_mode: bool,
 }
 
-/// Open the console on a loaded register; returns when the person quits.
-pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
+/// The background work of the console: the monitors and classification
+/// (restarted by a refresh) and the browser's tasks.
+struct Workers<'a> {
+    loaded: &'a Loaded,
+    tx: mpsc::UnboundedSender<BgMsg>,
+    tasks: Tasks,
+    browser: BrowserTasks,
+}
+
+impl Workers<'_> {
+    /// A census at the state's next census generation.
+    fn census(&mut self, state: &mut AppState) {
+        let gen = state.browser.start_census();
+        self.browser.census(gen);
+    }
+
+    /// Do what an update asked. Returns false when the console must close.
+    fn apply(&mut self, state: &mut AppState, effects: Vec<Effect>) -> bool {
+        for fx in effects {
+            match fx {
+                Effect::Quit => return false,
+                Effect::Refresh => {
+                    self.tasks.stop();
+                    self.tasks =
+                        Tasks::start(self.loaded, state.bump_generation(), self.tx.clone());
+                }
+                Effect::Browser(b) => self.browse(state, b),
+            }
+        }
+        true
+    }
+
+    fn browse(&mut self, state: &mut AppState, effect: BrowserEffect) {
+        let gen = state.browser.gen;
+        match effect {
+            BrowserEffect::StartCensus => self.census(state),
+            BrowserEffect::LoadKeys { glob, cursor } => self.browser.keys(gen, glob, cursor),
+            BrowserEffect::LoadValue { key } => self.browser.value(gen, key),
+            BrowserEffect::LoadValueMore { key, from } => self.browser.value_more(gen, key, from),
+            BrowserEffect::Remediate(r) => {
+                if let Some(change) = &state.browser.changing {
+                    self.browser.remediate(change.gen, r);
+                }
+            }
+            BrowserEffect::StopChange => self.browser.stop_change(),
+            BrowserEffect::Revealed { pattern } => {
+                // The audit trail lands with the rights issues; until then
+                // the reveal is logged, with the namespace, never the value.
+                tracing::info!(target: "audit", namespace = %pattern, "value revealed on screen");
+            }
+        }
+    }
+}
+
+/// Open the console on a loaded register; returns when the person quits
+/// or a signal ends it, saying which, once the terminal is restored.
+pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<Ended> {
     let settings = loaded.register.ui.clone();
     let mut state = AppState::new(&loaded, opts.write_mode, Instant::now());
     let (tx, mut rx) = mpsc::unbounded_channel::<BgMsg>();
-    let mut tasks = Tasks::start(&loaded, state.bump_generation(), tx.clone());
-    let mut browser =
-        super::tasks::BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone());
-    super::tasks::survey(&loaded, tx.clone());
+    let mut work = Workers {
+        loaded: &loaded,
+        tasks: Tasks::start(&loaded, state.bump_generation(), tx.clone()),
+        browser: BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone()),
+        tx,
+    };
     if let Some(conn) = state.browser.conn.clone() {
-        state.browser.last = super::tasks::load_census(&conn);
+        state.browser.set_last(super::tasks::load_census(&conn));
         if loaded.register.redis.census_on_start {
-            let gen = state.browser.start_census();
-            browser.census(gen);
+            work.census(&mut state);
         }
     }
 
@@ -55,7 +112,7 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
     let min_frame = Duration::from_secs(1) / settings.max_fps.max(1);
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
-    let mut sigterm = termination_signal()?;
+    let mut signals = termination_signals()?;
     let every = loaded.register.redis.census_interval_secs;
     let mut recensus = tokio::time::interval(Duration::from_secs(every.max(1)));
     recensus.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -67,7 +124,7 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
         .map(|ms| Instant::now() + Duration::from_millis(ms));
 
     tracing::info!(register = %state.register_path, write = opts.write_mode, "console started");
-    loop {
+    let ended = loop {
         let now = Instant::now();
         let due = last_draw.map_or(now, |t| t + min_frame);
         if dirty && now >= due {
@@ -90,75 +147,51 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
                     effects = fx;
                 }
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
-                None => break,
+                None => break Ended::Quit,
             },
             _ = tick.tick() => dirty |= state.on_tick(Instant::now()),
             Some(msg) = rx.recv() => {
                 dirty |= state.on_bg(msg);
                 if std::mem::take(&mut state.browser.recount) {
-                    let gen = state.browser.start_census();
-                    browser.census(gen);
+                    work.census(&mut state);
                 }
             }
             _ = tokio::time::sleep_until(due.into()), if dirty => {}
-            _ = sigterm.recv() => break,
+            Some(signal) = signals.recv() => break signal,
             _ = recensus.tick(), if every > 0 => {
-                if !matches!(state.browser.census, super::browser::CensusState::Running { .. }) {
-                    let gen = state.browser.start_census();
-                    browser.census(gen);
+                if !matches!(state.browser.census, CensusState::Running { .. }) {
+                    work.census(&mut state);
                     dirty = true;
                 }
             }
         }
-        for fx in effects {
-            match fx {
-                Effect::Quit => {
-                    tasks.stop();
-                    tracing::info!("console closed");
-                    return Ok(());
-                }
-                Effect::Refresh => {
-                    tasks.stop();
-                    tasks = Tasks::start(&loaded, state.bump_generation(), tx.clone());
-                }
-                Effect::Browser(b) => match b {
-                    BrowserEffect::StartCensus => {
-                        let gen = state.browser.start_census();
-                        browser.census(gen);
-                    }
-                    BrowserEffect::LoadKeys { glob, cursor } => {
-                        browser.keys(state.browser.gen, glob, cursor)
-                    }
-                    BrowserEffect::LoadValue { key } => browser.value(state.browser.gen, key),
-                    BrowserEffect::Remediate(r) => browser.remediate(r),
-                    BrowserEffect::LoadValueMore { key, from } => {
-                        browser.value_more(state.browser.gen, key, from)
-                    }
-                    BrowserEffect::Revealed { pattern } => {
-                        // The audit trail lands with the rights issues; until then
-                        // the reveal is logged, with the namespace, never the value.
-                        tracing::info!(target: "audit", namespace = %pattern, "value revealed on screen");
-                    }
-                },
-            }
+        if !work.apply(&mut state, effects) {
+            break Ended::Quit;
         }
-    }
-    tasks.stop();
-    Ok(())
+    };
+    work.tasks.stop();
+    drop(guard);
+    tracing::info!(?ended, "console closed");
+    Ok(ended)
 }
 
-/// SIGTERM and SIGHUP (the SSH session went away) end the console cleanly.
-fn termination_signal() -> anyhow::Result<mpsc::UnboundedReceiver<()>> {
+/// SIGTERM, SIGHUP (the SSH session went away) and SIGINT from outside end
+/// the console cleanly, each with its own reason.
+fn termination_signals() -> anyhow::Result<mpsc::UnboundedReceiver<Ended>> {
     let (tx, rx) = mpsc::unbounded_channel();
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        for kind in [SignalKind::terminate(), SignalKind::hangup()] {
+        for (kind, ended) in [
+            (SignalKind::terminate(), Ended::Terminated),
+            (SignalKind::hangup(), Ended::HungUp),
+            (SignalKind::interrupt(), Ended::Interrupted),
+        ] {
             let mut s = signal(kind).context("cannot listen for signals")?;
             let tx = tx.clone();
             tokio::spawn(async move {
                 if s.recv().await.is_some() {
-                    let _receiver_may_be_gone = tx.send(());
+                    let _receiver_may_be_gone = tx.send(ended);
                 }
             });
         }
@@ -175,21 +208,19 @@ pub async fn settle(loaded: &Loaded, width: u16, height: u16, wait: Duration) ->
     state.size = ratatui::layout::Rect::new(0, 0, width, height);
     let (tx, mut rx) = mpsc::unbounded_channel::<BgMsg>();
     let tasks = Tasks::start(loaded, state.bump_generation(), tx.clone());
-    // The census and the classification, as the console runs them at start.
-    let mut browser =
-        super::tasks::BrowserTasks::new(loaded, state.browser.conn.as_deref(), tx.clone());
+    // The census, as the console runs it at start (the classification
+    // runs with the monitors).
+    let mut browser = BrowserTasks::new(loaded, state.browser.conn.as_deref(), tx);
     if state.browser.conn.is_some() {
         let gen = state.browser.start_census();
         browser.census(gen);
     }
-    super::tasks::survey(loaded, tx);
     let deadline = tokio::time::Instant::now() + wait;
     let census_done = |s: &AppState| {
         s.browser.conn.is_none()
             || matches!(
                 s.browser.census,
-                super::browser::CensusState::Done { .. }
-                    | super::browser::CensusState::Failed { .. }
+                CensusState::Done { .. } | CensusState::Failed { .. }
             )
     };
     let survey_done = |s: &AppState| s.postgres.is_empty() || s.pg_survey.is_some();

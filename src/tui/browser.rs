@@ -1,134 +1,20 @@
 //! The keyspace browser's state: the census (running, done, or the last one
-//! kept on disk), the namespace table, a namespace's keys (paged by SCAN
-//! MATCH) and one key's value, masked until revealed. Changes come from
-//! actions and from background results; the loop runs the effects.
+//! kept on disk), the namespace tree (built here when what it shows
+//! changes, never while drawing), a namespace's keys (paged by SCAN MATCH),
+//! one key's value, masked until revealed, and the change to Redis under
+//! way. Changes come from actions and from background results; the loop
+//! runs the effects. The filter and the census diff are the engine's
+//! ([`crate::redis::namespaces`]); the tree is [`super::tree`].
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Local};
 
 use super::state::Cursor;
+pub use super::tree::{NsRow, NsRowKind, NsSort, Totals, OPEN_UP_TO};
 use crate::redis::census::{Census, Namespace, Progress};
+use crate::redis::namespaces::{self, NsFilter};
 use crate::redis::values::{KeyPage, KeyRow, ValueView};
-
-/// Folders holding at most this many namespaces start open.
-pub const OPEN_UP_TO: usize = 20;
-
-/// What a line of the namespace tree adds up.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub namespaces: usize,
-    pub keys: u64,
-    pub bytes: u64,
-    pub no_ttl: u64,
-    pub ttl_beyond_retention: u64,
-    /// Kinds of personal data found in key names or values: bit `k as
-    /// u32` for each kind `k` (see [`Totals::pii_kinds`]).
-    pub pii: u32,
-}
-
-impl Totals {
-    fn of(n: &Namespace) -> Totals {
-        Totals {
-            namespaces: 1,
-            keys: n.keys,
-            bytes: n.bytes,
-            no_ttl: n.no_ttl,
-            ttl_beyond_retention: n.ttl_beyond_retention,
-            pii: n
-                .key_pii
-                .keys()
-                .chain(n.value_pii.keys())
-                .fold(0, |bits, k| bits | 1 << (*k as u32)),
-        }
-    }
-
-    /// The kinds of personal data, in [`crate::pii::Kind::ALL`] order.
-    pub fn pii_kinds(&self) -> impl Iterator<Item = crate::pii::Kind> + '_ {
-        crate::pii::Kind::ALL
-            .into_iter()
-            .filter(|k| self.pii & 1 << (*k as u32) != 0)
-    }
-
-    fn add(&mut self, o: &Totals) {
-        self.namespaces += o.namespaces;
-        self.keys += o.keys;
-        self.bytes += o.bytes;
-        self.no_ttl += o.no_ttl;
-        self.ttl_beyond_retention += o.ttl_beyond_retention;
-        self.pii |= o.pii;
-    }
-}
-
-/// One line of the namespace tree.
-#[derive(Debug, Clone)]
-pub struct NsRow {
-    pub depth: usize,
-    /// The part of the pattern this line adds to its folder's.
-    pub label: String,
-    pub totals: Totals,
-    pub kind: NsRowKind,
-}
-
-#[derive(Debug, Clone)]
-pub enum NsRowKind {
-    /// `path`: the whole prefix, e.g. `user:{int}:`.
-    Folder { path: String, open: bool },
-    /// Index of the namespace in the census shown.
-    Leaf(usize),
-}
-
-/// The tree as last built, and what it was built from.
-#[derive(Debug, Clone, Default)]
-struct TreeCache {
-    made_from: u64,
-    rows: std::sync::Arc<Vec<NsRow>>,
-}
-
-/// [`TreeCache`] behind a lock, so the browser stays `Send` and `Clone`.
-#[derive(Debug, Default)]
-struct TreeCell(std::sync::Mutex<TreeCache>);
-
-impl Clone for TreeCell {
-    fn clone(&self) -> Self {
-        TreeCell(std::sync::Mutex::new(
-            self.0.lock().map(|c| c.clone()).unwrap_or_default(),
-        ))
-    }
-}
-
-#[derive(Default)]
-struct TreeNode<'a> {
-    children: std::collections::BTreeMap<&'a str, TreeNode<'a>>,
-    ns: Option<(usize, &'a Namespace)>,
-    totals: Totals,
-}
-
-impl TreeNode<'_> {
-    fn total(&mut self) -> &Totals {
-        let mut t = self.ns.map(|(_, n)| Totals::of(n)).unwrap_or_default();
-        for c in self.children.values_mut() {
-            t.add(c.total());
-        }
-        self.totals = t;
-        &self.totals
-    }
-}
-
-/// `user:{int}:profile` → `user:`, `{int}:`, `profile`: cut after each
-/// delimiter.
-fn split_after<'p>(pattern: &'p str, delimiters: &[u8]) -> Vec<&'p str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, b) in pattern.bytes().enumerate() {
-        if delimiters.contains(&b) && pattern.is_char_boundary(i + 1) {
-            out.push(&pattern[start..=i]);
-            start = i + 1;
-        }
-    }
-    if start < pattern.len() || out.is_empty() {
-        out.push(&pattern[start..]);
-    }
-    out
-}
 
 #[derive(Debug, Clone)]
 pub enum CensusState {
@@ -136,33 +22,6 @@ pub enum CensusState {
     Running { progress: Option<Progress> },
     Done { census: Census, at: DateTime<Local> },
     Failed { error: String },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NsSort {
-    Keys,
-    Memory,
-    NoTtl,
-    Pii,
-}
-
-impl NsSort {
-    pub fn next(self) -> NsSort {
-        match self {
-            NsSort::Keys => NsSort::Memory,
-            NsSort::Memory => NsSort::NoTtl,
-            NsSort::NoTtl => NsSort::Pii,
-            NsSort::Pii => NsSort::Keys,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            NsSort::Keys => "keys",
-            NsSort::Memory => "memory",
-            NsSort::NoTtl => "keys without TTL",
-            NsSort::Pii => "personal data",
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +51,9 @@ pub struct ValueState {
     pub revealed: bool,
     pub scroll: Cursor,
     pub loading_more: bool,
+    /// When the value on screen was read: its TTL counts from then, so
+    /// the expiry shown does not move as the clock does.
+    pub read_at: DateTime<Local>,
 }
 
 #[derive(Debug, Clone)]
@@ -222,8 +84,11 @@ pub enum BrowserEffect {
     Revealed {
         pattern: String,
     },
-    /// Write mode, confirmed: change the store.
+    /// Write mode, confirmed: change the store (at the generation of
+    /// [`Browser::changing`]).
     Remediate(Remediation),
+    /// Stop the change under way; it reports what it changed until then.
+    StopChange,
 }
 
 /// A confirmed change to Redis.
@@ -245,6 +110,15 @@ impl Remediation {
         }
     }
 
+    /// The namespace it changes.
+    pub fn pattern(&self) -> &str {
+        match self {
+            Remediation::ExpireNamespace { pattern, .. }
+            | Remediation::UnlinkNamespace { pattern }
+            | Remediation::UnlinkKey { pattern, .. } => pattern,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Remediation::ExpireNamespace { pattern, ttl_secs } => format!(
@@ -257,26 +131,37 @@ impl Remediation {
     }
 }
 
+/// A change to Redis under way (one at a time), with its generation.
+#[derive(Debug, Clone)]
+pub struct Changing {
+    pub gen: u64,
+    pub what: Remediation,
+    /// The person asked to stop: the task ends after the batch it is in.
+    pub stopping: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Browser {
     /// The connection browsed (the first Redis of the register).
     pub conn: Option<String>,
     /// Key delimiters (the register's `redis.delimiters`): the namespace
     /// tree splits patterns after each.
-    pub delimiters: Vec<u8>,
+    delimiters: Vec<u8>,
     /// Folders opened or closed by hand, by path; the others are open when
     /// they hold at most [`OPEN_UP_TO`] namespaces.
-    pub folded: std::collections::HashMap<String, bool>,
-    /// Counts changes to `folded` (the tree is built again).
-    fold_gen: u64,
-    tree_cache: TreeCell,
-    pub census: CensusState,
+    folded: HashMap<String, bool>,
+    /// The tree as shown, built again by every change to what it is made
+    /// of (the census shown, the filter, the sort, a folder), never by a frame.
+    tree: Vec<NsRow>,
+    /// Set through [`Browser::set_census`] and the census results, so the
+    /// tree follows.
+    pub(crate) census: CensusState,
     /// The previous census (from disk, or the one before this run).
-    pub last: Option<(Census, DateTime<Local>)>,
-    pub sort: NsSort,
+    pub(crate) last: Option<(Census, DateTime<Local>)>,
+    pub(crate) sort: NsSort,
     /// The filter as typed (shown) and parsed once when it changes (a
     /// `re:` term compiles a regex: not something to do on every frame).
-    pub filter: String,
+    pub(crate) filter: String,
     filter_parsed: NsFilter,
     pub ns_cursor: Cursor,
     pub view: RedisView,
@@ -287,7 +172,11 @@ pub struct Browser {
     /// A change was made: the loop starts a new census.
     pub recount: bool,
     /// What changed since the previous census, in sentences.
-    pub changes: Vec<String>,
+    pub(crate) changes: Vec<String>,
+    /// The change to Redis under way, if any.
+    pub changing: Option<Changing>,
+    /// Generation of the last change started.
+    change_gen: u64,
 }
 
 impl Browser {
@@ -295,9 +184,8 @@ impl Browser {
         Browser {
             conn,
             delimiters: b":".to_vec(),
-            folded: std::collections::HashMap::new(),
-            fold_gen: 0,
-            tree_cache: Default::default(),
+            folded: HashMap::new(),
+            tree: Vec::new(),
             census: CensusState::Idle,
             last: None,
             sort: NsSort::Keys,
@@ -309,7 +197,39 @@ impl Browser {
             census_gen: 0,
             recount: false,
             changes: Vec::new(),
+            changing: None,
+            change_gen: 0,
         }
+    }
+
+    pub fn census(&self) -> &CensusState {
+        &self.census
+    }
+
+    /// Show this census state (a loaded or fixed one); the tree follows.
+    pub fn set_census(&mut self, census: CensusState) {
+        self.census = census;
+        self.retree();
+    }
+
+    /// The census kept from a previous run, shown until one runs.
+    pub fn set_last(&mut self, last: Option<(Census, DateTime<Local>)>) {
+        self.last = last;
+        self.retree();
+    }
+
+    /// The bytes a namespace pattern is cut after, in the tree.
+    pub fn set_delimiters(&mut self, delimiters: Vec<u8>) {
+        self.delimiters = delimiters;
+        self.retree();
+    }
+
+    /// The next order of the namespaces; the selection starts over.
+    pub fn cycle_sort(&mut self) -> NsSort {
+        self.sort = self.sort.next();
+        self.ns_cursor = Cursor::default();
+        self.retree();
+        self.sort
     }
 
     /// The census to show: the finished one, the running one's partial
@@ -337,130 +257,20 @@ impl Browser {
 
     /// The namespace tree as shown: folders (a shared prefix of several
     /// patterns, chains of single folders joined) with their totals, and the
-    /// namespaces in them, siblings in the chosen order; filtered. Built
-    /// again only when what it shows changes (a census report, the filter,
-    /// the sort, a folder opened or closed), not on every frame and key.
-    pub fn tree(&self) -> std::sync::Arc<Vec<NsRow>> {
-        let made_from = self.tree_inputs();
-        if let Ok(cache) = self.tree_cache.0.lock() {
-            if cache.made_from == made_from {
-                return cache.rows.clone();
-            }
-        }
-        let rows = std::sync::Arc::new(self.build_tree());
-        if let Ok(mut cache) = self.tree_cache.0.lock() {
-            *cache = TreeCache {
-                made_from,
-                rows: rows.clone(),
-            };
-        }
-        rows
+    /// namespaces in them, siblings in the chosen order; filtered.
+    pub fn tree(&self) -> &[NsRow] {
+        &self.tree
     }
 
-    /// A fingerprint of what the tree is built from (never 0, the value of
-    /// an empty cache).
-    fn tree_inputs(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        match self.shown() {
-            Some(c) => {
-                (c.namespaces.as_ptr() as usize).hash(&mut h);
-                c.namespaces.len().hash(&mut h);
-                c.scanned.hash(&mut h);
-                c.elapsed_ms.hash(&mut h);
-                c.started_at.hash(&mut h);
-                c.complete.hash(&mut h);
-            }
-            None => 0u8.hash(&mut h),
-        }
-        self.filter.hash(&mut h);
-        (self.sort as u8).hash(&mut h);
-        self.fold_gen.hash(&mut h);
-        self.delimiters.hash(&mut h);
-        h.finish() | 1
-    }
-
-    fn build_tree(&self) -> Vec<NsRow> {
-        let mut root = TreeNode::default();
-        for (i, n) in self.namespaces() {
-            let mut node = &mut root;
-            for token in split_after(&n.pattern, &self.delimiters) {
-                node = node.children.entry(token).or_default();
-            }
-            node.ns = Some((i, n));
-        }
-        root.total();
-        let mut out = Vec::new();
-        self.flatten(&root, "", 0, &mut out);
-        out
-    }
-
-    fn flatten(&self, node: &TreeNode<'_>, path: &str, depth: usize, out: &mut Vec<NsRow>) {
-        let mut children: Vec<(&&str, &TreeNode<'_>)> = node.children.iter().collect();
-        children.sort_by(|a, b| {
-            let key = |t: &TreeNode| match self.sort {
-                NsSort::Keys => (false, 0, t.totals.keys),
-                NsSort::Memory => (false, 0, t.totals.bytes),
-                NsSort::NoTtl => (false, 0, t.totals.no_ttl),
-                NsSort::Pii => (
-                    t.totals.pii != 0,
-                    t.totals.pii.count_ones() as usize,
-                    t.totals.keys,
-                ),
-            };
-            key(b.1).cmp(&key(a.1)).then(a.0.cmp(b.0))
-        });
-        for (token, child) in children {
-            // A folder with one child and no namespace of its own is
-            // joined to that child: `app:production:` is one line.
-            let mut label = token.to_string();
-            let mut cur = child;
-            while cur.ns.is_none() && cur.children.len() == 1 {
-                let Some((t, next)) = cur.children.iter().next() else {
-                    break;
-                };
-                label.push_str(t);
-                cur = next;
-            }
-            if cur.children.is_empty() {
-                if let Some((i, _)) = cur.ns {
-                    out.push(NsRow {
-                        depth,
-                        label,
-                        totals: cur.totals.clone(),
-                        kind: NsRowKind::Leaf(i),
-                    });
-                }
-                continue;
-            }
-            let full = format!("{path}{label}");
-            let open = self
-                .folded
-                .get(&full)
-                .copied()
-                .unwrap_or(cur.totals.namespaces <= OPEN_UP_TO);
-            out.push(NsRow {
-                depth,
-                label: label.clone(),
-                totals: cur.totals.clone(),
-                kind: NsRowKind::Folder {
-                    path: full.clone(),
-                    open,
-                },
-            });
-            if open {
-                if let Some((i, n)) = cur.ns {
-                    // A namespace that is also the prefix of others.
-                    out.push(NsRow {
-                        depth: depth + 1,
-                        label: label.clone(),
-                        totals: Totals::of(n),
-                        kind: NsRowKind::Leaf(i),
-                    });
-                }
-                self.flatten(cur, &full, depth + 1, out);
-            }
-        }
+    /// Build the tree again from what it shows.
+    fn retree(&mut self) {
+        let shape = super::tree::Shape {
+            delimiters: &self.delimiters,
+            sort: self.sort,
+            folded: &self.folded,
+        };
+        let rows = super::tree::build(self.namespaces(), &shape);
+        self.tree = rows;
     }
 
     /// The namespace a line of the tree stands for.
@@ -472,14 +282,14 @@ impl Browser {
     }
 
     /// The selected line of the tree.
-    fn selected_row(&self) -> Option<NsRow> {
-        self.tree().get(self.ns_cursor.selected).cloned()
+    fn selected_row(&self) -> Option<&NsRow> {
+        self.tree.get(self.ns_cursor.selected)
     }
 
     /// Left / right (or Enter on a folder): close or open the selected
     /// folder; on a namespace, left goes to its folder.
     pub fn fold(&mut self, open: Option<bool>) {
-        let rows = self.tree();
+        let rows = &self.tree;
         let Some(row) = rows.get(self.ns_cursor.selected) else {
             return;
         };
@@ -488,7 +298,7 @@ impl Browser {
                 let want = open.unwrap_or(!now);
                 let path = path.clone();
                 self.folded.insert(path, want);
-                self.fold_gen += 1;
+                self.retree();
             }
             NsRowKind::Leaf(_) if open == Some(false) => {
                 let depth = row.depth;
@@ -508,11 +318,12 @@ impl Browser {
         self.filter = filter.to_string();
         self.filter_parsed = NsFilter::parse(filter);
         self.ns_cursor = Cursor::default();
+        self.retree();
     }
 
     pub fn len(&self) -> usize {
         match &self.view {
-            RedisView::Namespaces => self.tree().len(),
+            RedisView::Namespaces => self.tree.len(),
             RedisView::Keys(k) => k.rows.len(),
             RedisView::Value(b) => b.1.view.as_ref().map_or(0, |v| v.lines.len()),
         }
@@ -565,7 +376,7 @@ impl Browser {
                 let Some(row) = self.selected_row() else {
                     return vec![];
                 };
-                let Some(ns) = self.namespace_of(&row).map(|n| n.pattern.clone()) else {
+                let Some(ns) = self.namespace_of(row).map(|n| n.pattern.clone()) else {
                     self.fold(None);
                     return vec![];
                 };
@@ -601,6 +412,7 @@ impl Browser {
                         revealed: false,
                         scroll: Cursor::default(),
                         loading_more: false,
+                        read_at: Local::now(),
                     },
                 )));
                 vec![BrowserEffect::LoadValue { key }]
@@ -631,7 +443,7 @@ impl Browser {
             RedisView::Namespaces => {
                 let row = self.selected_row().ok_or("no namespace selected")?;
                 let ns = self
-                    .namespace_of(&row)
+                    .namespace_of(row)
                     .map(|n| n.pattern.clone())
                     .ok_or("a folder holds several namespaces: select one")?;
                 if unlink {
@@ -679,21 +491,22 @@ impl Browser {
     }
 
     pub fn on_progress(&mut self, gen: u64, p: Progress) -> bool {
-        if gen != self.gen_census() {
+        if gen != self.census_gen {
             return false;
         }
         self.census = CensusState::Running { progress: Some(p) };
+        self.retree();
         true
     }
 
     pub fn on_census(&mut self, gen: u64, result: Result<Census, String>) -> bool {
-        if gen != self.gen_census() {
+        if gen != self.census_gen {
             return false;
         }
         self.census = match result {
             Ok(census) => {
                 if let Some((last, _)) = &self.last {
-                    self.changes = diff(last, &census);
+                    self.changes = changes(last, &census);
                 }
                 CensusState::Done {
                     census,
@@ -702,6 +515,7 @@ impl Browser {
             }
             Err(error) => CensusState::Failed { error },
         };
+        self.retree();
         true
     }
 
@@ -753,14 +567,13 @@ impl Browser {
             return false;
         };
         match result {
-            Ok(v) => b.1.view = Some(v),
+            Ok(v) => {
+                b.1.view = Some(v);
+                b.1.read_at = Local::now();
+            }
             Err(e) => b.1.error = Some(e),
         }
         true
-    }
-
-    fn gen_census(&self) -> u64 {
-        self.census_gen
     }
 
     /// A new census starts: the finished one becomes the last one, shown
@@ -771,184 +584,48 @@ impl Browser {
         {
             self.last = Some((census, at));
         }
+        self.retree();
         self.census_gen += 1;
         self.census_gen
     }
-}
 
-/// The namespace filter typed after `/`: words that must all hold.
-/// `nottl` (keys without TTL), `beyond` (TTL beyond retention), `pii`,
-/// `type:hash` (a Redis type), `re:<regex>`, a glob with `*` or `?`, or
-/// plain text contained in the pattern.
-#[derive(Debug, Clone)]
-pub struct NsFilter {
-    terms: Vec<Term>,
-}
-
-#[derive(Debug, Clone)]
-enum Term {
-    NoTtl,
-    Beyond,
-    Pii,
-    Type(String),
-    Regex(Option<regex::Regex>),
-    Glob(String),
-    Text(String),
-}
-
-impl NsFilter {
-    pub fn parse(s: &str) -> NsFilter {
-        let terms = s
-            .split_whitespace()
-            .map(|w| match w.to_lowercase().as_str() {
-                "nottl" | "no-ttl" => Term::NoTtl,
-                "beyond" | ">ret" => Term::Beyond,
-                "pii" => Term::Pii,
-                l if l.starts_with("type:") => Term::Type(l["type:".len()..].to_string()),
-                _ if w.starts_with("re:") => Term::Regex(
-                    regex::RegexBuilder::new(&w[3..])
-                        .size_limit(1 << 20)
-                        .build()
-                        .ok(),
-                ),
-                _ if w.contains('*') || w.contains('?') => Term::Glob(w.to_string()),
-                l => Term::Text(l.to_string()),
-            })
-            .collect();
-        NsFilter { terms }
+    /// A confirmed change starts; returns its generation.
+    pub fn start_change(&mut self, what: Remediation) -> u64 {
+        self.change_gen += 1;
+        self.changing = Some(Changing {
+            gen: self.change_gen,
+            what,
+            stopping: false,
+        });
+        self.change_gen
     }
 
-    pub fn matches(&self, n: &Namespace) -> bool {
-        self.terms.iter().all(|t| match t {
-            Term::NoTtl => n.no_ttl > 0,
-            Term::Beyond => n.ttl_beyond_retention > 0,
-            Term::Pii => n.has_pii(),
-            Term::Type(ty) => n.types.contains_key(ty),
-            // An invalid regex matches nothing rather than everything.
-            Term::Regex(re) => re.as_ref().is_some_and(|r| r.is_match(&n.pattern)),
-            Term::Glob(g) => crate::redis::census::glob_match(g.as_bytes(), n.pattern.as_bytes()),
-            Term::Text(t) => n.pattern.to_lowercase().contains(t),
-        })
-    }
-}
-
-/// What changed between two censuses, worst first: new namespaces (with
-/// their personal data and missing TTLs), namespaces that gained personal
-/// data or keys without TTL, namespaces that disappeared.
-pub fn diff(before: &Census, after: &Census) -> Vec<String> {
-    let old: std::collections::BTreeMap<&str, &Namespace> = before
-        .namespaces
-        .iter()
-        .map(|n| (n.pattern.as_str(), n))
-        .collect();
-    let mut out = Vec::new();
-    for n in &after.namespaces {
-        let pii: Vec<&str> = n
-            .key_pii
-            .keys()
-            .chain(n.value_pii.keys())
-            .map(|k| k.as_str())
-            .collect();
-        match old.get(n.pattern.as_str()) {
-            None => out.push(format!(
-                "new namespace {} ({} keys){}{}",
-                n.pattern,
-                n.keys,
-                if pii.is_empty() {
-                    String::new()
-                } else {
-                    format!(" holds {}", pii.join(", "))
-                },
-                if n.no_ttl > 0 { " and has no TTL" } else { "" }
-            )),
-            Some(o) => {
-                let gained: Vec<&str> = pii
-                    .iter()
-                    .copied()
-                    .filter(|k| {
-                        !o.key_pii
-                            .keys()
-                            .chain(o.value_pii.keys())
-                            .any(|x| x.as_str() == *k)
-                    })
-                    .collect();
-                if !gained.is_empty() {
-                    out.push(format!("{} now holds {}", n.pattern, gained.join(", ")));
-                }
-                if o.no_ttl == 0 && n.no_ttl > 0 {
-                    out.push(format!(
-                        "{} now has {} keys without TTL",
-                        n.pattern, n.no_ttl
-                    ));
-                }
+    /// Esc while a change runs: ask it to stop (once).
+    pub fn stop_change(&mut self) -> Vec<BrowserEffect> {
+        match &mut self.changing {
+            Some(c) if !c.stopping => {
+                c.stopping = true;
+                vec![BrowserEffect::StopChange]
             }
+            _ => vec![],
         }
     }
-    let new: std::collections::BTreeSet<&str> = after
-        .namespaces
-        .iter()
-        .map(|n| n.pattern.as_str())
-        .collect();
-    for p in old.keys().filter(|p| !new.contains(*p)) {
-        out.push(format!("namespace {p} is gone"));
+
+    /// The change of generation `gen` ended: it is no longer under way.
+    /// None for a stale result (not the change under way).
+    pub fn on_changed(&mut self, gen: u64) -> Option<Changing> {
+        if self.changing.as_ref().is_some_and(|c| c.gen == gen) {
+            self.changing.take()
+        } else {
+            None
+        }
     }
-    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ns(p: &str, no_ttl: u64, pii: bool) -> Namespace {
-        let mut n = Namespace {
-            pattern: p.into(),
-            keys: 10,
-            no_ttl,
-            ..Namespace::default()
-        };
-        n.types.insert("hash".into(), 10);
-        if pii {
-            n.key_pii.insert(crate::pii::Kind::Email, 10);
-        }
-        n
-    }
-
-    #[test]
-    fn filters_combine() {
-        let a = ns("user:{int}:profile", 3, true);
-        let b = ns("stat:processed", 0, false);
-        let f = |s: &str| {
-            (
-                NsFilter::parse(s).matches(&a),
-                NsFilter::parse(s).matches(&b),
-            )
-        };
-        assert_eq!(f(""), (true, true));
-        assert_eq!(f("pii"), (true, false));
-        assert_eq!(f("nottl"), (true, false));
-        assert_eq!(f("user:*"), (true, false));
-        assert_eq!(f("re:^stat"), (false, true));
-        assert_eq!(f("re:(["), (false, false));
-        assert_eq!(f("type:hash profile"), (true, false));
-        assert_eq!(f("type:zset"), (false, false));
-    }
-
-    #[test]
-    fn diffs_say_what_is_new() {
-        let before = Census {
-            namespaces: vec![ns("a:{int}", 0, false), ns("gone:{int}", 0, false)],
-            ..Census::default()
-        };
-        let after = Census {
-            namespaces: vec![ns("a:{int}", 2, true), ns("app:x:{email}", 5, true)],
-            ..Census::default()
-        };
-        let d = diff(&before, &after);
-        assert!(d.contains(&"a:{int} now holds email".to_string()), "{d:?}");
-        assert!(d.contains(&"a:{int} now has 2 keys without TTL".to_string()));
-        assert!(d.contains(
-            &"new namespace app:x:{email} (10 keys) holds email and has no TTL".to_string()
-        ));
-        assert!(d.contains(&"namespace gone:{int} is gone".to_string()));
-    }
+/// What changed between two censuses, in sentences (see [`namespaces::diff`]).
+fn changes(before: &Census, after: &Census) -> Vec<String> {
+    namespaces::diff(before, after)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }

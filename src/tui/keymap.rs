@@ -394,6 +394,13 @@ pub static BINDINGS: &[Binding] = &[
         "confirm",
         true,
     ),
+    b(
+        Context::Running,
+        &[Key::plain(KeyCode::Esc)],
+        Action::StopChange,
+        "stop the change (what it changed is reported)",
+        true,
+    ),
 ];
 
 /// What a key press resolves to.

@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod browser;
 pub mod diagram;
+pub mod input;
 pub mod keymap;
 pub mod panes;
 pub mod render;
@@ -13,16 +14,17 @@ pub mod svg;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+pub mod tree;
 pub mod widgets;
 
 use std::time::Duration;
 
-use crate::cli::Shot;
+use crate::cli::{Ended, Shot};
 use crate::register::Loaded;
 
 /// Run the console on a loaded register: the theme is resolved first, so a
-/// bad one is reported before the terminal is touched.
-pub async fn console(loaded: Loaded, theme: &str, write_mode: bool) -> anyhow::Result<()> {
+/// bad one is reported before the terminal is touched. Says why it ended.
+pub async fn console(loaded: Loaded, theme: &str, write_mode: bool) -> anyhow::Result<Ended> {
     let theme = theme::Theme::from_env(Some(theme))?;
     app::run(loaded, app::RunOptions { theme, write_mode }).await
 }

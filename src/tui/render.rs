@@ -202,6 +202,17 @@ fn render_hints(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) 
     }
     let mut spans = Vec::new();
     let mut width = 0usize;
+    // A change under way says so first (its Esc follows, from the keymap).
+    if let Some(c) = &state.browser.changing {
+        let text = format!(
+            " {} {}… ",
+            if c.stopping { "stopping" } else { "changing" },
+            c.what.pattern()
+        );
+        let text = fit(&text, area.width.into());
+        width += text.width();
+        spans.push(Span::styled(text, theme.dangerous));
+    }
     for b in keymap::active(BINDINGS, &state.contexts())
         .into_iter()
         .filter(|b| b.hint)
@@ -238,12 +249,17 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, scroll: u16) {
     let mut lines: Vec<Line> = Vec::new();
-    let sections: [(&str, Context); 3] = [
+    let sections: [(&str, Context); 4] = [
         ("This pane", Context::Pane(state.focus)),
         ("Everywhere", Context::Global),
         ("Command palette (:)", Context::Palette),
+        ("While a change to Redis runs", Context::Running),
     ];
     for (title, ctx) in sections {
+        // Only write mode makes changes, so only it can stop one.
+        if ctx == Context::Running && !state.write_mode {
+            continue;
+        }
         let items: Vec<_> = BINDINGS.iter().filter(|b| b.context == ctx).collect();
         if items.is_empty() {
             continue;

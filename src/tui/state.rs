@@ -1,18 +1,19 @@
 //! The one owner of the console's state. Input, ticks and background results
-//! arrive as messages; `update` changes the state and says whether the
-//! screen must be drawn again and what the loop must do (effects).
+//! arrive as messages; each update changes the state and says whether the
+//! screen must be drawn again and what the loop must do (effects). What a
+//! key or an action does is [`super::input`]; the results of background
+//! work and the clock are here.
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local};
-use crossterm::event::{Event, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use tui_textarea::TextArea;
 
-use super::action::{Action, Context, PaneId};
+use super::action::{Context, PaneId};
 use super::browser::{Browser, BrowserEffect};
 use super::diagram::{self, Diagram};
-use super::keymap::{self, Binding, Resolved, BINDINGS};
+use super::keymap::{self, Binding, BINDINGS};
 use crate::check::{self, Finding};
 use crate::postgres::PgOverview;
 use crate::redis::RedisOverview;
@@ -84,13 +85,16 @@ pub enum BgMsg {
         gen: u64,
         result: Result<crate::redis::values::KeyPage, String>,
     },
-    /// A change to Redis finished (or failed).
+    /// A change to Redis finished, was stopped (the report says what it
+    /// changed until then) or failed. `gen` is the change's.
     Remediated {
+        gen: u64,
         result: Result<crate::redis::actions::Report, String>,
     },
     /// The Postgres classification and person graph of a connection.
     Survey {
         conn: String,
+        gen: u64,
         result: Result<std::sync::Arc<crate::postgres::coverage::Survey>, String>,
         /// The connection's Postgres findings (`oubli check --live`'s).
         findings: Result<Vec<Finding>, String>,
@@ -218,7 +222,7 @@ pub enum MapView {
 }
 
 impl MapView {
-    fn next(self) -> MapView {
+    pub(super) fn next(self) -> MapView {
         match self {
             MapView::Auto => MapView::List,
             MapView::List => MapView::Gaps,
@@ -271,7 +275,12 @@ pub struct AppState {
     pub pg_findings: std::collections::BTreeMap<String, Result<Vec<Finding>, String>>,
     /// For each Redis connection, the databases of its server the register reads.
     pub covered_dbs: std::collections::BTreeMap<String, Vec<u32>>,
+    /// A classification of the connections' generation is under way (a
+    /// refresh runs it again; the previous one is shown meanwhile).
+    pub pg_surveying: bool,
     pub flash: Option<(String, Level, Instant)>,
+    /// The clock as the loop last read it: the render draws countdowns and
+    /// spinners from this, never from a clock of its own.
     pub now: Instant,
     pub size: Rect,
 }
@@ -310,19 +319,22 @@ impl AppState {
             browser: {
                 let first = loaded.connections_of(ConnectionKind::Redis).next();
                 let mut b = Browser::new(first.map(|c| c.name.clone()));
-                b.delimiters = loaded
-                    .register
-                    .redis
-                    .delimiters
-                    .iter()
-                    .flat_map(|d| d.bytes())
-                    .collect();
+                b.set_delimiters(
+                    loaded
+                        .register
+                        .redis
+                        .delimiters
+                        .iter()
+                        .flat_map(|d| d.bytes())
+                        .collect(),
+                );
                 b
             },
             pg_cursor: Cursor::default(),
             pg_survey: None,
             pg_findings: Default::default(),
             covered_dbs: check::covered_dbs(loaded),
+            pg_surveying: false,
             flash: None,
             now,
             size: Rect::new(0, 0, 80, 24),
@@ -336,33 +348,34 @@ impl AppState {
             Overlay::Palette(_) => vec![Context::Palette],
             Overlay::Search(_) => vec![Context::Search],
             Overlay::Confirm(_) => vec![Context::Confirm],
-            Overlay::None => vec![Context::Pane(self.focus), Context::Global],
+            Overlay::None => self.pane_contexts(),
         }
+    }
+
+    /// The contexts under the overlays: a change that can still be
+    /// stopped, the focused pane, then everywhere.
+    fn pane_contexts(&self) -> Vec<Context> {
+        let stoppable = self.browser.changing.as_ref().is_some_and(|c| !c.stopping);
+        let running = stoppable.then_some(Context::Running);
+        running
+            .into_iter()
+            .chain([Context::Pane(self.focus), Context::Global])
+            .collect()
     }
 
     /// Bindings the palette offers: every action of the focused pane and the
     /// global ones (not the plain cursor moves), filtered by the query.
     pub fn palette_entries(&self, query: &str) -> Vec<&'static Binding> {
         let q = query.trim().to_lowercase();
-        keymap::active(BINDINGS, &[Context::Pane(self.focus), Context::Global])
+        keymap::active(BINDINGS, &self.pane_contexts())
             .into_iter()
-            .filter(|b| {
-                !matches!(
-                    b.action,
-                    Action::Up
-                        | Action::Down
-                        | Action::PageUp
-                        | Action::PageDown
-                        | Action::Top
-                        | Action::Bottom
-                )
-            })
+            .filter(|b| !b.action.is_move())
             .filter(|b| q.is_empty() || b.description.to_lowercase().contains(&q))
             .collect()
     }
 
     /// Rows of list available to the focused pane, for paging.
-    fn page(&self) -> usize {
+    pub(super) fn page(&self) -> usize {
         usize::from(self.size.height.saturating_sub(8)).max(1)
     }
 
@@ -382,7 +395,7 @@ impl AppState {
         }
     }
 
-    fn cursor_mut(&mut self, pane: PaneId) -> &mut Cursor {
+    pub(super) fn cursor_mut(&mut self, pane: PaneId) -> &mut Cursor {
         match pane {
             PaneId::Map => &mut self.gaps,
             PaneId::Redis => self.browser.cursor_mut(),
@@ -392,279 +405,6 @@ impl AppState {
 
     pub fn flash(&mut self, text: impl Into<String>, level: Level) {
         self.flash = Some((text.into(), level, self.now));
-    }
-
-    /// A terminal event. Returns (redraw?, effects).
-    pub fn on_event(&mut self, ev: &Event) -> (bool, Vec<Effect>) {
-        match ev {
-            Event::Key(key) => self.on_key(key),
-            Event::Resize(w, h) => {
-                self.size = Rect::new(0, 0, *w, *h);
-                for pane in PaneId::ALL {
-                    let (len, page) = (self.pane_len(pane), self.page());
-                    self.cursor_mut(pane).clamp(len, page);
-                }
-                (true, vec![])
-            }
-            _ => (false, vec![]),
-        }
-    }
-
-    fn on_key(&mut self, key: &KeyEvent) -> (bool, Vec<Effect>) {
-        if key.kind == KeyEventKind::Release {
-            return (false, vec![]);
-        }
-        let resolved = keymap::resolve(BINDINGS, &self.contexts(), key, self.write_mode);
-        match resolved {
-            Resolved::Run(action) => self.run(action),
-            Resolved::Refused(b) => {
-                self.flash(
-                    format!("read-only: restart with --write to {}", b.description),
-                    Level::Warn,
-                );
-                (true, vec![])
-            }
-            Resolved::None => {
-                if let Overlay::Confirm(c) = &mut self.overlay {
-                    return (c.1.input(*key), vec![]);
-                }
-                if let Overlay::Search(input) = &mut self.overlay {
-                    let changed = input.input(*key);
-                    let query = input.lines().join(" ");
-                    if changed {
-                        if self.focus == PaneId::Redis {
-                            self.browser.set_filter(&query);
-                        } else {
-                            self.find_node(&query, false);
-                            self.last_search = query;
-                        }
-                    }
-                    return (changed, vec![]);
-                }
-                // Typing into the palette.
-                if let Overlay::Palette(p) = &mut self.overlay {
-                    let changed = p.input.input(*key);
-                    if changed {
-                        p.cursor = Cursor::default();
-                    }
-                    return (changed, vec![]);
-                }
-                (false, vec![])
-            }
-        }
-    }
-
-    /// Do one action.
-    pub fn run(&mut self, action: Action) -> (bool, Vec<Effect>) {
-        let page = self.page() as isize;
-        match (&mut self.overlay, action) {
-            (_, Action::Quit) => return (false, vec![Effect::Quit]),
-            (Overlay::Help { .. }, Action::Close | Action::ToggleHelp) => {
-                self.overlay = Overlay::None;
-            }
-            (Overlay::Help { scroll }, Action::Up) => *scroll = scroll.saturating_sub(1),
-            (Overlay::Help { scroll }, Action::Down) => *scroll = scroll.saturating_add(1),
-            (Overlay::Palette(_), Action::Close) => self.overlay = Overlay::None,
-            (Overlay::Search(_), Action::Close) => self.overlay = Overlay::None,
-            (Overlay::Confirm(_), Action::Close) => {
-                self.overlay = Overlay::None;
-                self.flash("cancelled: nothing was changed", Level::Info);
-            }
-            (Overlay::Confirm(c), Action::Confirm) => {
-                let typed = c.1.lines().join("");
-                let expected = c.0.expected().to_string();
-                if typed.trim() != expected {
-                    self.flash(format!("type {expected:?} exactly to confirm"), Level::Warn);
-                    return (true, vec![]);
-                }
-                let r = c.0.clone();
-                self.overlay = Overlay::None;
-                self.flash(format!("working: {}…", r.describe()), Level::Info);
-                return (true, vec![Effect::Browser(BrowserEffect::Remediate(r))]);
-            }
-            (Overlay::Palette(p), Action::Up | Action::Down) => {
-                let query = p.input.lines().join(" ");
-                let len = self.palette_entries(&query).len();
-                if let Overlay::Palette(p) = &mut self.overlay {
-                    p.cursor
-                        .step(if action == Action::Up { -1 } else { 1 }, len, 8);
-                }
-            }
-            (Overlay::Palette(p), Action::Confirm) => {
-                let query = p.input.lines().join(" ");
-                let selected = p.cursor.selected;
-                let chosen = self.palette_entries(&query).get(selected).map(|b| b.action);
-                self.overlay = Overlay::None;
-                if let Some(a) = chosen {
-                    return self.run(a);
-                }
-            }
-            (_, Action::ToggleHelp) => self.overlay = Overlay::Help { scroll: 0 },
-            (_, Action::OpenPalette) => {
-                let mut input = TextArea::default();
-                input.set_placeholder_text("type to filter commands");
-                input.set_cursor_line_style(ratatui::style::Style::default());
-                self.overlay = Overlay::Palette(Box::new(Palette {
-                    input,
-                    cursor: Cursor::default(),
-                }));
-            }
-            (_, Action::FocusNext) => {
-                self.focus = PaneId::ALL[(self.focus.index() + 1) % PaneId::ALL.len()];
-            }
-            (_, Action::FocusPrev) => {
-                let n = PaneId::ALL.len();
-                self.focus = PaneId::ALL[(self.focus.index() + n - 1) % n];
-            }
-            (_, Action::Focus(p)) => self.focus = p,
-            (_, Action::ToggleZoom) => self.zoom = !self.zoom,
-            (_, Action::CycleView) => {
-                self.map_view = self.map_view.next();
-                self.flash(format!("map view: {}", self.map_view.name()), Level::Info);
-            }
-            (_, Action::Search) => {
-                let mut input = TextArea::default();
-                input.set_placeholder_text(if self.focus == PaneId::Redis {
-                    "part of a namespace pattern"
-                } else {
-                    "node name or id"
-                });
-                input.set_cursor_line_style(ratatui::style::Style::default());
-                self.overlay = Overlay::Search(Box::new(input));
-            }
-            (_, Action::SearchNext) => {
-                let q = self.last_search.clone();
-                if !self.find_node(&q, true) {
-                    self.flash(format!("no node matches {q:?}"), Level::Warn);
-                }
-            }
-            (_, Action::Open) => {
-                let fx = self.browser.open();
-                return (true, fx.into_iter().map(Effect::Browser).collect());
-            }
-            (_, Action::Back) => {
-                if !self.browser.back() && !self.browser.filter.is_empty() {
-                    self.browser.set_filter("");
-                }
-            }
-            (_, Action::RunCensus) => {
-                return (true, vec![Effect::Browser(BrowserEffect::StartCensus)]);
-            }
-            (_, Action::CycleSort) => {
-                self.browser.sort = self.browser.sort.next();
-                self.browser.ns_cursor = Cursor::default();
-                self.flash(
-                    format!("namespaces by {}", self.browser.sort.name()),
-                    Level::Info,
-                );
-            }
-            (_, Action::SetTtl | Action::Unlink) => {
-                // Dangerous bindings never get here in read-only mode; this
-                // is the second lock.
-                if !self.write_mode {
-                    self.flash(
-                        "read-only: restart with --write to change Redis",
-                        Level::Warn,
-                    );
-                    return (true, vec![]);
-                }
-                let retention = self
-                    .browser
-                    .conn
-                    .as_deref()
-                    .and_then(|c| self.register.storage_of_connection(c))
-                    .and_then(|s| s.effective_retention())
-                    .and_then(|r| r.period().map(|p| p.seconds()));
-                match self
-                    .browser
-                    .remediation(action == Action::Unlink, retention)
-                {
-                    Ok(r) => {
-                        let mut input = TextArea::default();
-                        input.set_placeholder_text(format!("type {}", r.expected()));
-                        input.set_cursor_line_style(ratatui::style::Style::default());
-                        self.overlay = Overlay::Confirm(Box::new((r, input)));
-                    }
-                    Err(e) => self.flash(e, Level::Warn),
-                }
-            }
-            (_, Action::Reveal) => {
-                let fx = self.browser.reveal();
-                return (true, fx.into_iter().map(Effect::Browser).collect());
-            }
-            (_, Action::Left | Action::Right) if self.focus == PaneId::Map => {
-                let dx = if action == Action::Left { -1 } else { 1 };
-                if let Some(n) = self.diagram.neighbour(self.map_node, dx, 0) {
-                    self.map_node = n;
-                }
-            }
-            (
-                _,
-                Action::Up
-                | Action::Down
-                | Action::PageUp
-                | Action::PageDown
-                | Action::Top
-                | Action::Bottom,
-            ) if self.focus == PaneId::Map && self.map_view != MapView::Gaps => {
-                let order = self.map_order();
-                let pos = order.iter().position(|&n| n == self.map_node).unwrap_or(0) as isize;
-                let target = match action {
-                    Action::Up => pos - 1,
-                    Action::Down => pos + 1,
-                    Action::PageUp => pos - page,
-                    Action::PageDown => pos + page,
-                    Action::Top => 0,
-                    _ => order.len() as isize - 1,
-                };
-                let target = target.clamp(0, order.len().saturating_sub(1) as isize) as usize;
-                if let Some(&n) = order.get(target) {
-                    self.map_node = n;
-                }
-            }
-            (_, Action::Refresh) => {
-                self.flash("refreshing…", Level::Info);
-                return (true, vec![Effect::Refresh]);
-            }
-            (
-                _,
-                Action::Up
-                | Action::Down
-                | Action::PageUp
-                | Action::PageDown
-                | Action::Top
-                | Action::Bottom,
-            ) => {
-                let delta = match action {
-                    Action::Up => -1,
-                    Action::Down => 1,
-                    Action::PageUp => -page,
-                    Action::PageDown => page,
-                    Action::Top => isize::MIN / 2,
-                    _ => isize::MAX / 2,
-                };
-                let pane = self.focus;
-                let (len, page) = (self.pane_len(pane), self.page());
-                self.cursor_mut(pane).step(delta, len, page);
-                if pane == PaneId::Map {
-                    self.select_finding_node();
-                }
-                if pane == PaneId::Redis {
-                    let fx = self.browser.after_move();
-                    return (true, fx.into_iter().map(Effect::Browser).collect());
-                }
-            }
-            (_, Action::Left | Action::Right)
-                if self.focus == PaneId::Redis
-                    && matches!(self.browser.view, super::browser::RedisView::Namespaces) =>
-            {
-                self.browser.fold(Some(action == Action::Right));
-            }
-            (_, Action::Close | Action::Confirm | Action::Left | Action::Right) => {
-                return (false, vec![])
-            }
-        }
-        (true, vec![])
     }
 
     /// Map nodes in the order the list and up/down follow: by column, then
@@ -697,7 +437,7 @@ impl AppState {
         found.is_some()
     }
 
-    fn select_finding_node(&mut self) {
+    pub(super) fn select_finding_node(&mut self) {
         if self.map_view != MapView::Gaps {
             return;
         }
@@ -772,7 +512,10 @@ impl AppState {
                 changed
             }
             BgMsg::Keys { gen, result } => self.browser.on_keys(gen, result),
-            BgMsg::Remediated { result } => {
+            BgMsg::Remediated { gen, result } => {
+                let Some(change) = self.browser.on_changed(gen) else {
+                    return false; // stale: not the change under way
+                };
                 match result {
                     Ok(r) => {
                         self.flash(
@@ -782,7 +525,11 @@ impl AppState {
                                 r.pattern,
                                 r.changed,
                                 r.scanned,
-                                if r.complete { "" } else { " (interrupted)" }
+                                match (r.complete, change.stopping) {
+                                    (true, _) => "",
+                                    (false, true) => " (stopped: the rest is unchanged)",
+                                    (false, false) => " (interrupted)",
+                                }
                             ),
                             Level::Info,
                         );
@@ -796,17 +543,21 @@ impl AppState {
             }
             BgMsg::Survey {
                 conn,
+                gen,
                 result,
                 findings,
             } => {
+                // Only results of the connections' current generation.
+                if !self.postgres.iter().any(|c| c.name == conn && c.gen == gen) {
+                    return false;
+                }
                 self.pg_findings.insert(conn.clone(), findings);
                 self.refresh_findings();
                 if self.postgres.first().is_some_and(|c| c.name == conn) {
                     self.pg_survey = Some(result);
-                    true
-                } else {
-                    false
+                    self.pg_surveying = false;
                 }
+                true
             }
             BgMsg::Value { gen, result } => self.browser.on_value(gen, result),
             BgMsg::ValueMore { gen, result } => self.browser.on_value_more(gen, result),
@@ -818,7 +569,8 @@ impl AppState {
         }
     }
 
-    /// New generation for every connection (after a refresh); returns it.
+    /// New generation for every connection and the classification that
+    /// runs with them (at start and after a refresh); returns it.
     pub fn bump_generation(&mut self) -> u64 {
         let gen = self
             .redis
@@ -834,6 +586,7 @@ impl AppState {
         for c in &mut self.postgres {
             c.gen = gen;
         }
+        self.pg_surveying = !self.postgres.is_empty();
         gen
     }
 

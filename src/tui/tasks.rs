@@ -1,7 +1,10 @@
-//! Background tasks: one monitor per live connection. Each has a generation
-//! and a cancellation token; it connects, probes on an interval, and on
+//! Background tasks: one monitor per live connection, and the
+//! classification of the first Postgres one; the browser's census, key and
+//! value reads, and the change to Redis. Each has a generation and a
+//! cancellation token; a monitor connects, probes on an interval, and on
 //! failure reports the error and when it will retry. Nothing here touches
-//! the screen: results go to the loop as `BgMsg`.
+//! the screen: results go to the loop as `BgMsg`, tagged with their
+//! generation so the state drops stale ones.
 
 use std::future::Future;
 use std::time::Duration;
@@ -14,13 +17,14 @@ use crate::redis::keyspace::{Keyspace, NsChange};
 use super::state::{BgMsg, Probe};
 use crate::register::{ConnectionKind, Loaded};
 
-/// The running monitors; dropping or `stop` cancels them.
+/// The running monitors and classification; dropping or `stop` cancels them.
 pub struct Tasks {
     token: CancellationToken,
 }
 
 impl Tasks {
-    /// Start a monitor for every connection of the register, at generation `gen`.
+    /// Start a monitor for every connection of the register, and the
+    /// classification of the first Postgres one, at generation `gen`.
     pub fn start(loaded: &Loaded, gen: u64, tx: UnboundedSender<BgMsg>) -> Tasks {
         let token = CancellationToken::new();
         let reg = &loaded.register;
@@ -82,6 +86,7 @@ impl Tasks {
                 }
             }
         }
+        survey(loaded, gen, token.clone(), tx);
         Tasks { token }
     }
 
@@ -169,6 +174,8 @@ pub struct BrowserTasks {
     settings: crate::register::settings::RedisSettings,
     census_opts: Option<crate::redis::census::CensusOptions>,
     census_token: CancellationToken,
+    /// The change to Redis under way (one at a time: the state sees to it).
+    change_token: CancellationToken,
     shared: std::sync::Arc<tokio::sync::Mutex<Option<Keyspace>>>,
     tx: UnboundedSender<BgMsg>,
 }
@@ -186,6 +193,7 @@ impl BrowserTasks {
             settings: loaded.register.redis.clone(),
             census_opts,
             census_token: CancellationToken::new(),
+            change_token: CancellationToken::new(),
             shared: Default::default(),
             tx,
         }
@@ -307,19 +315,22 @@ impl BrowserTasks {
 }
 
 impl BrowserTasks {
-    /// Make a confirmed change (write mode), within the load budget. The
-    /// audit log gets the action, the namespace and the counts.
-    pub fn remediate(&self, r: crate::tui::browser::Remediation) {
+    /// Make a confirmed change (write mode) at generation `gen`, within
+    /// the load budget, until [`BrowserTasks::stop_change`]: a stopped
+    /// change reports what it changed until then. The audit log gets the
+    /// action, the namespace and the counts.
+    pub fn remediate(&mut self, gen: u64, r: crate::tui::browser::Remediation) {
         use crate::redis::actions;
         use crate::tui::browser::Remediation;
         let Some(conn) = self.conn.clone() else {
             return;
         };
+        self.change_token = CancellationToken::new();
+        let token = self.change_token.clone();
         let (tx, settings) = (self.tx.clone(), self.settings.clone());
         tokio::spawn(async move {
             let result = async {
                 let keyspace = Keyspace::open(&conn, &settings).await?;
-                let token = CancellationToken::new();
                 let (scan, budget) = (settings.scan_count, settings.max_ops_per_sec);
                 let report = match &r {
                     Remediation::ExpireNamespace { pattern, ttl_secs } => {
@@ -366,15 +377,22 @@ impl BrowserTasks {
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "redis remediation failed"),
             }
             let _receiver_may_be_gone = tx.send(BgMsg::Remediated {
+                gen,
                 result: result.map_err(|e| format!("{e:#}")),
             });
         });
+    }
+
+    /// Stop the change under way after the batch it is in.
+    pub fn stop_change(&self) {
+        self.change_token.cancel();
     }
 }
 
 impl Drop for BrowserTasks {
     fn drop(&mut self) {
         self.census_token.cancel();
+        self.change_token.cancel();
     }
 }
 
@@ -418,9 +436,10 @@ pub fn load_census(
     Some((c, at.into()))
 }
 
-/// Classify the first Postgres connection once (catalog, bounded samples,
-/// person graph) and send the survey to the loop.
-pub fn survey(loaded: &Loaded, tx: UnboundedSender<BgMsg>) {
+/// Classify the first Postgres connection (catalog, bounded samples,
+/// person graph) and send the survey to the loop, tagged `gen`; nothing is
+/// sent once `token` is cancelled.
+fn survey(loaded: &Loaded, gen: u64, token: CancellationToken, tx: UnboundedSender<BgMsg>) {
     let Some(conn) = loaded
         .connections_of(ConnectionKind::Postgres)
         .next()
@@ -430,7 +449,7 @@ pub fn survey(loaded: &Loaded, tx: UnboundedSender<BgMsg>) {
     };
     let reg = loaded.register.clone();
     tokio::spawn(async move {
-        let result = async {
+        let work = async {
             let client = crate::postgres::connect(&conn, &reg.postgres).await?;
             let opts = crate::postgres::classify::Options::default();
             let survey = crate::postgres::coverage::survey(&client, Some(&reg), &opts).await?;
@@ -440,8 +459,11 @@ pub fn survey(loaded: &Loaded, tx: UnboundedSender<BgMsg>) {
                     .await
                     .map_err(|e| format!("{e:#}"));
             Ok::<_, anyhow::Error>((survey, findings))
-        }
-        .await;
+        };
+        let result = tokio::select! {
+            _ = token.cancelled() => return,
+            r = work => r,
+        };
         if let Err(e) = &result {
             tracing::warn!(error = %format!("{e:#}"), "postgres classification failed");
         }
@@ -451,6 +473,7 @@ pub fn survey(loaded: &Loaded, tx: UnboundedSender<BgMsg>) {
         };
         let _receiver_may_be_gone = tx.send(BgMsg::Survey {
             conn: conn.name.clone(),
+            gen,
             result,
             findings,
         });

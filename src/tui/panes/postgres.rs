@@ -181,6 +181,12 @@ fn survey_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
             )
         }
     };
+    // A refresh classifies again; the previous result stays until then,
+    // and says so first, so a narrow pane does not cut it off.
+    let text = match (&state.pg_survey, state.pg_surveying) {
+        (Some(_), true) => format!("classifying again… · {text}"),
+        _ => text,
+    };
     Line::styled(fit(&text, width), style)
 }
 

@@ -363,7 +363,7 @@ fn value(
         return (Line::styled(msg.0, msg.1), vec![], v.scroll);
     };
     let expiry = if view.pttl_ms >= 0 {
-        let at = chrono::Local::now() + chrono::Duration::milliseconds(view.pttl_ms);
+        let at = v.read_at + chrono::Duration::milliseconds(view.pttl_ms);
         format!(
             "TTL {} (expires {})",
             ttl_text(view.pttl_ms),
