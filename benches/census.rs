@@ -177,6 +177,7 @@ fn options(memory: bool, sample: bool) -> CensusOptions {
         memory,
         sample: sample.then(SampleOptions::default),
         max_namespaces: 5_000,
+        retry: Default::default(),
     }
 }
 

@@ -34,8 +34,8 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<()> {
     let mut browser =
         super::tasks::BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone());
     super::tasks::survey(&loaded, tx.clone());
-    if let Some(conn) = state.browser.conn.clone() {
-        state.browser.last = super::tasks::load_census(&conn);
+    if state.browser.conn.is_some() {
+        browser.load_last();
         if loaded.register.redis.census_on_start {
             let gen = state.browser.start_census();
             browser.census(gen);

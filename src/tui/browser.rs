@@ -274,8 +274,8 @@ pub struct Browser {
     fold_gen: u64,
     tree_cache: TreeCell,
     pub census: CensusState,
-    /// The previous census (from disk, or the one before this run).
-    pub last: Option<(Census, DateTime<Local>)>,
+    /// The previous census (from disk, or the one before in this run).
+    pub last: Option<crate::redis::census::cache::Previous>,
     pub sort: NsSort,
     /// The filter as typed (shown) and parsed once when it changes (a
     /// `re:` term compiles a regex: not something to do on every frame).
@@ -324,7 +324,7 @@ impl Browser {
             CensusState::Running { progress: Some(p) } if !p.partial.namespaces.is_empty() => {
                 Some(&p.partial)
             }
-            _ => self.last.as_ref().map(|(c, _)| c),
+            _ => self.last.as_ref().map(|p| &p.census),
         }
     }
 
@@ -696,9 +696,12 @@ impl Browser {
         }
         self.census = match result {
             Ok(census) => {
-                if let Some((last, _)) = &self.last {
-                    self.changes = diff(last, &census);
-                }
+                // Only a complete census of the same run of the same
+                // server is compared.
+                self.changes = match &self.last {
+                    Some(p) if p.comparable_with(&census) => diff(&p.census, &census),
+                    _ => Vec::new(),
+                };
                 CensusState::Done {
                     census,
                     at: Local::now(),
@@ -773,7 +776,12 @@ impl Browser {
         if let CensusState::Done { census, at } =
             std::mem::replace(&mut self.census, CensusState::Running { progress: None })
         {
-            self.last = Some((census, at));
+            if census.complete {
+                self.last = Some(crate::redis::census::cache::Previous::from_session(
+                    census,
+                    at.into(),
+                ));
+            }
         }
         self.census_gen += 1;
         self.census_gen
