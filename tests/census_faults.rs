@@ -280,10 +280,18 @@ async fn scan_redis_keeps_its_census_and_stops_with_the_partial_result() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     let port = r.url.rsplit(':').next().unwrap().trim_end_matches("/0");
-    assert!(text.contains("previous census "), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("previous census: "))
+        .unwrap_or_else(|| panic!("{text}"));
     assert!(
-        text.contains(&format!("of 127.0.0.1:{port}/0: {KEYS} keys, 2 namespaces")),
-        "{text}"
+        line.starts_with(&format!("previous census: {KEYS} keys, 2 namespaces, ")),
+        "{line}"
+    );
+    assert!(line.contains(" ago ("), "the age: {line}");
+    assert!(
+        line.ends_with(&format!("), of 127.0.0.1:{port}/0")),
+        "the origin: {line}"
     );
 
     // Killed part-way: the partial census as JSON, the reason, exit 2.
@@ -340,4 +348,193 @@ async fn scan_redis_keeps_its_census_and_stops_with_the_partial_result() {
         serde_json::from_slice(&std::fs::read(&kept[0]).unwrap()).unwrap();
     assert_eq!(stored["census"]["scanned"], KEYS as u64);
     assert_eq!(stored["census"]["complete"], true);
+}
+
+// ─── The console's side: the last census shown with its age and origin,
+// compared only with the same run, and a census again on reconnect. ────
+
+mod console {
+    use std::time::{Duration, Instant};
+
+    use chrono::Utc;
+    use oubli::redis::census::cache::{Origin, Previous};
+    use oubli::redis::census::{Census, Namespace, ServerId};
+    use oubli::tui::browser::CensusState;
+    use oubli::tui::state::{AppState, BgMsg, Probe};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    fn state() -> AppState {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+        let loaded = oubli::register::load_file(&path).unwrap();
+        let mut s = AppState::new(&loaded, false, Instant::now());
+        s.focus = oubli::tui::action::PaneId::Redis;
+        s.zoom = true;
+        s.size = ratatui::layout::Rect::new(0, 0, 160, 30);
+        s
+    }
+
+    fn census(run: &str, patterns: &[(&str, u64)]) -> Census {
+        Census {
+            node: "redis://127.0.0.1:16379/0".into(),
+            complete: true,
+            scanned: patterns.iter().map(|p| p.1).sum(),
+            namespaces: patterns
+                .iter()
+                .map(|(p, k)| Namespace {
+                    pattern: (*p).into(),
+                    keys: *k,
+                    ..Namespace::default()
+                })
+                .collect(),
+            server: Some(ServerId {
+                address: "127.0.0.1:16379/0".into(),
+                user: None,
+                cluster: false,
+                run: run.into(),
+            }),
+            ..Census::default()
+        }
+    }
+
+    fn screen(s: &AppState) -> String {
+        let mut t = Terminal::new(TestBackend::new(s.size.width, s.size.height)).unwrap();
+        let theme = oubli::tui::theme::Theme::builtin("dark").unwrap();
+        t.draw(|f| oubli::tui::render::render(s, &theme, f))
+            .unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_last_census_says_how_old_it_is_and_of_which_server() {
+        let mut s = state();
+        let previous = Previous {
+            census: census("r1", &[("a:{int}", 26)]),
+            saved_at: Utc::now() - chrono::Duration::minutes(125),
+            origin: Origin::EarlierRun,
+        };
+        assert!(s.on_bg(BgMsg::LastCensus {
+            previous: Box::new(previous.clone()),
+        }));
+        let text = screen(&s);
+        assert!(
+            text.contains("last census: 26 keys, 2h 5m ago ("),
+            "the age:\n{text}"
+        );
+        assert!(
+            text.contains("of 127.0.0.1:16379/0, before a restart of the server (not compared)"),
+            "the origin:\n{text}"
+        );
+        // A second one (the census task's) does not replace the first.
+        let mut other = previous.clone();
+        other.census.scanned = 99;
+        assert!(!s.on_bg(BgMsg::LastCensus {
+            previous: Box::new(other),
+        }));
+
+        // A census of the server as it runs now is not compared with it.
+        let gen = s.browser.start_census();
+        assert!(s.on_bg(BgMsg::CensusDone {
+            gen,
+            result: Ok(census("r2", &[("b:{int}", 5)])),
+        }));
+        assert!(s.browser.changes.is_empty(), "{:?}", s.browser.changes);
+
+        // Failed: the table below is the last census, and the line says so.
+        let gen = s.browser.start_census();
+        s.on_bg(BgMsg::CensusDone {
+            gen,
+            result: Err("Redis did not answer".into()),
+        });
+        let text = screen(&s);
+        assert!(
+            text.contains(
+                "census failed: Redis did not answer · c to retry · below: the last census, "
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn only_a_complete_census_of_the_same_run_is_compared() {
+        let mut s = state();
+        s.browser.last = Some(Previous::from_session(
+            census("r1", &[("a:{int}", 26)]),
+            Utc::now(),
+        ));
+        let gen = s.browser.start_census();
+        s.on_bg(BgMsg::CensusDone {
+            gen,
+            result: Ok(census("r1", &[("a:{int}", 26), ("new:{int}", 4)])),
+        });
+        assert!(!s.browser.changes.is_empty(), "same run: compared");
+
+        // A stopped census: shown as stopped, neither compared nor kept
+        // as the last one.
+        let mut partial = census("r1", &[("a:{int}", 3)]);
+        partial.complete = false;
+        partial.dbsize = 30;
+        partial.stopped = Some("a SCAN batch: the server closed the connection".into());
+        let gen = s.browser.start_census();
+        s.on_bg(BgMsg::CensusDone {
+            gen,
+            result: Ok(partial),
+        });
+        assert!(s.browser.changes.is_empty());
+        let text = screen(&s);
+        assert!(
+            text.contains(
+                "stopped: a SCAN batch: the server closed the connection · 3 of 30 keys counted"
+            ),
+            "{text}"
+        );
+        s.browser.start_census();
+        let last = s.browser.last.as_ref().unwrap();
+        assert_eq!(last.census.scanned, 30, "the complete one stays the last");
+    }
+
+    #[test]
+    fn a_census_runs_again_when_the_server_comes_back() {
+        let mut s = state();
+        assert!(s.register.redis.census_on_start);
+        let gen = s.bump_generation();
+        let conn = s.browser.conn.clone().unwrap();
+        let ready = |s: &mut AppState| {
+            s.on_bg(BgMsg::Redis {
+                conn: conn.clone(),
+                gen,
+                probe: Probe::Ready(Default::default()),
+            })
+        };
+        ready(&mut s);
+        assert!(!s.browser.recount, "the first answer is the start's census");
+        s.on_bg(BgMsg::Redis {
+            conn: conn.clone(),
+            gen,
+            probe: Probe::Failed {
+                error: "connection refused".into(),
+                retry_in: Duration::from_secs(1),
+            },
+        });
+        s.on_bg(BgMsg::Redis {
+            conn: conn.clone(),
+            gen,
+            probe: Probe::Connecting,
+        });
+        assert!(!s.browser.recount);
+        ready(&mut s);
+        assert!(s.browser.recount, "back: count again");
+        s.browser.recount = false;
+        ready(&mut s);
+        assert!(!s.browser.recount, "once");
+        assert!(matches!(s.browser.census, CensusState::Idle));
+    }
 }

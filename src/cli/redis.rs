@@ -71,10 +71,10 @@ pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCod
             );
             if let Some(p) = &previous {
                 println!(
-                    "previous census {}: {} keys, {} namespaces",
-                    p.describe(chrono::Utc::now()),
+                    "previous census: {} keys, {} namespaces, {}",
                     p.census.scanned,
-                    p.census.namespaces.len()
+                    p.census.namespaces.len(),
+                    p.describe(chrono::Utc::now())
                 );
             }
             if c.retries > 0 {

@@ -79,7 +79,7 @@ impl Previous {
     }
 
     /// Its age, time and origin: `2h 5m ago (14/05 10:02), of
-    /// 127.0.0.1:6379/0`, and for an earlier run what changed since.
+    /// 127.0.0.1:6379/0`, and for an earlier run that it is one.
     pub fn describe(&self, now: DateTime<Utc>) -> String {
         let age = (now - self.saved_at).num_milliseconds().max(0);
         let local: DateTime<Local> = self.saved_at.into();
@@ -92,9 +92,9 @@ impl Previous {
         );
         if self.origin == Origin::EarlierRun {
             text.push_str(if server.is_some_and(|s| s.cluster) {
-                ", whose nodes have changed since (not compared)"
+                ", before its nodes changed (not compared)"
             } else {
-                ", an earlier run: the server restarted since (not compared)"
+                ", before a restart of the server (not compared)"
             });
         }
         text
@@ -308,7 +308,10 @@ mod tests {
         let text = p.describe(Utc::now());
         assert!(text.starts_with("2h 5m ago ("), "{text}");
         assert!(text.contains("of h:1/0"), "{text}");
-        assert!(text.contains("restarted since (not compared)"), "{text}");
+        assert!(
+            text.ends_with("before a restart of the server (not compared)"),
+            "{text}"
+        );
     }
 
     #[test]

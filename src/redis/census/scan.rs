@@ -162,6 +162,9 @@ fn reply_of(v: Value) -> Reply {
     }
 }
 
+/// A fetched batch, or why not, with the fetcher that fetched it.
+type Fetched = (Fetcher, Result<Option<Batch>, Fault>);
+
 /// `SCAN` from `cursor`, then one pipeline for its keys within the budget.
 /// `None` when cancelled while waiting for the budget. The fetcher comes
 /// back with the result, for the next batch.
@@ -172,7 +175,7 @@ async fn fetch_batch(
     memory: bool,
     budget: std::sync::Arc<std::sync::Mutex<Budget>>,
     cancel: CancellationToken,
-) -> (Fetcher, Result<Option<Batch>, Fault>) {
+) -> Fetched {
     let r = fetch_with(&mut fetcher, cursor, scan_count, memory, &budget, &cancel).await;
     (fetcher, r)
 }
@@ -589,7 +592,7 @@ pub async fn run_node(
     // before is folded (`ahead`), so that the server works through its
     // pipeline meanwhile (a future joined here would wait for the folding
     // to be polled again).
-    let mut ahead: Option<tokio::task::JoinHandle<(Fetcher, Result<Option<Batch>, Fault>)>> = None;
+    let mut ahead: Option<tokio::task::JoinHandle<Fetched>> = None;
     let mut cursor = 0u64;
     loop {
         let mut fetched = match ahead.take() {

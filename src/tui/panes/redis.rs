@@ -122,7 +122,7 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
         CensusState::Idle => match (&b.last, &last) {
             (Some(p), Some(l)) => (
                 format!(
-                    "last census {l}: {} keys · c to run again",
+                    "last census: {} keys, {l} · c to run again",
                     count(p.census.scanned)
                 ),
                 theme.muted,
