@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
 use redis::Value;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::model::*;
@@ -165,119 +166,124 @@ fn reply_of(v: Value) -> Reply {
 /// A fetched batch, or why not, with the fetcher that fetched it.
 type Fetched = (Fetcher, Result<Option<Batch>, Fault>);
 
-/// `SCAN` from `cursor`, then one pipeline for its keys within the budget.
-/// `None` when cancelled while waiting for the budget. The fetcher comes
-/// back with the result, for the next batch.
-async fn fetch_batch(
-    mut fetcher: Fetcher,
-    cursor: u64,
+/// What every batch of a census is fetched with: its size, the load
+/// budget (shared with value sampling), the cancellation token.
+#[derive(Clone)]
+struct Batches {
     scan_count: u32,
-    memory: bool,
     budget: std::sync::Arc<std::sync::Mutex<Budget>>,
     cancel: CancellationToken,
-) -> Fetched {
-    let r = fetch_with(&mut fetcher, cursor, scan_count, memory, &budget, &cancel).await;
-    (fetcher, r)
 }
 
-/// [`fetch_batch`] on the links' fetcher, which is kept when it worked.
-async fn fetch_on(
-    links: &mut Links,
-    cursor: u64,
-    scan_count: u32,
-    memory: bool,
-    budget: &std::sync::Mutex<Budget>,
-    cancel: &CancellationToken,
-) -> Result<Option<Batch>, Fault> {
-    let mut f = links.fetcher();
-    let r = fetch_with(&mut f, cursor, scan_count, memory, budget, cancel).await;
-    if r.is_ok() {
-        links.put_back(f);
+impl Batches {
+    /// Fetch the batch at `cursor` in a task of its own; the fetcher comes
+    /// back with the result, for the next batch.
+    fn spawn(&self, mut fetcher: Fetcher, cursor: u64, memory: bool) -> JoinHandle<Fetched> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let r = me.fetch(&mut fetcher, cursor, memory).await;
+            (fetcher, r)
+        })
     }
-    r
-}
 
-async fn fetch_with(
-    fetcher: &mut Fetcher,
-    cursor: u64,
-    scan_count: u32,
-    memory: bool,
-    budget: &std::sync::Mutex<Budget>,
-    cancel: &CancellationToken,
-) -> Result<Option<Batch>, Fault> {
-    let (next, keys): (u64, Vec<Vec<u8>>) = match fetcher {
-        Fetcher::Client(con) => {
-            redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(scan_count)
-                .query_async(con)
-                .await?
+    /// Fetch on the links' fetcher, which is kept when it worked.
+    async fn fetch_on(
+        &self,
+        links: &mut Links,
+        cursor: u64,
+        memory: bool,
+    ) -> Result<Option<Batch>, Fault> {
+        let mut f = links.fetcher();
+        let r = self.fetch(&mut f, cursor, memory).await;
+        if r.is_ok() {
+            links.put_back(f);
         }
-        Fetcher::Wire(w) => w.scan(cursor, scan_count).await?,
-    };
-    let mut batch = Batch {
-        next,
-        keys,
-        replies: Vec::new(),
-        memory,
-        commands: 1,
-        paused_ms: 0,
-    };
-    if batch.keys.is_empty() {
-        return Ok(Some(batch));
+        r
     }
-    let per_key = if memory { 3 } else { 2 };
-    let wait = budget
-        .lock()
-        .map(|mut b| b.take(batch.keys.len() * per_key))
-        .unwrap_or_default();
-    if !wait.is_zero() {
-        let t = Instant::now();
-        tokio::select! {
-            _ = cancel.cancelled() => return Ok(None),
-            _ = tokio::time::sleep(wait) => {}
-        }
-        batch.paused_ms += t.elapsed().as_millis() as u64;
-    }
-    batch.replies = match fetcher {
-        Fetcher::Client(con) => {
-            let mut pipe = redis::pipe();
-            pipe.ignore_errors();
-            for k in &batch.keys {
-                pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
-                if memory {
-                    pipe.cmd("MEMORY").arg("USAGE").arg(k);
-                }
+
+    /// `SCAN` from `cursor`, then one pipeline for its keys within the
+    /// budget. `None` when cancelled while waiting for the budget.
+    async fn fetch(
+        &self,
+        fetcher: &mut Fetcher,
+        cursor: u64,
+        memory: bool,
+    ) -> Result<Option<Batch>, Fault> {
+        let (scan_count, budget, cancel) = (self.scan_count, &self.budget, &self.cancel);
+        let (next, keys): (u64, Vec<Vec<u8>>) = match fetcher {
+            Fetcher::Client(con) => {
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("COUNT")
+                    .arg(scan_count)
+                    .query_async(con)
+                    .await?
             }
-            let replies: Vec<Value> = pipe.query_async(con).await?;
-            replies.into_iter().map(reply_of).collect()
+            Fetcher::Wire(w) => w.scan(cursor, scan_count).await?,
+        };
+        let mut batch = Batch {
+            next,
+            keys,
+            replies: Vec::new(),
+            memory,
+            commands: 1,
+            paused_ms: 0,
+        };
+        if batch.keys.is_empty() {
+            return Ok(Some(batch));
         }
-        Fetcher::Wire(w) => {
-            for k in &batch.keys {
-                w.command(&[b"TYPE", k]);
-                w.command(&[b"PTTL", k]);
-                if memory {
-                    w.command(&[b"MEMORY", b"USAGE", k]);
-                }
+        let per_key = if memory { 3 } else { 2 };
+        let wait = budget
+            .lock()
+            .map(|mut b| b.take(batch.keys.len() * per_key))
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            let t = Instant::now();
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(None),
+                _ = tokio::time::sleep(wait) => {}
             }
-            w.exchange(batch.keys.len() * per_key).await?
+            batch.paused_ms += t.elapsed().as_millis() as u64;
         }
-    };
-    // A server busy with a script, or loading, answers every command with
-    // an error: the batch is fetched again, not counted as vanished keys.
-    let busy = batch.replies.iter().find_map(|r| match r {
-        Reply::Error(code) if busy_code(code) => Some(code.clone()),
-        _ => None,
-    });
-    if let Some(code) = busy {
-        return Err(Fault {
-            text: format!("the server answered {code}"),
-            transient: true,
+        batch.replies = match fetcher {
+            Fetcher::Client(con) => {
+                let mut pipe = redis::pipe();
+                pipe.ignore_errors();
+                for k in &batch.keys {
+                    pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
+                    if memory {
+                        pipe.cmd("MEMORY").arg("USAGE").arg(k);
+                    }
+                }
+                let replies: Vec<Value> = pipe.query_async(con).await?;
+                replies.into_iter().map(reply_of).collect()
+            }
+            Fetcher::Wire(w) => {
+                for k in &batch.keys {
+                    w.command(&[b"TYPE", k]);
+                    w.command(&[b"PTTL", k]);
+                    if memory {
+                        w.command(&[b"MEMORY", b"USAGE", k]);
+                    }
+                }
+                w.exchange(batch.keys.len() * per_key).await?
+            }
+        };
+        // A server busy with a script, or loading, answers every command with
+        // an error: the batch is fetched again, not counted as vanished keys.
+        let busy = batch.replies.iter().find_map(|r| match r {
+            Reply::Error(code) if busy_code(code) => Some(code.clone()),
+            _ => None,
         });
+        if let Some(code) = busy {
+            return Err(Fault {
+                text: format!("the server answered {code}"),
+                transient: true,
+            });
+        }
+        batch.commands += (batch.keys.len() * per_key) as u64;
+        Ok(Some(batch))
     }
-    batch.commands += (batch.keys.len() * per_key) as u64;
-    Ok(Some(batch))
 }
 
 /// What a census says when it was cancelled.
@@ -577,7 +583,11 @@ pub async fn run_node(
             e.code().unwrap_or("error")
         )),
     }
-    let budget = std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec)));
+    let batches = Batches {
+        scan_count: opts.scan_count,
+        budget: std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec))),
+        cancel: cancel.clone(),
+    };
     census.route = if links.wire.is_some() {
         "own connection"
     } else {
@@ -592,7 +602,7 @@ pub async fn run_node(
     // before is folded (`ahead`), so that the server works through its
     // pipeline meanwhile (a future joined here would wait for the folding
     // to be polled again).
-    let mut ahead: Option<tokio::task::JoinHandle<Fetched>> = None;
+    let mut ahead: Option<JoinHandle<Fetched>> = None;
     let mut cursor = 0u64;
     loop {
         let mut fetched = match ahead.take() {
@@ -611,32 +621,24 @@ pub async fn run_node(
                 if cancel.is_cancelled() {
                     Ok(None)
                 } else {
-                    fetch_on(&mut links, cursor, opts.scan_count, memory, &budget, cancel).await
+                    batches.fetch_on(&mut links, cursor, memory).await
                 }
             }
         };
         let batch = loop {
             let fault = match fetched {
                 Ok(Some(b)) => break b,
-                Ok(None) => {
-                    return Ok(finish(
-                        census,
-                        spaces,
-                        started,
-                        &retry,
-                        Some(CANCELLED.into()),
-                    ))
-                }
+                Ok(None) => return Ok(cancelled(census, spaces, started, &retry)),
                 Err(fault) => fault,
             };
-            let mut notify = |f: String| progress(fault_progress(&census, &spaces, f));
+            let mut notify = |f: String| progress(progress_of(&census, &spaces, false, Some(f)));
             if let Err(why) = retry
                 .wait_out("a SCAN batch", fault, &mut links, cancel, &mut notify)
                 .await
             {
                 return Ok(finish(census, spaces, started, &retry, Some(why)));
             }
-            fetched = fetch_on(&mut links, cursor, opts.scan_count, memory, &budget, cancel).await;
+            fetched = batches.fetch_on(&mut links, cursor, memory).await;
         };
         retry.ok();
         census.commands += batch.commands;
@@ -644,39 +646,19 @@ pub async fn run_node(
         // Pause while others keep the server busy; stop when asked.
         while batch.next != 0 && busy.should_pause(census.commands, started).await {
             let t = Instant::now();
-            progress(Progress {
-                scanned: census.scanned,
-                dbsize,
-                paused: true,
-                fault: None,
-                partial: snapshot(&census, &spaces),
-            });
+            progress(progress_of(&census, &spaces, true, None));
             tokio::select! {
-                _ = cancel.cancelled() => return Ok(finish(census, spaces, started, &retry, Some(CANCELLED.into()))),
+                _ = cancel.cancelled() => return Ok(cancelled(census, spaces, started, &retry)),
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             }
             census.paused_ms += t.elapsed().as_millis() as u64;
         }
         if cancel.is_cancelled() {
-            return Ok(finish(
-                census,
-                spaces,
-                started,
-                &retry,
-                Some(CANCELLED.into()),
-            ));
+            return Ok(cancelled(census, spaces, started, &retry));
         }
         cursor = batch.next;
         if cursor != 0 {
-            let fetch = fetch_batch(
-                links.fetcher(),
-                cursor,
-                opts.scan_count,
-                memory,
-                budget.clone(),
-                cancel.clone(),
-            );
-            ahead = Some(tokio::spawn(fetch));
+            ahead = Some(batches.spawn(links.fetcher(), cursor, memory));
         }
         let to_sample = absorb(
             &batch,
@@ -687,7 +669,8 @@ pub async fn run_node(
             &mut spaces,
         );
         if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
-            let wait = budget
+            let wait = batches
+                .budget
                 .lock()
                 .map(|mut b| b.take(to_sample.len()))
                 .unwrap_or_default();
@@ -710,7 +693,8 @@ pub async fn run_node(
                     Ok(()) => break,
                     Err(e) => e.into(),
                 };
-                let mut notify = |f: String| progress(fault_progress(&census, &spaces, f));
+                let mut notify =
+                    |f: String| progress(progress_of(&census, &spaces, false, Some(f)));
                 if let Err(why) = retry
                     .wait_out("value sampling", fault, &mut links, cancel, &mut notify)
                     .await
@@ -725,13 +709,7 @@ pub async fn run_node(
         }
         if last_report.elapsed() >= Duration::from_millis(200) {
             last_report = Instant::now();
-            progress(Progress {
-                scanned: census.scanned,
-                dbsize,
-                paused: false,
-                fault: None,
-                partial: snapshot(&census, &spaces),
-            });
+            progress(progress_of(&census, &spaces, false, None));
         }
         if cursor == 0 {
             break;
@@ -748,15 +726,30 @@ pub async fn run_node(
     Ok(done)
 }
 
-/// Progress while a fault is waited out.
-fn fault_progress(census: &Census, spaces: &HashMap<String, Namespace>, fault: String) -> Progress {
+/// Progress so far: paused by the load watch, or waiting out a fault.
+fn progress_of(
+    census: &Census,
+    spaces: &HashMap<String, Namespace>,
+    paused: bool,
+    fault: Option<String>,
+) -> Progress {
     Progress {
         scanned: census.scanned,
         dbsize: census.dbsize,
-        paused: false,
-        fault: Some(fault),
+        paused,
+        fault,
         partial: snapshot(census, spaces),
     }
+}
+
+/// The census as it stands when cancelled.
+fn cancelled(
+    census: Census,
+    spaces: HashMap<String, Namespace>,
+    started: Instant,
+    retry: &Retry,
+) -> Census {
+    finish(census, spaces, started, retry, Some(CANCELLED.into()))
 }
 
 /// The key with its personal parts masked, for an example.
