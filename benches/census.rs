@@ -176,6 +176,7 @@ fn options(memory: bool, sample: bool) -> CensusOptions {
         memory,
         sample: sample.then(SampleOptions::default),
         max_namespaces: 5_000,
+        retry: Default::default(),
     }
 }
 

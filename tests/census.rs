@@ -495,6 +495,38 @@ async fn the_census_own_connection_counts_like_the_general_client() {
     assert_eq!(limited.warnings.len(), 1, "{:?}", limited.warnings);
     assert!(limited.warnings[0].contains("MEMORY USAGE refused by the server (NOPERM)"));
 
+    // Each census names what it counted: the server, its run, the user
+    // (who may see less); the cache keeps the two apart.
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let run_id = info
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("run_id:"))
+        .unwrap();
+    let (as_default, as_wire) = (own.server.unwrap(), limited.server.unwrap());
+    let port = r.url.rsplit(':').next().unwrap();
+    assert_eq!(as_default.address, format!("127.0.0.1:{port}"));
+    assert_eq!(
+        (as_default.run.as_str(), as_default.user.as_deref()),
+        (run_id, None)
+    );
+    assert_eq!(as_wire.user.as_deref(), Some("wire"));
+    assert_eq!(as_wire.run, run_id);
+    assert_ne!(
+        census::cache::file_name(&as_wire),
+        census::cache::file_name(&as_default)
+    );
+    assert_eq!(
+        oubli::redis::cluster::identify(&connection(&url, false, false), &redis_settings())
+            .await
+            .unwrap(),
+        as_wire,
+        "identify() names what a census counts"
+    );
+
     // A wrong password is refused, and the message does not echo it.
     let bad = r.url.replacen("redis://", "redis://wire:not-the-pw@", 1);
     let e = oubli::redis::cluster::census_connection(

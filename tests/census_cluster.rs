@@ -225,6 +225,15 @@ async fn a_cluster_census_counts_every_key_of_every_primary() {
 
     let (got, reports) = census_of(&connection(&c.url(), true, false)).await;
     assert_eq!(got.node, "cluster (3 primaries)");
+    // Known by the seed's address and the ids of its nodes.
+    let server = got.server.clone().expect("the cluster named");
+    assert!(server.cluster && !server.run.is_empty(), "{server:?}");
+    assert_eq!(
+        cluster::identify(&connection(&c.url(), true, false), &settings())
+            .await
+            .unwrap(),
+        server
+    );
     assert!(reports >= 3, "progress streamed from every node");
     assert!(got.warnings.is_empty(), "{:?}", got.warnings);
     check_exact(&c, &got, &standalone).await;
@@ -240,6 +249,8 @@ async fn a_cluster_census_counts_every_key_of_every_primary() {
     .await
     .unwrap();
     assert!(one.scanned < got.scanned);
+    let node = one.server.expect("the node named");
+    assert!(!node.cluster && !node.same_place(&server), "another place");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -52,14 +52,28 @@ pub struct Failure {
 /// Every finding, the register's first, then each store's, in a stable order.
 pub fn assemble(reg: &Register, observed: &Observed<'_>) -> Vec<Finding> {
     let mut findings = lint::lint(reg);
+    // A census that stopped part-way says nothing of the rest of the
+    // keyspace: INFO's totals stand in for it, and that it stopped is said.
+    let complete = |conn: &String| observed.censuses.get(conn).is_some_and(|c| c.complete);
     let info_only: BTreeMap<String, Measured> = observed
         .info
         .iter()
-        .filter(|(conn, _)| !observed.censuses.contains_key(*conn))
+        .filter(|(conn, _)| !complete(conn))
         .map(|(c, m)| (c.clone(), m.clone()))
         .collect();
     findings.extend(lint::lint_measured(reg, &info_only));
+    let mut failed = observed.failed.clone();
     for (conn, census) in &observed.censuses {
+        if !census.complete {
+            let why = census.stopped.as_deref().unwrap_or("it stopped");
+            failed.entry(conn.clone()).or_insert_with(|| {
+                format!(
+                    "Redis: the census counted {} of {} keys: {why}",
+                    census.scanned, census.dbsize
+                )
+            });
+            continue;
+        }
         let Some(storage) = reg.storage_of_connection(conn) else {
             continue;
         };
@@ -74,7 +88,7 @@ pub fn assemble(reg: &Register, observed: &Observed<'_>) -> Vec<Finding> {
     for f in observed.postgres.values() {
         findings.extend(f.iter().cloned());
     }
-    for (conn, error) in &observed.failed {
+    for (conn, error) in &failed {
         findings.push(Finding {
             kind: "check_failed",
             severity: Severity::High,
@@ -164,15 +178,24 @@ pub async fn live(loaded: &Loaded, token: &CancellationToken) -> LiveCheck {
         postgres,
         failed,
     };
+    let mut failures: Vec<Failure> = observed
+        .failed
+        .iter()
+        .map(|(connection, error)| Failure {
+            connection: connection.clone(),
+            error: error.clone(),
+        })
+        .collect();
+    for (conn, census) in &observed.censuses {
+        if !census.complete && !observed.failed.contains_key(conn.as_str()) {
+            failures.push(Failure {
+                connection: conn.clone(),
+                error: census.stopped.clone().unwrap_or_else(|| "incomplete".into()),
+            });
+        }
+    }
     LiveCheck {
         findings: assemble(reg, &observed),
-        failures: observed
-            .failed
-            .iter()
-            .map(|(connection, error)| Failure {
-                connection: connection.clone(),
-                error: error.clone(),
-            })
-            .collect(),
+        failures,
     }
 }

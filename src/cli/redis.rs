@@ -28,28 +28,34 @@ pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCod
     if let Some(m) = args.max_ops {
         opts.max_ops_per_sec = m;
     }
-    let result = async {
-        let token = tokio_util::sync::CancellationToken::new();
-        let ctrl_c = token.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                ctrl_c.cancel();
-            }
-        });
-        crate::redis::cluster::census_connection(
-            conn,
-            &loaded.register.redis,
-            &opts,
-            &token,
-            |_| {},
-        )
-        .await
-    }
+    let token = tokio_util::sync::CancellationToken::new();
+    let ctrl_c = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let result = crate::redis::cluster::census_connection(
+        conn,
+        &loaded.register.redis,
+        &opts,
+        &token,
+        |_| {},
+    )
     .await;
     let mut c = match result {
         Ok(c) => c,
         Err(e) => return fail(format!("scan redis: {e:#}")),
     };
+    // The census kept before for this server, then this one in its place
+    // (the console opens with it); an incomplete census is not kept. The
+    // whole census is kept: --filter only narrows what is printed.
+    let previous = c.server.as_ref().and_then(census::cache::load);
+    if c.complete {
+        if let Err(e) = census::cache::save(&c) {
+            eprintln!("warning: the census is not kept for the next run: {e:#}");
+        }
+    }
     let found = c.namespaces.len();
     if let Some(words) = &args.filter {
         let filter = crate::redis::namespaces::NsFilter::parse(words);
@@ -69,13 +75,24 @@ pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCod
                 c.dbsize,
                 c.elapsed_ms as f64 / 1000.0,
                 found,
-                if c.complete { "" } else { " (interrupted)" }
+                if c.complete { "" } else { " (incomplete)" }
             );
             if let Some(words) = &args.filter {
                 println!("{} of them match --filter {words:?}", c.namespaces.len());
             }
+            if let Some(p) = &previous {
+                println!(
+                    "previous census: {} keys, {} namespaces, {}",
+                    p.census.scanned,
+                    p.census.namespaces.len(),
+                    p.describe(chrono::Utc::now())
+                );
+            }
+            if c.retries > 0 {
+                println!("{} steps tried again after a fault", c.retries);
+            }
             for w in &c.warnings {
-                println!("warning: {w}");
+                println!("warning: {}", crate::show::printable(w));
             }
             println!(
                 "{:>9} {:>10} {:>8} {:>8}  {:<14} pattern",
@@ -97,12 +114,22 @@ pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCod
                     n.no_ttl,
                     n.ttl_beyond_retention,
                     crate::show::fit(&pii.join(","), 14),
-                    crate::show::fit(&n.pattern, 120)
+                    crate::show::fit(&crate::show::printable(&n.pattern), 120)
                 );
             }
         }
     }
-    ExitCode::from(EXIT_OK)
+    if c.complete {
+        return ExitCode::from(EXIT_OK);
+    }
+    // What was counted is printed above; the reason, and a code a script
+    // can tell: 130 when interrupted (Ctrl-C), 2 when the census stopped.
+    let why = c.stopped.as_deref().unwrap_or("incomplete");
+    if token.is_cancelled() {
+        let _printed = fail(format!("scan redis: interrupted ({why})"));
+        return ExitCode::from(130);
+    }
+    fail(format!("scan redis: the census stopped: {why}"))
 }
 
 /// `oubli redis expire|unlink`: write mode, a typed confirmation, then the

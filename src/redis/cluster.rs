@@ -19,7 +19,7 @@ use redis::aio::MultiplexedConnection;
 use redis::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::census::{self, Census, CensusOptions, Progress};
+use super::census::{self, Census, CensusOptions, Progress, ServerId};
 use crate::register::settings::RedisSettings;
 use crate::register::{ResolvedConnection, SecretUrl};
 
@@ -320,6 +320,7 @@ pub async fn census_connection(
     mut progress: impl FnMut(Progress) + Send,
 ) -> anyhow::Result<Census> {
     if !conn.cluster {
+        let server = identify(conn, settings).await?;
         let (target, note) = if conn.read_from_replicas {
             standalone_replica(conn, settings).await?
         } else {
@@ -350,6 +351,7 @@ pub async fn census_connection(
         if let Some(n) = note {
             c.warnings.insert(0, n);
         }
+        c.server = Some(server);
         return Ok(c);
     }
 
@@ -362,6 +364,10 @@ pub async fn census_connection(
         .await
         .with_context(|| format!("cluster topology from {}", conn.url))?;
     drop(con);
+    let server = ServerId {
+        run: cluster_run(&shards),
+        ..place(conn, true)
+    };
 
     let mut targets = Vec::new();
     let mut notes = Vec::new();
@@ -440,16 +446,22 @@ pub async fn census_connection(
     for (t, r) in results {
         match r {
             Ok(mut c) => {
-                for w in &mut c.warnings {
+                for w in c.warnings.iter_mut().chain(c.stopped.as_mut()) {
                     *w = format!("{}: {w}", t.label);
                 }
                 out = census::merge(out, &c);
             }
             Err(e) => {
                 failures += 1;
-                out.complete = false;
-                out.warnings
-                    .push(format!("{}: census failed: {e:#}", t.label));
+                let why = format!("{}: census failed: {e:#}", t.label);
+                out.warnings.push(why.clone());
+                out = census::merge(
+                    out,
+                    &Census {
+                        stopped: Some(why),
+                        ..Census::default()
+                    },
+                );
             }
         }
     }
@@ -457,7 +469,75 @@ pub async fn census_connection(
         anyhow::bail!("census failed on every node: {}", out.warnings.join("; "));
     }
     out.node = name;
+    out.server = Some(server);
     Ok(out)
+}
+
+/// Which server (or cluster) a connection reaches, and which run of it:
+/// what a census of it is kept and compared by ([`census::cache`]). One
+/// `INFO server` (its `run_id`), or for a cluster its topology (the ids of
+/// its nodes, primaries and replicas, which survive restarts).
+pub async fn identify(
+    conn: &ResolvedConnection,
+    settings: &RedisSettings,
+) -> anyhow::Result<ServerId> {
+    let mut con = super::connect(conn, settings).await?;
+    let run = if conn.cluster {
+        let seed = url::Url::parse(conn.url.expose())
+            .with_context(|| format!("invalid Redis URL {}", conn.url))?;
+        let host = seed.host_str().unwrap_or("127.0.0.1").to_string();
+        let shards = shards(&mut con, &host, seed.scheme() == "rediss").await?;
+        cluster_run(&shards)
+    } else {
+        // A server that refuses INFO is known by its address alone.
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query_async(&mut con)
+            .await
+            .unwrap_or_default();
+        info.lines()
+            .find_map(|l| l.trim().strip_prefix("run_id:"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(ServerId {
+        run,
+        ..place(conn, conn.cluster)
+    })
+}
+
+/// Where a connection points: `host:port/db` (no password) and the user.
+fn place(conn: &ResolvedConnection, cluster: bool) -> ServerId {
+    let address = match super::server_and_db(conn) {
+        Some(((host, port), db)) => format!("{host}:{port}/{db}"),
+        None => conn.url.redacted(),
+    };
+    let user = url::Url::parse(conn.url.expose())
+        .ok()
+        .and_then(|u| {
+            percent_encoding::percent_decode_str(u.username())
+                .decode_utf8()
+                .ok()
+                .map(|s| s.into_owned())
+        })
+        .filter(|u| !u.is_empty());
+    ServerId {
+        address,
+        user,
+        cluster,
+        run: String::new(),
+    }
+}
+
+/// A cluster's run: a digest of its nodes' ids, sorted.
+fn cluster_run(shards: &[Shard]) -> String {
+    let mut ids: Vec<&str> = shards
+        .iter()
+        .flat_map(|s| std::iter::once(&s.primary).chain(&s.replicas))
+        .map(|n| n.id.as_str())
+        .collect();
+    ids.sort_unstable();
+    census::cache::digest(&ids)
 }
 
 /// The first replica of the shard that says its link to the primary is up
@@ -502,6 +582,7 @@ fn merged_progress(latest: &[Option<Progress>]) -> Progress {
         scanned: partial.scanned,
         dbsize: partial.dbsize,
         paused,
+        fault: latest.iter().flatten().find_map(|p| p.fault.clone()),
         partial,
     }
 }
@@ -570,26 +651,46 @@ async fn census_node(
     settings: &RedisSettings,
     opts: &CensusOptions,
     cancel: &CancellationToken,
-    progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress) + Send,
 ) -> anyhow::Result<Census> {
     let node = with_url(conn, &t.url);
-    let mut con = super::connect(&node, settings).await?;
-    if t.replica {
-        // A cluster replica answers key commands only after READONLY; a
-        // standalone replica refuses it, harmlessly.
+    let links = open_links(&node, settings, t.replica, &t.label).await?;
+    let monitor = super::connect(&node, settings).await.ok();
+    let reopen = {
+        let (node, settings, replica, label) =
+            (node.clone(), settings.clone(), t.replica, t.label.clone());
+        move || -> futures::future::BoxFuture<'static, anyhow::Result<census::Links>> {
+            let (node, settings, label) = (node.clone(), settings.clone(), label.clone());
+            Box::pin(async move { open_links(&node, &settings, replica, &label).await })
+        }
+    };
+    census::run_node(links, Some(&reopen), monitor, name, opts, cancel, progress)
+        .await
+        .with_context(|| format!("census of {}", t.label))
+}
+
+/// A census's connections to a node: the general client, and its own
+/// plain connection for the batches when the URL allows (see `wire`; else
+/// the general client fetches them too, with the same commands). On a
+/// replica, `READONLY` first (a standalone replica refuses it, harmlessly).
+async fn open_links(
+    node: &ResolvedConnection,
+    settings: &RedisSettings,
+    replica: bool,
+    label: &str,
+) -> anyhow::Result<census::Links> {
+    let mut con = super::connect(node, settings).await?;
+    if replica {
         let _not_a_cluster_replica: redis::RedisResult<()> =
             redis::cmd("READONLY").query_async(&mut con).await;
     }
-    let monitor = super::connect(&node, settings).await.ok();
-    // The batches on a plain connection of their own when the URL allows
-    // (see `wire`); else through the general client, same commands.
     let timeouts = (
         std::time::Duration::from_millis(settings.connect_timeout_ms),
         std::time::Duration::from_millis(settings.command_timeout_ms),
     );
-    let wire = match super::wire::Wire::open(&node, timeouts.0, timeouts.1).await {
+    let wire = match super::wire::Wire::open(node, timeouts.0, timeouts.1).await {
         Ok(Some(mut w)) => {
-            if t.replica {
+            if replica {
                 w.command(&[b"READONLY"]);
                 let _not_a_cluster_replica = w.exchange(1).await;
             }
@@ -597,13 +698,11 @@ async fn census_node(
         }
         Ok(None) => None,
         Err(e) => {
-            tracing::warn!(node = %t.label, error = %format!("{e:#}"), "census: own connection refused, using the general client");
+            tracing::warn!(node = %label, error = %format!("{e:#}"), "census: own connection refused, using the general client");
             None
         }
     };
-    census::run_with(&mut con, wire, monitor, name, opts, cancel, progress)
-        .await
-        .with_context(|| format!("census of {}", t.label))
+    Ok(census::Links { con, wire })
 }
 
 #[cfg(test)]

@@ -177,6 +177,9 @@ impl Wire {
         let (c, n) = (cursor.to_string(), count.to_string());
         self.command(&[b"SCAN", c.as_bytes(), b"COUNT", n.as_bytes()]);
         let reply = self.exchange(1).await?.remove(0);
+        if let Reply::Error(code) = &reply {
+            bail!("SCAN refused ({code})");
+        }
         let Reply::Array(mut parts) = reply else {
             bail!("SCAN: unexpected reply {}", kind(&reply));
         };

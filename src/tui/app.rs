@@ -92,8 +92,8 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<Ended> {
         browser: BrowserTasks::new(&loaded, state.browser.conn.as_deref(), tx.clone()),
         tx,
     };
-    if let Some(conn) = state.browser.conn.clone() {
-        state.browser.set_last(super::tasks::load_census(&conn));
+    if state.browser.conn.is_some() {
+        work.browser.load_last();
         if loaded.register.redis.census_on_start {
             work.census(&mut state);
         }

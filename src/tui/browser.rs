@@ -156,8 +156,8 @@ pub struct Browser {
     /// Set through [`Browser::set_census`] and the census results, so the
     /// tree follows.
     pub(crate) census: CensusState,
-    /// The previous census (from disk, or the one before this run).
-    pub(crate) last: Option<(Census, DateTime<Local>)>,
+    /// The previous census (from disk, or the one before in this run).
+    pub(crate) last: Option<crate::redis::census::cache::Previous>,
     pub(crate) sort: NsSort,
     /// The filter as typed (shown) and parsed once when it changes (a
     /// `re:` term compiles a regex: not something to do on every frame).
@@ -202,6 +202,16 @@ impl Browser {
         }
     }
 
+    /// What changed since the previous census, in sentences.
+    pub fn changes(&self) -> &[String] {
+        &self.changes
+    }
+
+    /// The previous census, if one is kept.
+    pub fn last(&self) -> Option<&crate::redis::census::cache::Previous> {
+        self.last.as_ref()
+    }
+
     pub fn census(&self) -> &CensusState {
         &self.census
     }
@@ -213,7 +223,7 @@ impl Browser {
     }
 
     /// The census kept from a previous run, shown until one runs.
-    pub fn set_last(&mut self, last: Option<(Census, DateTime<Local>)>) {
+    pub fn set_last(&mut self, last: Option<crate::redis::census::cache::Previous>) {
         self.last = last;
         self.retree();
     }
@@ -240,7 +250,7 @@ impl Browser {
             CensusState::Running { progress: Some(p) } if !p.partial.namespaces.is_empty() => {
                 Some(&p.partial)
             }
-            _ => self.last.as_ref().map(|(c, _)| c),
+            _ => self.last.as_ref().map(|p| &p.census),
         }
     }
 
@@ -505,9 +515,12 @@ impl Browser {
         }
         self.census = match result {
             Ok(census) => {
-                if let Some((last, _)) = &self.last {
-                    self.changes = changes(last, &census);
-                }
+                // Only a complete census of the same run of the same
+                // server is compared.
+                self.changes = match &self.last {
+                    Some(p) if p.comparable_with(&census) => changes(&p.census, &census),
+                    _ => Vec::new(),
+                };
                 CensusState::Done {
                     census,
                     at: Local::now(),
@@ -582,7 +595,12 @@ impl Browser {
         if let CensusState::Done { census, at } =
             std::mem::replace(&mut self.census, CensusState::Running { progress: None })
         {
-            self.last = Some((census, at));
+            if census.complete {
+                self.last = Some(crate::redis::census::cache::Previous::from_session(
+                    census,
+                    at.into(),
+                ));
+            }
         }
         self.retree();
         self.census_gen += 1;

@@ -81,6 +81,11 @@ pub enum BgMsg {
         gen: u64,
         result: Result<crate::redis::census::Census, String>,
     },
+    /// The census kept on disk for the server browsed (it is the last one
+    /// unless this session already has one).
+    LastCensus {
+        previous: Box<crate::redis::census::cache::Previous>,
+    },
     Keys {
         gen: u64,
         result: Result<crate::redis::values::KeyPage, String>,
@@ -283,6 +288,9 @@ pub struct AppState {
     /// spinners from this, never from a clock of its own.
     pub now: Instant,
     pub size: Rect,
+    /// The browsed Redis failed since it last answered: when it answers
+    /// again, a census runs again (with `census_on_start`).
+    pub browsed_lost: bool,
 }
 
 /// How long a flash message stays in the hint bar.
@@ -338,6 +346,7 @@ impl AppState {
             flash: None,
             now,
             size: Rect::new(0, 0, 80, 24),
+            browsed_lost: false,
         }
     }
 
@@ -493,15 +502,41 @@ impl AppState {
         let now = self.now;
         match msg {
             BgMsg::Redis { conn, gen, probe } => {
+                let (failed, ready) = (
+                    matches!(probe, Probe::Failed { .. }),
+                    matches!(probe, Probe::Ready(_)),
+                );
                 let changed = self
                     .redis
                     .iter_mut()
                     .find(|c| c.name == conn)
                     .is_some_and(|c| c.apply(gen, probe, now));
+                if changed && self.browser.conn.as_deref() == Some(conn.as_str()) {
+                    // Back after a failure: the census before may have
+                    // stopped, or be of an earlier run of the server.
+                    if ready
+                        && std::mem::take(&mut self.browsed_lost)
+                        && self.register.redis.census_on_start
+                        && !matches!(
+                            self.browser.census,
+                            super::browser::CensusState::Running { .. }
+                        )
+                    {
+                        self.browser.recount = true;
+                    }
+                    self.browsed_lost |= failed;
+                }
                 if changed {
                     self.refresh_findings();
                 }
                 changed
+            }
+            BgMsg::LastCensus { previous } => {
+                let fresh = self.browser.last.is_none();
+                if fresh {
+                    self.browser.last = Some(*previous);
+                }
+                fresh
             }
             BgMsg::CensusProgress { gen, progress } => self.browser.on_progress(gen, progress),
             BgMsg::CensusDone { gen, result } => {

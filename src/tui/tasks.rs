@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
+use crate::redis::census::cache;
 use crate::redis::keyspace::{Keyspace, NsChange};
 
 use super::state::{BgMsg, Probe};
@@ -199,8 +200,9 @@ impl BrowserTasks {
         }
     }
 
-    /// Start a census (cancelling a running one) at generation `gen`. The
-    /// finished result is also kept on disk, so the console opens with it.
+    /// Start a census (cancelling a running one) at generation `gen`. A
+    /// complete result is also kept on disk (`census::cache`), so the
+    /// console and `oubli scan redis` open with it.
     pub fn census(&mut self, gen: u64) {
         self.census_token.cancel();
         self.census_token = CancellationToken::new();
@@ -224,15 +226,47 @@ impl BrowserTasks {
                 return;
             }
             if let Ok(c) = &result {
-                if let Err(e) = save_census(&conn.name, c) {
-                    tracing::warn!(error = %e, "could not keep the census on disk");
+                tracing::info!(connection = %conn.name, keys = c.scanned, namespaces = c.namespaces.len(), complete = c.complete, "census done");
+            }
+            // The census kept before (the start may not have reached the
+            // server), then this one in its place.
+            if let Some(c) = result.as_ref().ok().filter(|c| c.complete) {
+                if let Some(previous) = c.server.as_ref().and_then(cache::load) {
+                    let _receiver_may_be_gone = tx.send(BgMsg::LastCensus {
+                        previous: Box::new(previous),
+                    });
                 }
-                tracing::info!(connection = %conn.name, keys = c.scanned, namespaces = c.namespaces.len(), "census done");
+                if let Err(e) = cache::save(c) {
+                    tracing::warn!(error = %format!("{e:#}"), "could not keep the census on disk");
+                }
             }
             let _receiver_may_be_gone = tx.send(BgMsg::CensusDone {
                 gen,
                 result: result.map_err(|e| format!("{e:#}")),
             });
+        });
+    }
+
+    /// The census kept on disk for the server the connection reaches now
+    /// (asked for its identity first), sent as the last census.
+    pub fn load_last(&self) {
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
+        let (tx, settings) = (self.tx.clone(), self.settings.clone());
+        tokio::spawn(async move {
+            match crate::redis::cluster::identify(&conn, &settings).await {
+                Ok(id) => {
+                    if let Some(previous) = cache::load(&id) {
+                        let _receiver_may_be_gone = tx.send(BgMsg::LastCensus {
+                            previous: Box::new(previous),
+                        });
+                    }
+                }
+                Err(e) => {
+                    tracing::info!(error = %format!("{e:#}"), "the last census waits for the server")
+                }
+            }
         });
     }
 
@@ -394,46 +428,6 @@ impl Drop for BrowserTasks {
         self.census_token.cancel();
         self.change_token.cancel();
     }
-}
-
-fn census_path(conn: &str) -> Option<std::path::PathBuf> {
-    let safe: String = conn
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    crate::logging::state_dir().map(|d| d.join(format!("census-{safe}.json")))
-}
-
-/// Keep a finished census (patterns, counts, masked examples: no value and
-/// no key name) for the next start.
-pub fn save_census(conn: &str, c: &crate::redis::census::Census) -> anyhow::Result<()> {
-    let path = census_path(conn).ok_or_else(|| anyhow::anyhow!("no state directory"))?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec(c)?)?;
-    std::fs::rename(tmp, path)?;
-    Ok(())
-}
-
-/// The census kept by the last run, if any, with when it was written.
-pub fn load_census(
-    conn: &str,
-) -> Option<(
-    crate::redis::census::Census,
-    chrono::DateTime<chrono::Local>,
-)> {
-    let path = census_path(conn)?;
-    let at = std::fs::metadata(&path).ok()?.modified().ok()?;
-    let c = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    Some((c, at.into()))
 }
 
 /// Classify the first Postgres connection (catalog, bounded samples,

@@ -458,5 +458,6 @@ pub fn census_options() -> oubli::redis::census::CensusOptions {
         memory: true,
         sample: None,
         max_namespaces: 5_000,
+        retry: Default::default(),
     }
 }

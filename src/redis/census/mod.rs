@@ -22,14 +22,16 @@
 //!
 //! Rooms: `model` (what a census is: options, namespaces, the result, and
 //! merging the censuses of a cluster's nodes), `scan` (the walk: budget,
-//! batches, folding, progress), `sample` (bounded reads of values).
+//! batches, folding, progress, faults waited out), `sample` (bounded reads
+//! of values), `cache` (the last census of each server, kept on disk).
 
+pub mod cache;
 mod model;
 mod sample;
 mod scan;
 
 pub use model::*;
-pub use scan::{run, run_with};
+pub use scan::{run, run_node, run_with, Links, Reopen, CANCELLED};
 
 /// A Redis glob (`*`, `?`, `\\x`) matched against a key, in O(len²) at worst
 /// (the classic two-pointer walk with one backtrack point).

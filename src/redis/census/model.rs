@@ -25,6 +25,9 @@ pub struct CensusOptions {
     pub sample: Option<SampleOptions>,
     /// At most this many namespaces are kept; the rest fold into `{other}`.
     pub max_namespaces: usize,
+    /// How a step that meets a fault (a timeout, a dropped connection,
+    /// `LOADING`, `BUSY`) is tried again before the census stops.
+    pub retry: RetryPolicy,
 }
 
 impl CensusOptions {
@@ -35,7 +38,10 @@ impl CensusOptions {
             .storage_of_connection(conn)
             .and_then(|s| s.effective_retention())
             .and_then(|r| r.period().map(|p| p.as_duration()));
-        Self::from_settings(&reg.redis, retention)
+        Self {
+            retry: RetryPolicy::from_settings(&reg.retry),
+            ..Self::from_settings(&reg.redis, retention)
+        }
     }
 
     pub fn from_settings(
@@ -51,7 +57,51 @@ impl CensusOptions {
             memory: true,
             sample: None,
             max_namespaces: 5_000,
+            retry: RetryPolicy::default(),
         }
+    }
+}
+
+/// How a census waits out a fault: a step (`DBSIZE`, one batch, one
+/// sampling pipeline) is tried at most `tries` times, waiting `first_wait`,
+/// then twice as long each time up to `max_wait`, and never longer than
+/// `within` from its first failure. The connections are opened again
+/// before each new try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub tries: u32,
+    pub first_wait: Duration,
+    pub max_wait: Duration,
+    pub within: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            tries: 5,
+            first_wait: Duration::from_secs(1),
+            max_wait: Duration::from_secs(30),
+            within: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The register's `[retry]` waits, with the default bounds.
+    pub fn from_settings(r: &crate::register::settings::RetrySettings) -> Self {
+        RetryPolicy {
+            first_wait: Duration::from_secs(r.initial_secs.max(1)),
+            max_wait: Duration::from_secs(r.max_secs.max(1)),
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The wait after failure number `failures` (1-based).
+    pub fn wait(&self, failures: u32) -> Duration {
+        let exp = failures.saturating_sub(1).min(16);
+        self.first_wait
+            .saturating_mul(1u32 << exp)
+            .min(self.max_wait.max(self.first_wait))
     }
 }
 
@@ -159,6 +209,56 @@ pub struct Census {
     /// [`super::wire`]) or `general client`.
     #[serde(default)]
     pub route: String,
+    /// Which server (and which run of it) was counted; the key of the
+    /// census kept on disk ([`super::cache`]).
+    #[serde(default)]
+    pub server: Option<ServerId>,
+    /// Why the census stopped before the end of the keyspace (`complete`
+    /// is then false): cancelled, or a fault that outlasted the retries.
+    #[serde(default)]
+    pub stopped: Option<String>,
+    /// Steps tried again after a fault (and then answered, or not).
+    #[serde(default)]
+    pub retries: u64,
+}
+
+/// Who a census counted. `address` and `user` say where (the file of the
+/// census kept on disk is named after them); `run` says which run: the
+/// server's `run_id`, which changes when it restarts, or for a cluster a
+/// hash of its nodes' ids, which change when nodes are replaced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerId {
+    /// `host:port/db` as the connection names it (no password).
+    pub address: String,
+    /// The ACL user the census logged in as (it sees what that user may).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Every primary of a Redis Cluster, reached through `address`.
+    #[serde(default)]
+    pub cluster: bool,
+    pub run: String,
+}
+
+impl ServerId {
+    /// The same server and database, as the same user (any run).
+    pub fn same_place(&self, other: &ServerId) -> bool {
+        self.address == other.address && self.user == other.user && self.cluster == other.cluster
+    }
+
+    /// The same place and the same run of the server: two censuses of it
+    /// can be compared.
+    pub fn same_run(&self, other: &ServerId) -> bool {
+        self.same_place(other) && self.run == other.run
+    }
+
+    /// `127.0.0.1:6379/0`, or `127.0.0.1:7000/0 (cluster)`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}{}",
+            crate::show::printable(&self.address),
+            if self.cluster { " (cluster)" } else { "" }
+        )
+    }
 }
 
 /// A logical database that a census saw but did not count.
@@ -180,11 +280,12 @@ pub struct Progress {
     pub scanned: u64,
     pub dbsize: u64,
     pub paused: bool,
+    /// A fault being waited out (what failed, and the try), if any.
+    pub fault: Option<String>,
     /// A snapshot of the namespaces so far (sorted by keys, descending).
     pub partial: Census,
 }
 
-/// A token bucket for the commands a census sends.
 /// Merge two censuses of disjoint keyspaces (two nodes of a cluster) into
 /// one: namespaces summed by pattern, counts summed, warnings kept in
 /// order. `node` and `db` stay those of `a`; the caller names the whole.
@@ -213,6 +314,11 @@ pub fn merge(mut a: Census, b: &Census) -> Census {
         a.started_at = b.started_at.clone();
     }
     a.complete = a.complete && b.complete;
+    a.retries += b.retries;
+    a.stopped = match (a.stopped.take(), &b.stopped) {
+        (Some(x), Some(y)) => Some(format!("{x}; {y}")),
+        (x, y) => x.or_else(|| y.clone()),
+    };
     a.warnings.extend(b.warnings.iter().cloned());
     a.other_dbs.extend(b.other_dbs.iter().copied());
     a

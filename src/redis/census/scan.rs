@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use futures::future::BoxFuture;
 use redis::aio::MultiplexedConnection;
 use redis::Value;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::model::*;
@@ -75,8 +77,77 @@ enum Fetcher {
     Wire(Box<Wire>),
 }
 
-fn wire_error(e: anyhow::Error) -> redis::RedisError {
-    redis::RedisError::from((redis::ErrorKind::Io, "census connection", format!("{e:#}")))
+/// The census's connections to one node: the general client (the first
+/// commands, value sampling) and, when the URL allows, a plain connection
+/// of its own for the batches ([`super::wire`]).
+pub struct Links {
+    pub con: MultiplexedConnection,
+    pub wire: Option<Wire>,
+}
+
+impl Links {
+    /// What the next batch is fetched with: the own connection if there is
+    /// one (it is lent until [`Links::put_back`]), else the general client.
+    fn fetcher(&mut self) -> Fetcher {
+        match self.wire.take() {
+            Some(w) => Fetcher::Wire(Box::new(w)),
+            None => Fetcher::Client(self.con.clone()),
+        }
+    }
+
+    fn put_back(&mut self, f: Fetcher) {
+        if let Fetcher::Wire(w) = f {
+            self.wire = Some(*w);
+        }
+    }
+}
+
+/// Opens a node's [`Links`] again after a fault (a connection that went
+/// away, or one that a timeout left with replies in flight).
+pub type Reopen = dyn Fn() -> BoxFuture<'static, anyhow::Result<Links>> + Send + Sync;
+
+/// Why a step failed, and whether it is worth waiting out.
+#[derive(Debug)]
+struct Fault {
+    text: String,
+    transient: bool,
+}
+
+/// Error codes of a server that is there but cannot answer yet.
+fn busy_code(code: &str) -> bool {
+    matches!(
+        code,
+        "LOADING" | "BUSY" | "TRYAGAIN" | "MASTERDOWN" | "CLUSTERDOWN"
+    )
+}
+
+impl From<redis::RedisError> for Fault {
+    fn from(e: redis::RedisError) -> Fault {
+        if e.is_timeout() {
+            return Fault {
+                text: "Redis did not answer within the command timeout".into(),
+                transient: true,
+            };
+        }
+        Fault {
+            transient: e.is_io_error()
+                || e.is_connection_dropped()
+                || e.is_connection_refusal()
+                || e.code().is_some_and(busy_code),
+            text: e.to_string(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Fault {
+    /// The census's own connection, or opening the connections again:
+    /// whatever failed there, a new connection may not.
+    fn from(e: anyhow::Error) -> Fault {
+        Fault {
+            text: format!("{e:#}"),
+            transient: true,
+        }
+    }
 }
 
 /// A reply of the general client as the census reads it.
@@ -92,92 +163,217 @@ fn reply_of(v: Value) -> Reply {
     }
 }
 
-/// `SCAN` from `cursor`, then one pipeline for its keys within the budget.
-/// `None` when cancelled while waiting for the budget. The fetcher comes
-/// back with the result, for the next batch.
-async fn fetch_batch(
-    mut fetcher: Fetcher,
-    cursor: u64,
+/// A fetched batch, or why not, with the fetcher that fetched it.
+type Fetched = (Fetcher, Result<Option<Batch>, Fault>);
+
+/// What every batch of a census is fetched with: its size, the load
+/// budget (shared with value sampling), the cancellation token.
+#[derive(Clone)]
+struct Batches {
     scan_count: u32,
-    memory: bool,
     budget: std::sync::Arc<std::sync::Mutex<Budget>>,
     cancel: CancellationToken,
-) -> (Fetcher, redis::RedisResult<Option<Batch>>) {
-    let r = fetch_with(&mut fetcher, cursor, scan_count, memory, &budget, &cancel).await;
-    (fetcher, r)
 }
 
-async fn fetch_with(
-    fetcher: &mut Fetcher,
-    cursor: u64,
-    scan_count: u32,
-    memory: bool,
-    budget: &std::sync::Mutex<Budget>,
-    cancel: &CancellationToken,
-) -> redis::RedisResult<Option<Batch>> {
-    let (next, keys): (u64, Vec<Vec<u8>>) = match fetcher {
-        Fetcher::Client(con) => {
-            redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(scan_count)
-                .query_async(con)
-                .await?
-        }
-        Fetcher::Wire(w) => w.scan(cursor, scan_count).await.map_err(wire_error)?,
-    };
-    let mut batch = Batch {
-        next,
-        keys,
-        replies: Vec::new(),
-        memory,
-        commands: 1,
-        paused_ms: 0,
-    };
-    if batch.keys.is_empty() {
-        return Ok(Some(batch));
+impl Batches {
+    /// Fetch the batch at `cursor` in a task of its own; the fetcher comes
+    /// back with the result, for the next batch.
+    fn spawn(&self, mut fetcher: Fetcher, cursor: u64, memory: bool) -> JoinHandle<Fetched> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let r = me.fetch(&mut fetcher, cursor, memory).await;
+            (fetcher, r)
+        })
     }
-    let per_key = if memory { 3 } else { 2 };
-    let wait = budget
-        .lock()
-        .map(|mut b| b.take(batch.keys.len() * per_key))
-        .unwrap_or_default();
-    if !wait.is_zero() {
-        let t = Instant::now();
-        tokio::select! {
-            _ = cancel.cancelled() => return Ok(None),
-            _ = tokio::time::sleep(wait) => {}
+
+    /// Fetch on the links' fetcher, which is kept when it worked.
+    async fn fetch_on(
+        &self,
+        links: &mut Links,
+        cursor: u64,
+        memory: bool,
+    ) -> Result<Option<Batch>, Fault> {
+        let mut f = links.fetcher();
+        let r = self.fetch(&mut f, cursor, memory).await;
+        if r.is_ok() {
+            links.put_back(f);
         }
-        batch.paused_ms += t.elapsed().as_millis() as u64;
+        r
     }
-    batch.replies = match fetcher {
-        Fetcher::Client(con) => {
-            let mut pipe = redis::pipe();
-            pipe.ignore_errors();
-            for k in &batch.keys {
-                pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
-                if memory {
-                    pipe.cmd("MEMORY").arg("USAGE").arg(k);
-                }
+
+    /// `SCAN` from `cursor`, then one pipeline for its keys within the
+    /// budget. `None` when cancelled while waiting for the budget.
+    async fn fetch(
+        &self,
+        fetcher: &mut Fetcher,
+        cursor: u64,
+        memory: bool,
+    ) -> Result<Option<Batch>, Fault> {
+        let (scan_count, budget, cancel) = (self.scan_count, &self.budget, &self.cancel);
+        let (next, keys): (u64, Vec<Vec<u8>>) = match fetcher {
+            Fetcher::Client(con) => {
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("COUNT")
+                    .arg(scan_count)
+                    .query_async(con)
+                    .await?
             }
-            let replies: Vec<Value> = pipe.query_async(con).await?;
-            replies.into_iter().map(reply_of).collect()
+            Fetcher::Wire(w) => w.scan(cursor, scan_count).await?,
+        };
+        let mut batch = Batch {
+            next,
+            keys,
+            replies: Vec::new(),
+            memory,
+            commands: 1,
+            paused_ms: 0,
+        };
+        if batch.keys.is_empty() {
+            return Ok(Some(batch));
         }
-        Fetcher::Wire(w) => {
-            for k in &batch.keys {
-                w.command(&[b"TYPE", k]);
-                w.command(&[b"PTTL", k]);
-                if memory {
-                    w.command(&[b"MEMORY", b"USAGE", k]);
-                }
+        let per_key = if memory { 3 } else { 2 };
+        let wait = budget
+            .lock()
+            .map(|mut b| b.take(batch.keys.len() * per_key))
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            let t = Instant::now();
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(None),
+                _ = tokio::time::sleep(wait) => {}
             }
-            w.exchange(batch.keys.len() * per_key)
-                .await
-                .map_err(wire_error)?
+            batch.paused_ms += t.elapsed().as_millis() as u64;
         }
-    };
-    batch.commands += (batch.keys.len() * per_key) as u64;
-    Ok(Some(batch))
+        batch.replies = match fetcher {
+            Fetcher::Client(con) => {
+                let mut pipe = redis::pipe();
+                pipe.ignore_errors();
+                for k in &batch.keys {
+                    pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
+                    if memory {
+                        pipe.cmd("MEMORY").arg("USAGE").arg(k);
+                    }
+                }
+                let replies: Vec<Value> = pipe.query_async(con).await?;
+                replies.into_iter().map(reply_of).collect()
+            }
+            Fetcher::Wire(w) => {
+                for k in &batch.keys {
+                    w.command(&[b"TYPE", k]);
+                    w.command(&[b"PTTL", k]);
+                    if memory {
+                        w.command(&[b"MEMORY", b"USAGE", k]);
+                    }
+                }
+                w.exchange(batch.keys.len() * per_key).await?
+            }
+        };
+        // A server busy with a script, or loading, answers every command with
+        // an error: the batch is fetched again, not counted as vanished keys.
+        let busy = batch.replies.iter().find_map(|r| match r {
+            Reply::Error(code) if busy_code(code) => Some(code.clone()),
+            _ => None,
+        });
+        if let Some(code) = busy {
+            return Err(Fault {
+                text: format!("the server answered {code}"),
+                transient: true,
+            });
+        }
+        batch.commands += (batch.keys.len() * per_key) as u64;
+        Ok(Some(batch))
+    }
+}
+
+/// What a census says when it was cancelled.
+pub const CANCELLED: &str = "cancelled";
+
+/// The faults of one census: how often the step at hand failed, since
+/// when, and how many tries were made again in all.
+struct Retry<'a> {
+    policy: RetryPolicy,
+    reopen: Option<&'a Reopen>,
+    failures: u32,
+    since: Option<Instant>,
+    retries: u64,
+}
+
+impl<'a> Retry<'a> {
+    fn new(policy: RetryPolicy, reopen: Option<&'a Reopen>) -> Self {
+        Retry {
+            policy,
+            reopen,
+            failures: 0,
+            since: None,
+            retries: 0,
+        }
+    }
+
+    /// The step was answered: the next fault starts a new count.
+    fn ok(&mut self) {
+        self.failures = 0;
+        self.since = None;
+    }
+
+    /// After `fault` in the step `what`: wait (cancellable), open the
+    /// connections again, and return so that the step is tried once more;
+    /// or say why the census stops (a lasting fault, the bound reached,
+    /// or cancelled). `notify` hears of each wait.
+    async fn wait_out(
+        &mut self,
+        what: &str,
+        mut fault: Fault,
+        links: &mut Links,
+        cancel: &CancellationToken,
+        notify: &mut (dyn FnMut(String) + Send),
+    ) -> Result<(), String> {
+        loop {
+            if !fault.transient {
+                return Err(format!("{what}: {}", fault.text));
+            }
+            self.failures += 1;
+            let since = *self.since.get_or_insert_with(Instant::now);
+            let wait = self.policy.wait(self.failures);
+            if self.failures >= self.policy.tries.max(1)
+                || since.elapsed() + wait > self.policy.within
+            {
+                return Err(format!(
+                    "{what}: {} (gave up after {} {} in {:.1}s)",
+                    fault.text,
+                    self.failures,
+                    if self.failures == 1 { "try" } else { "tries" },
+                    since.elapsed().as_secs_f64()
+                ));
+            }
+            self.retries += 1;
+            tracing::warn!(step = what, error = %fault.text, failures = self.failures, wait_ms = wait.as_millis() as u64, "census: a fault, trying again");
+            notify(format!(
+                "{what}: {} · try {} of {} in {}",
+                fault.text,
+                self.failures + 1,
+                self.policy.tries,
+                crate::show::ttl_text(wait.as_millis() as i64)
+            ));
+            tokio::select! {
+                _ = cancel.cancelled() => return Err(CANCELLED.into()),
+                _ = tokio::time::sleep(wait) => {}
+            }
+            let Some(reopen) = self.reopen else {
+                // The same connections again; the own one, if it was lent
+                // out when the fault came, is not: the general client
+                // fetches the batches from now on.
+                return Ok(());
+            };
+            match reopen().await {
+                Ok(l) => {
+                    *links = l;
+                    return Ok(());
+                }
+                Err(e) => fault = e.into(),
+            }
+        }
+    }
 }
 
 /// Fold one batch into the namespaces; returns the keys to sample.
@@ -289,7 +485,7 @@ pub async fn run(
     node: &str,
     opts: &CensusOptions,
     cancel: &CancellationToken,
-    progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress) + Send,
 ) -> redis::RedisResult<Census> {
     run_with(con, None, monitor, node, opts, cancel, progress).await
 }
@@ -303,22 +499,66 @@ pub async fn run_with(
     node: &str,
     opts: &CensusOptions,
     cancel: &CancellationToken,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress) + Send,
+) -> redis::RedisResult<Census> {
+    let links = Links {
+        con: con.clone(),
+        wire,
+    };
+    run_node(links, None, monitor, node, opts, cancel, progress).await
+}
+
+/// [`run_with`] on `links`, which `reopen` (when given) opens again after
+/// a fault.
+///
+/// A step that meets a fault worth waiting out (a timeout, a dropped
+/// connection, `LOADING`, `BUSY`) is tried again within
+/// [`CensusOptions::retry`], on new connections, from the same `SCAN`
+/// cursor (a cursor is the server's position, not the connection's). When
+/// the census stops all the same, or is cancelled, what was counted comes
+/// back with `complete: false` and the reason in [`Census::stopped`]. An
+/// error only when `DBSIZE`, the first command, is never answered.
+pub async fn run_node(
+    mut links: Links,
+    reopen: Option<&Reopen>,
+    monitor: Option<MultiplexedConnection>,
+    node: &str,
+    opts: &CensusOptions,
+    cancel: &CancellationToken,
+    mut progress: impl FnMut(Progress) + Send,
 ) -> redis::RedisResult<Census> {
     let started = Instant::now();
     let detector = Detector::global();
-    let dbsize: u64 = redis::cmd("DBSIZE").query_async(con).await?;
-    let db = current_db(con).await.unwrap_or(0);
+    let mut retry = Retry::new(opts.retry, reopen);
     let mut census = Census {
         node: node.to_string(),
-        db,
-        dbsize,
         started_at: chrono::Utc::now().to_rfc3339(),
         ..Census::default()
     };
+    let mut spaces: HashMap<String, Namespace> = HashMap::new();
+    let dbsize: u64 = loop {
+        let fault = match redis::cmd("DBSIZE").query_async(&mut links.con).await {
+            Ok(n) => break n,
+            Err(e) => e.into(),
+        };
+        match retry
+            .wait_out("DBSIZE", fault, &mut links, cancel, &mut |_| {})
+            .await
+        {
+            Ok(()) => {}
+            Err(why) if why == CANCELLED => {
+                return Ok(finish(census, spaces, started, &retry, Some(why)))
+            }
+            Err(why) => return Err(std::io::Error::other(why).into()),
+        }
+    };
+    retry.ok();
+    let db = current_db(&mut links.con).await.unwrap_or(0);
+    census.dbsize = dbsize;
+    census.db = db;
     match redis::cmd("INFO")
         .arg("keyspace")
-        .query_async::<String>(con)
+        .query_async::<String>(&mut links.con)
         .await
     {
         Ok(info) => {
@@ -343,133 +583,173 @@ pub async fn run_with(
             e.code().unwrap_or("error")
         )),
     }
-    let mut spaces: HashMap<String, Namespace> = HashMap::new();
-    let budget = std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec)));
-    let fetch = |fetcher: Fetcher, cursor: u64, memory: bool| {
-        fetch_batch(
-            fetcher,
-            cursor,
-            opts.scan_count,
-            memory,
-            budget.clone(),
-            cancel.clone(),
-        )
+    let batches = Batches {
+        scan_count: opts.scan_count,
+        budget: std::sync::Arc::new(std::sync::Mutex::new(Budget::new(opts.max_ops_per_sec))),
+        cancel: cancel.clone(),
     };
-    let fetcher = match wire {
-        Some(w) => Fetcher::Wire(Box::new(w)),
-        None => Fetcher::Client(con.clone()),
-    };
-    census.route = match fetcher {
-        Fetcher::Wire(_) => "own connection",
-        Fetcher::Client(_) => "general client",
+    census.route = if links.wire.is_some() {
+        "own connection"
+    } else {
+        "general client"
     }
     .to_string();
     let mut memory = opts.memory;
     let mut last_report = Instant::now();
     let mut busy = BusyWatch::new(monitor, opts.pause_above_ops_per_sec);
     let mut analyzer = pii::keys::KeyAnalyzer::new(&opts.delimiters);
-
-    if cancel.is_cancelled() {
-        return Ok(finish(census, spaces, started, false));
-    }
-    let (fetcher, first) = fetch(fetcher, 0, memory).await;
-    let mut fetcher = Some(fetcher);
-    let Some(mut batch) = first? else {
-        return Ok(finish(census, spaces, started, false));
-    };
+    // The batch at `cursor` is fetched by its own task while the one
+    // before is folded (`ahead`), so that the server works through its
+    // pipeline meanwhile (a future joined here would wait for the folding
+    // to be polled again).
+    let mut ahead: Option<JoinHandle<Fetched>> = None;
+    let mut cursor = 0u64;
     loop {
+        let mut fetched = match ahead.take() {
+            Some(task) => match task.await {
+                Ok((f, Ok(b))) => {
+                    links.put_back(f);
+                    Ok(b)
+                }
+                Ok((_failed, Err(fault))) => Err(fault),
+                Err(e) => Err(Fault {
+                    text: format!("census batch task failed: {e}"),
+                    transient: false,
+                }),
+            },
+            None => {
+                if cancel.is_cancelled() {
+                    Ok(None)
+                } else {
+                    batches.fetch_on(&mut links, cursor, memory).await
+                }
+            }
+        };
+        let batch = loop {
+            let fault = match fetched {
+                Ok(Some(b)) => break b,
+                Ok(None) => return Ok(cancelled(census, spaces, started, &retry)),
+                Err(fault) => fault,
+            };
+            let mut notify = |f: String| progress(progress_of(&census, &spaces, false, Some(f)));
+            if let Err(why) = retry
+                .wait_out("a SCAN batch", fault, &mut links, cancel, &mut notify)
+                .await
+            {
+                return Ok(finish(census, spaces, started, &retry, Some(why)));
+            }
+            fetched = batches.fetch_on(&mut links, cursor, memory).await;
+        };
+        retry.ok();
         census.commands += batch.commands;
         census.paused_ms += batch.paused_ms;
         // Pause while others keep the server busy; stop when asked.
         while batch.next != 0 && busy.should_pause(census.commands, started).await {
             let t = Instant::now();
-            progress(Progress {
-                scanned: census.scanned,
-                dbsize,
-                paused: true,
-                partial: snapshot(&census, &spaces),
-            });
+            progress(progress_of(&census, &spaces, true, None));
             tokio::select! {
-                _ = cancel.cancelled() => return Ok(finish(census, spaces, started, false)),
+                _ = cancel.cancelled() => return Ok(cancelled(census, spaces, started, &retry)),
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             }
             census.paused_ms += t.elapsed().as_millis() as u64;
         }
         if cancel.is_cancelled() {
-            return Ok(finish(census, spaces, started, false));
+            return Ok(cancelled(census, spaces, started, &retry));
         }
-        // The next batch is fetched by its own task, so that the server
-        // works through its pipeline while this one is folded (a future
-        // joined here would wait for the folding to be polled again).
-        let next_cursor = batch.next;
-        let prefetch = match (next_cursor, fetcher.take()) {
-            (0, f) => {
-                fetcher = f;
-                None
+        cursor = batch.next;
+        if cursor != 0 {
+            ahead = Some(batches.spawn(links.fetcher(), cursor, memory));
+        }
+        let to_sample = absorb(
+            &batch,
+            opts,
+            &mut analyzer,
+            &mut memory,
+            &mut census,
+            &mut spaces,
+        );
+        if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
+            let wait = batches
+                .budget
+                .lock()
+                .map(|mut b| b.take(to_sample.len()))
+                .unwrap_or_default();
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
-            (_, Some(f)) => Some(tokio::spawn(fetch(f, next_cursor, memory))),
-            (_, None) => None,
-        };
-        let work = async {
-            let to_sample = absorb(
-                &batch,
-                opts,
-                &mut analyzer,
-                &mut memory,
-                &mut census,
-                &mut spaces,
-            );
-            if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
-                let wait = budget
-                    .lock()
-                    .map(|mut b| b.take(to_sample.len()))
-                    .unwrap_or_default();
-                if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
+            // Nothing is counted before the whole pipeline is answered, so
+            // trying it again counts each value once.
+            loop {
+                let fault = match sample_values(
+                    &mut links.con,
+                    detector,
+                    s,
+                    &to_sample,
+                    &mut spaces,
+                    &mut census,
+                )
+                .await
+                {
+                    Ok(()) => break,
+                    Err(e) => e.into(),
+                };
+                let mut notify =
+                    |f: String| progress(progress_of(&census, &spaces, false, Some(f)));
+                if let Err(why) = retry
+                    .wait_out("value sampling", fault, &mut links, cancel, &mut notify)
+                    .await
+                {
+                    if let Some(task) = ahead.take() {
+                        task.abort();
+                    }
+                    return Ok(finish(census, spaces, started, &retry, Some(why)));
                 }
-                sample_values(con, detector, s, &to_sample, &mut spaces, &mut census).await?;
             }
-            Ok::<(), redis::RedisError>(())
-        };
-        let done = work.await;
-        let next = match prefetch {
-            None => Ok(None),
-            Some(task) => match task.await {
-                Ok((f, r)) => {
-                    fetcher = Some(f);
-                    r
-                }
-                Err(e) => Err(redis::RedisError::from((
-                    redis::ErrorKind::Client,
-                    "census batch task failed",
-                    e.to_string(),
-                ))),
-            },
-        };
-        done?;
+            retry.ok();
+        }
         if last_report.elapsed() >= Duration::from_millis(200) {
             last_report = Instant::now();
-            progress(Progress {
-                scanned: census.scanned,
-                dbsize,
-                paused: false,
-                partial: snapshot(&census, &spaces),
-            });
+            progress(progress_of(&census, &spaces, false, None));
         }
-        match next? {
-            Some(b) => batch = b,
-            None if next_cursor == 0 => break,
-            None => return Ok(finish(census, spaces, started, false)),
+        if cursor == 0 {
+            break;
         }
     }
-    let done = finish(census, spaces, started, true);
+    let done = finish(census, spaces, started, &retry, None);
     progress(Progress {
         scanned: done.scanned,
         dbsize,
         paused: false,
+        fault: None,
         partial: done.clone(),
     });
     Ok(done)
+}
+
+/// Progress so far: paused by the load watch, or waiting out a fault.
+fn progress_of(
+    census: &Census,
+    spaces: &HashMap<String, Namespace>,
+    paused: bool,
+    fault: Option<String>,
+) -> Progress {
+    Progress {
+        scanned: census.scanned,
+        dbsize: census.dbsize,
+        paused,
+        fault,
+        partial: snapshot(census, spaces),
+    }
+}
+
+/// The census as it stands when cancelled.
+fn cancelled(
+    census: Census,
+    spaces: HashMap<String, Namespace>,
+    started: Instant,
+    retry: &Retry,
+) -> Census {
+    finish(census, spaces, started, retry, Some(CANCELLED.into()))
 }
 
 /// The key with its personal parts masked, for an example.
@@ -504,15 +784,19 @@ fn snapshot(census: &Census, spaces: &HashMap<String, Namespace>) -> Census {
     }
 }
 
+/// The census as it stands: complete unless `stopped` says why not.
 fn finish(
     mut census: Census,
     spaces: HashMap<String, Namespace>,
     started: Instant,
-    complete: bool,
+    retry: &Retry,
+    stopped: Option<String>,
 ) -> Census {
     census.namespaces = sorted(&spaces);
     census.elapsed_ms = started.elapsed().as_millis() as u64;
-    census.complete = complete;
+    census.retries = retry.retries;
+    census.complete = stopped.is_none();
+    census.stopped = stopped;
     census
 }
 

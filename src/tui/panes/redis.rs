@@ -105,22 +105,35 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
 
 fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
     let b = &state.browser;
+    // The age of the last census. (The wall clock is read here until the
+    // loop passes one in the state, as it does `now`.)
+    let last = b.last.as_ref().map(|p| p.describe(chrono::Utc::now()));
+    // When the table below shows the last census, the line says so.
+    let below = |text: String| match &last {
+        Some(l)
+            if b.shown()
+                .is_some_and(|c| b.last.as_ref().is_some_and(|p| std::ptr::eq(c, &p.census))) =>
+        {
+            format!("{text} · below: the last census, {l}")
+        }
+        _ => text,
+    };
     let text = match &b.census {
-        CensusState::Idle => match &b.last {
-            Some((c, at)) => (
+        CensusState::Idle => match (&b.last, &last) {
+            (Some(p), Some(l)) => (
                 format!(
-                    "last census {}: {} keys · c to run again",
-                    at.format("%d/%m %H:%M"),
-                    count(c.scanned)
+                    "last census: {} keys, {l} · c to run again",
+                    count(p.census.scanned)
                 ),
                 theme.muted,
             ),
-            None => ("no census yet · c to count every key".into(), theme.muted),
+            _ => ("no census yet · c to count every key".into(), theme.muted),
         },
         CensusState::Running { progress } => {
             let (done, total, paused) = progress
                 .as_ref()
                 .map_or((0, 0, false), |p| (p.scanned, p.dbsize, p.paused));
+            let fault = progress.as_ref().and_then(|p| p.fault.as_deref());
             let pct = if total == 0 {
                 0
             } else {
@@ -129,21 +142,35 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
             let bar_w = 10usize;
             let filled = (pct as usize * bar_w / 100).min(bar_w);
             (
-                format!(
+                below(format!(
                     "census {}{} {pct}% {}/{} keys{}",
                     "█".repeat(filled),
                     "░".repeat(bar_w - filled),
                     count(done),
                     count(total),
-                    if paused {
-                        " · paused: server busy"
-                    } else {
-                        ""
+                    match (fault, paused) {
+                        (Some(f), _) => format!(" · waiting out a fault: {f}"),
+                        (None, true) => " · paused: server busy".into(),
+                        (None, false) => String::new(),
                     }
-                ),
-                if paused { theme.warn } else { theme.key },
+                )),
+                if paused || fault.is_some() {
+                    theme.warn
+                } else {
+                    theme.key
+                },
             )
         }
+        CensusState::Done { census, at } if !census.complete => (
+            format!(
+                "census {} stopped: {} · {} of {} keys counted · c to run again",
+                at.format("%H:%M:%S"),
+                census.stopped.as_deref().unwrap_or("incomplete"),
+                count(census.scanned),
+                count(census.dbsize),
+            ),
+            theme.error,
+        ),
         CensusState::Done { census, at } if !b.changes.is_empty() => (
             format!(
                 "census {}: {} change{} since the last: {}",
@@ -173,9 +200,10 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
                 theme.warn
             },
         ),
-        CensusState::Failed { error } => {
-            (format!("census failed: {error} · c to retry"), theme.error)
-        }
+        CensusState::Failed { error } => (
+            below(format!("census failed: {error} · c to retry")),
+            theme.error,
+        ),
     };
     Line::styled(fit(&text.0, width), text.1)
 }
