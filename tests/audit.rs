@@ -40,13 +40,13 @@ const EMAIL: &str = "Jane.Doe@Example.org";
 const PHONE: &str = "06 12 34 56 78";
 
 fn event(trail: &Trail, i: u64) -> Event {
-    let subject = if i % 2 == 0 {
+    let subject = if i.is_multiple_of(2) {
         trail.subject("email", EMAIL)
     } else {
         trail.subject("phone", PHONE)
     };
     Event::new(
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             Kind::Export
         } else {
             Kind::Lookup
@@ -169,7 +169,10 @@ async fn an_edited_last_entry_is_named_by_its_checkpoint() {
     lines[5] = lines[5].replace("\"outcome\":\"ok\"", "\"outcome\":\"refused\"");
     write_lines(&f.cfg.trail_path(), &lines);
     let b = broken(&f).await;
-    assert_eq!((b.kind, b.seq, b.line), (BreakKind::EntryAltered, Some(6), Some(6)));
+    assert_eq!(
+        (b.kind, b.seq, b.line),
+        (BreakKind::EntryAltered, Some(6), Some(6))
+    );
 
     let f = written().await;
     let mut lines = trail_lines(&f);

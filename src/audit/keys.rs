@@ -110,7 +110,7 @@ fn parse_key(text: &str, what: &str, from: &str) -> anyhow::Result<[u8; 32]> {
 pub(crate) fn read_secret(source: &KeySource, what: &str) -> anyhow::Result<[u8; 32]> {
     match source {
         KeySource::File(path) => {
-            check_private(path).with_context(|| format!("{what}"))?;
+            check_private(path).with_context(|| what.to_string())?;
             let text = fs::read_to_string(path)
                 .with_context(|| format!("{what}: cannot read {}", path.display()))?;
             parse_key(&text, what, &path.display().to_string())

@@ -112,7 +112,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// Hex (either case) to bytes; `None` on an odd length or a non-hex digit.
 pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
     let s = s.as_bytes();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
