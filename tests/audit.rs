@@ -444,7 +444,7 @@ async fn no_identifier_is_written_anywhere() {
     assert_eq!(
         records
             .iter()
-            .filter(|r| r.subject.as_ref() == Some(&jane))
+            .filter(|r| r.event.subject.as_ref() == Some(&jane))
             .count(),
         3
     );
@@ -452,7 +452,7 @@ async fn no_identifier_is_written_anywhere() {
     assert_eq!(
         records
             .iter()
-            .filter(|r| r.subject.as_ref() == Some(&phone))
+            .filter(|r| r.event.subject.as_ref() == Some(&phone))
             .count(),
         4
     );

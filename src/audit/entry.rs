@@ -95,7 +95,7 @@ pub struct Subject {
 }
 
 /// What a writer records.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub kind: Kind,
     /// The request's ticket id (letters, digits and `._:/#-`, at most 64).
@@ -286,20 +286,18 @@ fn account_name(uid: u32) -> Option<String> {
     Some(name.to_string_lossy().into_owned())
 }
 
-/// One line of the trail.
+/// One line of the trail: the event between who/when and the chain. The
+/// event's fields are written inline, in their order, so the line reads
+/// `seq, time, who, kind, ticket, article, subject, target, counts,
+/// outcome, tool, prev`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub seq: Seq,
     /// UTC, RFC 3339 with milliseconds.
     pub time: String,
     pub who: Who,
-    pub kind: Kind,
-    pub ticket: Option<String>,
-    pub article: Option<u16>,
-    pub subject: Option<Subject>,
-    pub target: Option<String>,
-    pub counts: BTreeMap<String, u64>,
-    pub outcome: Outcome,
+    #[serde(flatten)]
+    pub event: Event,
     /// `oubli <version>`.
     pub tool: String,
     /// The leaf hash of the previous line (zeros for the first).
@@ -312,13 +310,7 @@ impl Record {
             seq,
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             who,
-            kind: event.kind,
-            ticket: event.ticket.clone(),
-            article: event.article,
-            subject: event.subject.clone(),
-            target: event.target.clone(),
-            counts: event.counts.clone(),
-            outcome: event.outcome,
+            event: event.clone(),
             tool: concat!("oubli ", env!("CARGO_PKG_VERSION")).to_string(),
             prev,
         }
@@ -379,6 +371,36 @@ mod tests {
             let err = bad.check().expect_err("personal data accepted").to_string();
             assert!(!err.contains("jane") && !err.contains("612345678"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_record_is_one_line_in_a_fixed_order_and_reads_back() {
+        let who = Who {
+            user: "alice".into(),
+            uid: 1001,
+            sudo_user: None,
+            ssh: Some("203.0.113.7 52144".into()),
+        };
+        let ev = Event::new(Kind::Erase, Outcome::Ok)
+            .ticket("RGPD-42")
+            .article(17)
+            .count("pg", 4);
+        let r = Record::new(3, Digest::ZERO, &ev, who);
+        let line = serde_json::to_string(&r).expect("encode");
+        let keys: Vec<&str> = line
+            .match_indices("\":")
+            .map(|(i, _)| line[..i].rsplit('"').next().unwrap_or_default())
+            .filter(|k| !["user", "uid", "sudo_user", "ssh", "pg"].contains(k))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "seq", "time", "who", "kind", "ticket", "article", "subject", "target", "counts",
+                "outcome", "tool", "prev"
+            ]
+        );
+        assert!(!line.contains(' ') || line.contains("203.0.113.7 52144"));
+        assert_eq!(serde_json::from_str::<Record>(&line).expect("decode"), r);
     }
 
     #[test]

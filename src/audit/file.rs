@@ -28,16 +28,18 @@ pub(crate) fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
             .create(dir)
             .with_context(|| format!("cannot create the audit directory {}", dir.display()))?;
     }
-    let mode = fs::metadata(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .permissions()
-        .mode()
-        & 0o777;
+    let meta = fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    closed(dir, &meta, "the audit directory ", 0o700)
+}
+
+/// Refuse `path` when its group or others have any access to it.
+pub(crate) fn closed(path: &Path, meta: &fs::Metadata, what: &str, fix: u32) -> anyhow::Result<()> {
+    let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         bail!(
-            "the audit directory {} is open to its group or others (mode {mode:03o}): run chmod 700 {}",
-            dir.display(),
-            dir.display()
+            "{what}{} is open to its group or others (mode {mode:03o}): run chmod {fix:o} {}",
+            path.display(),
+            path.display()
         );
     }
     Ok(())
@@ -54,19 +56,10 @@ pub(crate) fn open_append(path: &Path) -> anyhow::Result<File> {
         .mode(0o600)
         .open(path)
         .with_context(|| format!("cannot open {}", path.display()))?;
-    let mode = file
+    let meta = file
         .metadata()
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .permissions()
-        .mode()
-        & 0o777;
-    if mode & 0o077 != 0 {
-        bail!(
-            "{} is open to its group or others (mode {mode:03o}): run chmod 600 {}",
-            path.display(),
-            path.display()
-        );
-    }
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    closed(path, &meta, "", 0o600)?;
     if created {
         // The new name must survive a crash too.
         if let Some(dir) = path.parent() {

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -83,15 +83,7 @@ fn check_private(path: &Path) -> anyhow::Result<()> {
     if !meta.is_file() {
         bail!("{} is not a file", path.display());
     }
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        bail!(
-            "{} is open to its group or others (mode {mode:03o}): run chmod 600 {}",
-            path.display(),
-            path.display()
-        );
-    }
-    Ok(())
+    super::file::closed(path, &meta, "", 0o600)
 }
 
 /// The first line that is neither blank nor a `#` comment, as 32 bytes.
@@ -216,6 +208,8 @@ fn write_key(path: &Path, key: &[u8], mode: u32, comment: &str) -> anyhow::Resul
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     #[test]

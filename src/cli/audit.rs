@@ -131,7 +131,7 @@ pub fn show(args: &AuditShowArgs) -> ExitCode {
             };
             let kinds: BTreeSet<&str> = records
                 .iter()
-                .filter_map(|r| r.subject.as_ref().map(|s| s.kind.as_str()))
+                .filter_map(|r| r.event.subject.as_ref().map(|s| s.kind.as_str()))
                 .collect();
             Some(
                 kinds
@@ -147,9 +147,9 @@ pub fn show(args: &AuditShowArgs) -> ExitCode {
         .filter(|r| {
             args.ticket
                 .as_ref()
-                .is_none_or(|t| r.ticket.as_ref() == Some(t))
+                .is_none_or(|t| r.event.ticket.as_ref() == Some(t))
         })
-        .filter(|r| args.kind.is_none_or(|k| r.kind == k))
+        .filter(|r| args.kind.is_none_or(|k| r.event.kind == k))
         .filter(|r| {
             args.since
                 .is_none_or(|s| time_of(r).is_some_and(|t| t >= s))
@@ -158,7 +158,7 @@ pub fn show(args: &AuditShowArgs) -> ExitCode {
         .filter(|r| {
             wanted
                 .as_ref()
-                .is_none_or(|w| r.subject.as_ref().is_some_and(|s| w.contains(s)))
+                .is_none_or(|w| r.event.subject.as_ref().is_some_and(|s| w.contains(s)))
         })
         .collect();
     if !unreadable.is_empty() {
@@ -188,6 +188,7 @@ pub fn show(args: &AuditShowArgs) -> ExitCode {
 /// `printable`: a tampered trail must not drive the terminal.
 fn record_line(r: &Record) -> String {
     let counts: Vec<String> = r
+        .event
         .counts
         .iter()
         .map(|(s, n)| format!("{}={n}", printable(s)))
@@ -203,13 +204,21 @@ fn record_line(r: &Record) -> String {
         "{:>5}  {}  {:<8} {:<7} art.{:<3} ticket {:<16} {}  [{}]  subject {}  by {}{}",
         r.seq,
         printable(&r.time),
-        r.kind.as_str(),
-        r.outcome.as_str(),
-        r.article.map_or_else(|| "-".to_string(), |a| a.to_string()),
-        r.ticket.as_deref().map_or_else(|| "-".into(), printable),
-        r.target.as_deref().map_or_else(|| "-".into(), printable),
+        r.event.kind.as_str(),
+        r.event.outcome.as_str(),
+        r.event
+            .article
+            .map_or_else(|| "-".to_string(), |a| a.to_string()),
+        r.event
+            .ticket
+            .as_deref()
+            .map_or_else(|| "-".into(), printable),
+        r.event
+            .target
+            .as_deref()
+            .map_or_else(|| "-".into(), printable),
         counts.join(" "),
-        r.subject.as_ref().map_or_else(
+        r.event.subject.as_ref().map_or_else(
             || "-".to_string(),
             |s| format!("{}:{}", printable(&s.kind), s.hmac.short())
         ),
