@@ -78,6 +78,9 @@ pub enum Command {
     Classify(ClassifyCmd),
     /// Introspect a database (--pg URL) and write a commented starter register.
     Init(InitArgs),
+    /// The audit trail: check it, list it, create its keys.
+    #[command(subcommand)]
+    Audit(AuditCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,4 +290,112 @@ pub struct InitArgs {
     /// Environment variable for the Redis URL (a Redis storage is declared when --redis is given).
     #[arg(long, default_value = "OUBLI_REDIS_URL")]
     pub redis_url_env: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check the trail, its signed checkpoints and (when OUBLI_AUDIT_PG_URL
+    /// is set) its Postgres anchor; name the first break. Exit 0 intact,
+    /// 1 broken, 2 usage or read error.
+    Verify(AuditVerifyArgs),
+    /// List the trail's entries, oldest first.
+    Show(AuditShowArgs),
+    /// Create the trail's directory and keys (never overwrites a key); with
+    /// --postgres, the anchor's schema too.
+    Init(AuditInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The trail's directory (default: $OUBLI_AUDIT_DIR, else
+    /// $XDG_STATE_HOME/oubli/audit).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// A checkpoint printed on a report, SIZE:ROOT: the trail must still
+    /// produce it. Repeatable.
+    #[arg(long, value_name = "SIZE:ROOT")]
+    pub anchor: Vec<crate::audit::Anchor>,
+    /// Do not read the Postgres anchor, even when OUBLI_AUDIT_PG_URL is set.
+    #[arg(long)]
+    pub no_postgres: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditShowArgs {
+    /// The trail's directory (default: $OUBLI_AUDIT_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Only this ticket's entries.
+    #[arg(long)]
+    pub ticket: Option<String>,
+    /// Only entries of this kind: lookup, reveal, export, erase, restrict, rectify.
+    #[arg(long, value_parser = parse_audit_kind)]
+    pub kind: Option<crate::audit::Kind>,
+    /// Only entries from this day (YYYY-MM-DD, UTC) or instant (RFC 3339) on.
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only entries up to this day (included) or instant.
+    #[arg(long, value_name = "DATE", value_parser = parse_until)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// One person's history: their identifier (e-mail, phone, user id) is
+    /// hashed with the trail's HMAC key, never written. `-` reads it from
+    /// standard input (kept out of the process list).
+    #[arg(long, value_name = "IDENTIFIER")]
+    pub subject: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditInitArgs {
+    /// The trail's directory (default: $OUBLI_AUDIT_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Also create the oubli_audit schema in the Postgres anchor
+    /// (OUBLI_AUDIT_PG_URL, as a role that may create a schema).
+    #[arg(long)]
+    pub postgres: bool,
+    /// With --postgres: the role oubli writes the trail as; it gets SELECT
+    /// and INSERT on the audit tables, nothing else.
+    #[arg(long, value_name = "ROLE", requires = "postgres")]
+    pub writer_role: Option<String>,
+}
+
+fn parse_audit_kind(s: &str) -> Result<crate::audit::Kind, String> {
+    crate::audit::Kind::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = crate::audit::Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
+/// A day (its first instant, UTC) or an RFC 3339 instant.
+fn parse_instant(s: &str, end_of_day: bool) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        // Entries carry milliseconds: "until t" keeps t itself.
+        let past = if end_of_day {
+            chrono::Duration::milliseconds(1)
+        } else {
+            chrono::Duration::zero()
+        };
+        return Ok(t.with_timezone(&chrono::Utc) + past);
+    }
+    let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?}: expected YYYY-MM-DD or an RFC 3339 time"))?;
+    let day = if end_of_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    parse_instant(s, false)
+}
+
+/// The first instant after the day (or the instant) given.
+fn parse_until(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    parse_instant(s, true)
 }

@@ -4,7 +4,8 @@
 //!
 //! Rooms: `args` (the command line), this file (loading the register and
 //! dispatch), `check` (findings, status, map, record), `redis` (census and
-//! remediation), `postgres` (classification, init), `demo` (the seeder).
+//! remediation), `postgres` (classification, init), `audit` (verify, show
+//! and init of the audit trail), `demo` (the seeder).
 //! The console and its screenshots are the other face: the CLI reaches them
 //! only through the [`Screen`] that `main.rs` hands it, so neither face
 //! imports the other.
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use crate::register::{self, ConnectionKind, Loaded};
 
 mod args;
+mod audit;
 mod check;
 mod demo;
 mod postgres;
@@ -167,6 +169,9 @@ pub async fn run(cli: Cli, screen: &impl Screen) -> ExitCode {
             postgres::classify_postgres(&cli.global, &args).await
         }
         Some(Command::Init(args)) => postgres::init(&cli.global, &args).await,
+        Some(Command::Audit(AuditCmd::Verify(args))) => audit::verify(&args).await,
+        Some(Command::Audit(AuditCmd::Show(args))) => audit::show(&args),
+        Some(Command::Audit(AuditCmd::Init(args))) => audit::init(&args).await,
     }
 }
 
