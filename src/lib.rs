@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod keypattern;
 pub mod logging;
 pub mod pii;
 pub mod postgres;
