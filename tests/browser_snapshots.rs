@@ -252,7 +252,7 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
     assert!(press(&mut s, KeyCode::Char('T')).is_empty());
     let screen = draw(&s, 120, 40);
     assert!(
-        screen.contains("WRITE: give every key of rdv:sessions:{hex}"),
+        screen.contains("WRITE: give the keys of rdv:sessions:{hex}"),
         "{screen}"
     );
     insta::assert_snapshot!("confirm_120x40", screen);
@@ -272,7 +272,8 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
         vec![Effect::Browser(BrowserEffect::Remediate(
             Remediation::ExpireNamespace {
                 pattern: "rdv:sessions:{hex}".into(),
-                ttl_secs: 7 * 86_400
+                ttl_secs: 7 * 86_400,
+                keys: 0
             }
         ))]
     );

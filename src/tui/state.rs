@@ -784,11 +784,12 @@ impl AppState {
                     Ok(r) => {
                         self.flash(
                             format!(
-                                "{} on {}: {} keys changed of {} matched{}",
+                                "{} on {}: {} keys changed of {} in the namespace ({} of others left alone){}",
                                 r.action,
                                 r.pattern,
                                 r.changed,
-                                r.scanned,
+                                r.in_namespace(),
+                                r.outside,
                                 if r.complete { "" } else { " (interrupted)" }
                             ),
                             Level::Info,
