@@ -388,7 +388,12 @@ mod tests {
         use Segment::*;
         assert_eq!(
             segs("user:{{int}}:cart", Family::Namespace),
-            [Literal("user:"), Literal("{"), Placeholder("int"), Literal("}:cart")]
+            [
+                Literal("user:"),
+                Literal("{"),
+                Placeholder("int"),
+                Literal("}:cart")
+            ]
         );
         assert_eq!(
             segs("a*b:{Int}:{}", Family::Namespace),
@@ -440,7 +445,10 @@ mod tests {
         let p = KeyPattern::person("user:{user_id}:*");
         assert!(p.belongs(b"user:42:cart", b":"));
         assert!(p.belongs(b"user:42:cart:items", b":"));
-        assert!(!p.belongs(b"user::cart", b":"), "a placeholder holds a value");
+        assert!(
+            !p.belongs(b"user::cart", b":"),
+            "a placeholder holds a value"
+        );
         assert!(!p.belongs(b"user:42", b":"));
         let p = KeyPattern::person("otp:{phone}");
         assert!(p.belongs(b"otp:0612345678", b""));

@@ -220,7 +220,14 @@ mod tests {
 
     #[test]
     fn fitting_reads_only_what_shows() {
-        for (s, w) in [("abcdef", 4), ("abc", 4), ("abcd", 4), ("日本語", 4), ("", 0), ("a", 0)] {
+        for (s, w) in [
+            ("abcdef", 4),
+            ("abc", 4),
+            ("abcd", 4),
+            ("日本語", 4),
+            ("", 0),
+            ("a", 0),
+        ] {
             let want = if s.width() <= w {
                 s.to_string()
             } else if w == 0 {

@@ -131,7 +131,11 @@ async fn ttls_are_set_only_where_the_condition_still_holds() {
     .await
     .unwrap();
     assert_eq!(plan.changed, 200, "no TTL, or one longer than 7 days");
-    assert_eq!(ttl(&mut con, "session:250").await, -1, "a count changes nothing");
+    assert_eq!(
+        ttl(&mut con, "session:250").await,
+        -1,
+        "a count changes nothing"
+    );
 
     let rep = change(&mut con, "session:{int}", expire(TtlScope::NoTtl)).await;
     assert!(rep.complete);
@@ -360,11 +364,23 @@ async fn a_namespace_change_touches_only_its_namespace() {
         "user:{int}:cart",
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines[0].contains("30 keys will change, of 30 in the namespace; 50 keys of other namespaces"), "{stdout}");
-    assert!(lines[1].contains("30 keys changed, 0 unchanged, of 30 in the namespace"), "{stdout}");
+    assert!(
+        lines[0]
+            .contains("30 keys will change, of 30 in the namespace; 50 keys of other namespaces"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].contains("30 keys changed, 0 unchanged, of 30 in the namespace"),
+        "{stdout}"
+    );
     assert_eq!(dbsize(&mut con).await, 50);
     let left: i64 = redis::cmd("EXISTS")
         .arg(sibling)
@@ -394,7 +410,15 @@ async fn the_other_bucket_and_unknown_namespaces_are_refused() {
     );
     let ns = |n: &str, extra: &[&str]| {
         let mut a = vec![
-            "redis", "unlink", "--redis", r.url.as_str(), "--write", "--namespace", n, "--confirm", n,
+            "redis",
+            "unlink",
+            "--redis",
+            r.url.as_str(),
+            "--write",
+            "--namespace",
+            n,
+            "--confirm",
+            n,
         ];
         a.extend_from_slice(extra);
         oubli(&a)
@@ -409,13 +433,21 @@ async fn the_other_bucket_and_unknown_namespaces_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("folds to keepme:{int}:data"), "{err}");
-    assert!(!err.contains("keepme:42"), "the typed name is not echoed: {err}");
+    assert!(
+        !err.contains("keepme:42"),
+        "the typed name is not echoed: {err}"
+    );
     // A namespace in the census's form that no key is in.
     let out = ns("keepme:{int}:gone", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
     let out = ns("keepme:{int}:gone", &["--force"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 keys will change"));
     assert_eq!(dbsize(&mut con).await, 250, "nothing was removed");
     let out = ns("keepme:{int}:data", &[]);
@@ -446,7 +478,10 @@ fn the_console_refuses_the_bucket_and_shows_the_count() {
     };
     s.browser.census = CensusState::Done {
         census: Census {
-            namespaces: vec![ns("{other}", 1_001, 1_001), ns("keepme:{int}:data", 500, 120)],
+            namespaces: vec![
+                ns("{other}", 1_001, 1_001),
+                ns("keepme:{int}:data", 500, 120),
+            ],
             complete: true,
             ..Census::default()
         },
@@ -458,7 +493,10 @@ fn the_console_refuses_the_bucket_and_shows_the_count() {
     for key in ['D', 'T'] {
         press(&mut s, KeyCode::Char(key));
     }
-    assert!(matches!(s.overlay, Overlay::None), "no dialog for {{other}}");
+    assert!(
+        matches!(s.overlay, Overlay::None),
+        "no dialog for {{other}}"
+    );
     let flash = s.flash.as_ref().map(|f| f.0.clone()).unwrap_or_default();
     assert!(flash.contains("not one namespace"), "{flash}");
 
@@ -474,5 +512,9 @@ fn the_console_refuses_the_bucket_and_shows_the_count() {
             keys: 500
         }
     );
-    assert!(c.0.describe().contains(": 500 keys by the last census"), "{}", c.0.describe());
+    assert!(
+        c.0.describe().contains(": 500 keys by the last census"),
+        "{}",
+        c.0.describe()
+    );
 }

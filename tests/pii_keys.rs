@@ -407,7 +407,15 @@ fn huge_key_names_fold_into_short_patterns() {
     let mixed = format!("log:jean.dupont@gmail.com {}", "y".repeat(mb));
     assert_eq!(p(&mixed), "log:{long}");
     assert_eq!(hits(&mixed), [(Kind::Email, "jean.dupont@gmail.com")]);
-    for unit in ["a:", "1-", "x:{1}:", "1::", "jean@x.fr:", "é:", "::ffff:1.2.3.4:"] {
+    for unit in [
+        "a:",
+        "1-",
+        "x:{1}:",
+        "1::",
+        "jean@x.fr:",
+        "é:",
+        "::ffff:1.2.3.4:",
+    ] {
         let key = repeated(unit, mb);
         let pat = p(&key);
         assert!(pat.len() <= MAX_PATTERN_LEN, "{unit}: {} bytes", pat.len());

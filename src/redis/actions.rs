@@ -214,13 +214,33 @@ pub async fn change_namespace(
                     pipe.cmd("EXPIRE").arg(key).arg(secs).arg("LT");
                 }
             };
-            walk(con, target, pace, cancel, &mut report, &mut progress, add, tally).await?;
+            walk(
+                con,
+                target,
+                pace,
+                cancel,
+                &mut report,
+                &mut progress,
+                add,
+                tally,
+            )
+            .await?;
         }
         Change::Unlink => {
             let add = |pipe: &mut redis::Pipeline, key: &[u8]| {
                 pipe.cmd("UNLINK").arg(key);
             };
-            walk(con, target, pace, cancel, &mut report, &mut progress, add, tally).await?;
+            walk(
+                con,
+                target,
+                pace,
+                cancel,
+                &mut report,
+                &mut progress,
+                add,
+                tally,
+            )
+            .await?;
         }
     }
     Ok(report)

@@ -172,9 +172,18 @@ mod tests {
     fn hash_tags_keep_their_identifiers() {
         let ids = ["email".to_string(), "user_id".to_string()];
         let p = |ns: &str| person_pattern(ns, &ids);
-        assert_eq!(p("user:{{email}}:cart").as_deref(), Some("user:{{email}}:cart"));
-        assert_eq!(p("{user:{int}}:profile").as_deref(), Some("{user:{user_id}}:profile"));
-        assert_eq!(p("users:{int}:x:{hex}").as_deref(), Some("users:{user_id}:x:*"));
+        assert_eq!(
+            p("user:{{email}}:cart").as_deref(),
+            Some("user:{{email}}:cart")
+        );
+        assert_eq!(
+            p("{user:{int}}:profile").as_deref(),
+            Some("{user:{user_id}}:profile")
+        );
+        assert_eq!(
+            p("users:{int}:x:{hex}").as_deref(),
+            Some("users:{user_id}:x:*")
+        );
         // Glob characters of the key are no wildcards of the proposal.
         assert_eq!(
             p("a*b?:{email}:\\x").as_deref(),
