@@ -59,6 +59,21 @@ async fn dbsize(con: &mut redis::aio::MultiplexedConnection) -> u64 {
     redis::cmd("DBSIZE").query_async(con).await.unwrap()
 }
 
+/// The stdout of a command that succeeded.
+fn succeeded(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    stdout
+}
+
+/// The stderr of a command that was refused.
+fn refused(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
 /// The `oubli` binary, without a user config, with `args`.
 fn oubli(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_oubli"))
@@ -231,16 +246,9 @@ async fn the_command_line_needs_write_mode_and_a_typed_confirmation() {
         "--ttl",
         "10 minutes",
     ];
-    let out = run(&base);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("read-only"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(refused(&run(&base)).contains("read-only"));
     let out = run(&[&base[..], &["--write", "--confirm", "otp:*"]].concat());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("type the namespace exactly"));
+    assert!(refused(&out).contains("type the namespace exactly"));
     assert_eq!(
         ttl(&mut con, "otp:0612345601").await,
         -1,
@@ -251,12 +259,7 @@ async fn the_command_line_needs_write_mode_and_a_typed_confirmation() {
         &["--write", "--confirm", "otp:{phone}", "--format", "json"],
     ]
     .concat());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["changed"], 20);
     assert_eq!(v["plan"]["changed"], 20, "counted before acting");
@@ -272,12 +275,7 @@ async fn the_command_line_needs_write_mode_and_a_typed_confirmation() {
         "--confirm",
         "otp:{phone}",
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let left: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
     assert_eq!(left, 0);
 }
@@ -363,13 +361,7 @@ async fn a_namespace_change_touches_only_its_namespace() {
         "--confirm",
         "user:{int}:cart",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(
@@ -424,34 +416,21 @@ async fn the_other_bucket_and_unknown_namespaces_are_refused() {
         oubli(&a)
     };
     for extra in [&[][..], &["--force"]] {
-        let out = ns("{other}", extra);
-        assert_eq!(out.status.code(), Some(2));
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = refused(&ns("{other}", extra));
         assert!(err.contains("not a namespace"), "{err}");
     }
-    let out = ns("keepme:42:data", &[]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(&ns("keepme:42:data", &[]));
     assert!(err.contains("folds to keepme:{int}:data"), "{err}");
     assert!(
         !err.contains("keepme:42"),
         "the typed name is not echoed: {err}"
     );
     // A namespace in the census's form that no key is in.
-    let out = ns("keepme:{int}:gone", &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
-    let out = ns("keepme:{int}:gone", &["--force"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 keys will change"));
+    assert!(refused(&ns("keepme:{int}:gone", &[])).contains("--force"));
+    let out = succeeded(&ns("keepme:{int}:gone", &["--force"]));
+    assert!(out.contains("0 keys will change"));
     assert_eq!(dbsize(&mut con).await, 250, "nothing was removed");
-    let out = ns("keepme:{int}:data", &[]);
-    assert_eq!(out.status.code(), Some(0));
+    succeeded(&ns("keepme:{int}:data", &[]));
     assert_eq!(dbsize(&mut con).await, 200);
 }
 

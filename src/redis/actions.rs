@@ -204,45 +204,29 @@ pub async fn change_namespace(
         pattern: target.pattern().to_string(),
         ..Report::default()
     };
-    let tally = |replies: &[Value], _: usize| ones(replies);
-    match change {
+    let add = |pipe: &mut redis::Pipeline, key: &[u8]| match change {
         Change::Expire { ttl, scope } => {
-            let secs = secs(ttl);
-            let add = |pipe: &mut redis::Pipeline, key: &[u8]| {
-                pipe.cmd("EXPIRE").arg(key).arg(secs).arg("NX");
-                if scope == TtlScope::NoTtlOrLonger {
-                    pipe.cmd("EXPIRE").arg(key).arg(secs).arg("LT");
-                }
-            };
-            walk(
-                con,
-                target,
-                pace,
-                cancel,
-                &mut report,
-                &mut progress,
-                add,
-                tally,
-            )
-            .await?;
+            pipe.cmd("EXPIRE").arg(key).arg(secs(ttl)).arg("NX");
+            if scope == TtlScope::NoTtlOrLonger {
+                pipe.cmd("EXPIRE").arg(key).arg(secs(ttl)).arg("LT");
+            }
         }
         Change::Unlink => {
-            let add = |pipe: &mut redis::Pipeline, key: &[u8]| {
-                pipe.cmd("UNLINK").arg(key);
-            };
-            walk(
-                con,
-                target,
-                pace,
-                cancel,
-                &mut report,
-                &mut progress,
-                add,
-                tally,
-            )
-            .await?;
+            pipe.cmd("UNLINK").arg(key);
         }
-    }
+    };
+    let tally = |replies: &[Value], _: usize| ones(replies);
+    walk(
+        con,
+        target,
+        pace,
+        cancel,
+        &mut report,
+        &mut progress,
+        add,
+        tally,
+    )
+    .await?;
     Ok(report)
 }
 
@@ -261,32 +245,38 @@ pub async fn plan_namespace(
         dry_run: true,
         ..Report::default()
     };
-    let progress = &mut |_| {};
-    match change {
+    // Unlink: every key of the namespace; a TTL: those whose PTTL
+    // qualifies (-1: no TTL; -2: gone).
+    let add = |pipe: &mut redis::Pipeline, key: &[u8]| {
+        if let Change::Expire { .. } = change {
+            pipe.cmd("PTTL").arg(key);
+        }
+    };
+    let tally = |replies: &[Value], keys: usize| match change {
         Change::Expire { ttl, scope } => {
             let ttl_ms = i64::try_from(secs(ttl).saturating_mul(1000)).unwrap_or(i64::MAX);
-            let add = |pipe: &mut redis::Pipeline, key: &[u8]| {
-                pipe.cmd("PTTL").arg(key);
-            };
-            // -1: no TTL; -2: gone.
-            let tally = |replies: &[Value], _: usize| {
-                replies
-                    .iter()
-                    .filter(|v| match v {
-                        Value::Int(-1) => true,
-                        Value::Int(ms) => scope == TtlScope::NoTtlOrLonger && *ms > ttl_ms,
-                        _ => false,
-                    })
-                    .count() as u64
-            };
-            walk(con, target, pace, cancel, &mut report, progress, add, tally).await?;
+            replies
+                .iter()
+                .filter(|v| match v {
+                    Value::Int(-1) => true,
+                    Value::Int(ms) => scope == TtlScope::NoTtlOrLonger && *ms > ttl_ms,
+                    _ => false,
+                })
+                .count() as u64
         }
-        Change::Unlink => {
-            let add = |_: &mut redis::Pipeline, _: &[u8]| {};
-            let tally = |_: &[Value], keys: usize| keys as u64;
-            walk(con, target, pace, cancel, &mut report, progress, add, tally).await?;
-        }
-    }
+        Change::Unlink => keys as u64,
+    };
+    walk(
+        con,
+        target,
+        pace,
+        cancel,
+        &mut report,
+        &mut |_| {},
+        add,
+        tally,
+    )
+    .await?;
     Ok(report)
 }
 

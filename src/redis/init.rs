@@ -171,24 +171,15 @@ mod tests {
     #[test]
     fn hash_tags_keep_their_identifiers() {
         let ids = ["email".to_string(), "user_id".to_string()];
-        let p = |ns: &str| person_pattern(ns, &ids);
-        assert_eq!(
-            p("user:{{email}}:cart").as_deref(),
-            Some("user:{{email}}:cart")
-        );
-        assert_eq!(
-            p("{user:{int}}:profile").as_deref(),
-            Some("{user:{user_id}}:profile")
-        );
-        assert_eq!(
-            p("users:{int}:x:{hex}").as_deref(),
-            Some("users:{user_id}:x:*")
-        );
-        // Glob characters of the key are no wildcards of the proposal.
-        assert_eq!(
-            p("a*b?:{email}:\\x").as_deref(),
-            Some("a\\*b\\?:{email}:\\\\x")
-        );
-        assert_eq!(p("rate_limit:{ip}"), None);
+        for (ns, want) in [
+            ("user:{{email}}:cart", "user:{{email}}:cart"),
+            ("{user:{int}}:profile", "{user:{user_id}}:profile"),
+            ("users:{int}:x:{hex}", "users:{user_id}:x:*"),
+            // Glob characters of the key are no wildcards of the proposal.
+            ("a*b?:{email}:\\x", "a\\*b\\?:{email}:\\\\x"),
+        ] {
+            assert_eq!(person_pattern(ns, &ids).as_deref(), Some(want), "{ns}");
+        }
+        assert_eq!(person_pattern("rate_limit:{ip}", &ids), None);
     }
 }
