@@ -8,7 +8,10 @@
 //! * PING p50/p99 seen by another client (every ~5 ms) during a census
 //!   under the default load budget (50,000 commands/s);
 //! * the console's frame time (p50/p99) while that census streams in, and
-//!   the process's RSS at the end.
+//!   the process's RSS at the end;
+//! * with a 1 MB key name in the keyspace (`longname:xxx…`): the time to
+//!   fold it, its pattern's length, and the frame time of the namespaces,
+//!   of its key list and of its value.
 //!
 //!   cargo bench --bench census     (OUBLI_BENCH_KEYS=100000 for a quick run)
 
@@ -301,6 +304,90 @@ async fn rdb_row(con: &mut MultiplexedConnection, cli: &str, port: u16) -> Row {
     }
 }
 
+/// p50 and p99 of `n` frames of `state`, in ms.
+fn frames_of(
+    state: &AppState,
+    term: &mut Terminal<TestBackend>,
+    theme: &Theme,
+    n: usize,
+) -> (f64, f64) {
+    let mut ms: Vec<f64> = (0..n)
+        .map(|_| {
+            let f = Instant::now();
+            term.draw(|frame| oubli::tui::render::render(state, theme, frame))
+                .unwrap();
+            f.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (pct(&ms, 0.5), pct(&ms, 0.99))
+}
+
+/// The 1 MB key name: how long it takes to fold, how long its pattern is,
+/// and the console's frames on the namespaces, on its key list and on its
+/// value; the worst p99, in ms.
+async fn long_key_frames(
+    long_key: &str,
+    census: &oubli::redis::census::Census,
+    port: u16,
+    state: &mut AppState,
+    term: &mut Terminal<TestBackend>,
+    theme: &Theme,
+) -> f64 {
+    use oubli::redis::keyspace::Keyspace;
+    use oubli::redis::values::ReadLimits;
+    use oubli::tui::browser::{KeysView, RedisView};
+    let t = Instant::now();
+    let pattern = oubli::pii::keys::pattern(long_key.as_bytes(), b":");
+    let hits = oubli::pii::keys::key_hits(long_key.as_bytes(), b":");
+    let fold_ms = t.elapsed().as_secs_f64() * 1e3;
+    assert!(census.namespaces.iter().any(|n| n.pattern == pattern));
+    state
+        .browser
+        .set_census(oubli::tui::browser::CensusState::Done {
+            census: census.clone(),
+            at: chrono::Local::now(),
+        });
+    let ns = frames_of(state, term, theme, 200);
+    let ks = Keyspace::open(&resolved(port), &settings()).await.unwrap();
+    let glob = oubli::keypattern::KeyPattern::namespace(&pattern).glob();
+    let page = ks.key_page(&glob, 0, 50, 1000, b":").await.unwrap();
+    assert!(page.rows.iter().any(|r| r.key == long_key.as_bytes()));
+    state.browser.view = RedisView::Keys(KeysView {
+        pattern: pattern.clone(),
+        glob,
+        rows: page.rows,
+        next_cursor: 0,
+        loading: false,
+        error: None,
+        cursor: Default::default(),
+    });
+    let keys = frames_of(state, term, theme, 200);
+    let _load = state.browser.open();
+    let view = ks
+        .read_value_page(long_key.as_bytes(), ReadLimits::default(), None)
+        .await
+        .unwrap();
+    let gen = state.browser.gen;
+    state.on_bg(oubli::tui::state::BgMsg::Value {
+        gen,
+        result: Ok(view),
+    });
+    let value = frames_of(state, term, theme, 200);
+    println!(
+        "1 MB key name: folded in {fold_ms:.2} ms into a {}-byte pattern ({} hits); frames (120x40, 200 each) p50/p99: namespaces {:.2}/{:.2} ms, its keys {:.2}/{:.2} ms, its value {:.2}/{:.2} ms",
+        pattern.len(),
+        hits.len(),
+        ns.0,
+        ns.1,
+        keys.0,
+        keys.1,
+        value.0,
+        value.1
+    );
+    ns.1.max(keys.1).max(value.1)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let n: usize = std::env::var("OUBLI_BENCH_KEYS")
@@ -322,6 +409,14 @@ async fn main() {
     )
     .await
     .expect("seeding");
+    // One key name of 1 MB, which used to freeze the console.
+    let long_key = format!("longname:{}", "x".repeat(1 << 20));
+    let _: () = redis::cmd("SET")
+        .arg(&long_key)
+        .arg("v")
+        .query_async(&mut con)
+        .await
+        .unwrap();
     let dbsize: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
     println!(
         "seeded {} keys (DBSIZE {dbsize}) in {:.1}s on 127.0.0.1:{port}",
@@ -455,6 +550,8 @@ async fn main() {
         cpu_secs: budget_cpu,
     };
 
+    let long = long_key_frames(&long_key, &c, port, &mut state, &mut term, &theme).await;
+
     let (scan, memkeys) = (rows[0].rate(), rows[1].rate());
     let memkeys_cpu = rows[1].cpu_us_per_key();
     println!();
@@ -528,5 +625,10 @@ async fn main() {
         check(pct(&frames, 0.99) < 16.0)
     );
     println!("  RSS < 300 MB: {:.0} MB — {}", rss, check(rss < 300.0));
+    println!(
+        "  frame p99 < 16 ms with a 1 MB key name: {:.2} ms — {}",
+        long,
+        check(long < 16.0)
+    );
     drop(server);
 }

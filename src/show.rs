@@ -37,48 +37,58 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// Cut `s` to at most `width` columns, with `…` when cut.
+/// At most this many bytes of a string are measured to fit it: what fits
+/// on a screen is far shorter (a 1 MB key name used to be measured whole
+/// on every frame).
+const FIT_MAX_BYTES: usize = 16 << 10;
+
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// Cut `s` to at most `width` columns, with `…` when cut. Only its head is
+/// measured (the columns that show, [`FIT_MAX_BYTES`] at most).
 pub fn fit(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
     let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > width.saturating_sub(1) {
-            break;
+    // Where the kept head ends when `s` is cut.
+    let mut keep = None;
+    for (i, c) in s.char_indices() {
+        let cw = char_width(c);
+        if i >= FIT_MAX_BYTES || w + cw > width {
+            if width == 0 {
+                return String::new();
+            }
+            return format!("{}…", &s[..keep.unwrap_or(i)]);
         }
-        out.push(c);
+        if keep.is_none() && w + cw > width.saturating_sub(1) {
+            keep = Some(i);
+        }
         w += cw;
     }
-    out.push('…');
-    out
+    s.to_string()
 }
 
 /// Cut `s` to at most `width` columns keeping its end, with `…` first:
-/// for keys, whose end tells them apart.
+/// for keys, whose end tells them apart. Only its tail is measured.
 pub fn fit_tail(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut tail: Vec<char> = Vec::new();
     let mut w = 0;
-    for c in s.chars().rev() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > width.saturating_sub(1) {
-            break;
+    // Where the kept tail starts when `s` is cut.
+    let mut keep = None;
+    for (i, c) in s.char_indices().rev() {
+        let end = i + c.len_utf8();
+        let cw = char_width(c);
+        if s.len() - end >= FIT_MAX_BYTES || w + cw > width {
+            if width == 0 {
+                return String::new();
+            }
+            return format!("…{}", &s[keep.unwrap_or(end)..]);
         }
-        tail.push(c);
+        if keep.is_none() && w + cw > width.saturating_sub(1) {
+            keep = Some(end);
+        }
         w += cw;
     }
-    std::iter::once('…').chain(tail.into_iter().rev()).collect()
+    s.to_string()
 }
 
 /// Break `text` into lines of at most `width` columns, at spaces when it can.
@@ -216,6 +226,41 @@ mod tests {
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(ttl_text(-1), "no TTL");
+    }
+
+    #[test]
+    fn fitting_reads_only_what_shows() {
+        for (s, w) in [
+            ("abcdef", 4),
+            ("abc", 4),
+            ("abcd", 4),
+            ("日本語", 4),
+            ("", 0),
+            ("a", 0),
+        ] {
+            let want = if s.width() <= w {
+                s.to_string()
+            } else if w == 0 {
+                String::new()
+            } else {
+                let mut head: String = s.chars().collect();
+                while head.width() > w - 1 {
+                    head.pop();
+                }
+                format!("{head}…")
+            };
+            assert_eq!(fit(s, w), want, "{s} {w}");
+        }
+        assert_eq!(fit_tail("prefix:tail", 5), "…tail");
+        assert_eq!(fit_tail("日本語", 4), "…語");
+        assert_eq!(fit_tail("abcd", 4), "abcd");
+        let mb = format!("longname:{}:end", "x".repeat(1 << 20));
+        assert_eq!(fit(&mb, 12), "longname:xx…");
+        assert_eq!(fit_tail(&mb, 8), "…xxx:end");
+        // Zero-width characters are not measured without end either.
+        let zw = "\u{200b}".repeat(1 << 20);
+        assert!(fit(&zw, 10).len() <= FIT_MAX_BYTES + 8);
+        assert!(fit_tail(&zw, 10).len() <= FIT_MAX_BYTES + 8);
     }
 
     #[test]

@@ -310,7 +310,7 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
     assert!(press(&mut s, KeyCode::Char('T')).is_empty());
     let screen = draw(&s, 120, 40);
     assert!(
-        screen.contains("WRITE: give every key of rdv:sessions:{hex}"),
+        screen.contains("WRITE: give the keys of rdv:sessions:{hex}"),
         "{screen}"
     );
     insta::assert_snapshot!("confirm_120x40", screen);
@@ -330,7 +330,8 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
         vec![Effect::Browser(BrowserEffect::Remediate(
             Remediation::ExpireNamespace {
                 pattern: "rdv:sessions:{hex}".into(),
-                ttl_secs: 7 * 86_400
+                ttl_secs: 7 * 86_400,
+                keys: 0
             }
         ))]
     );
@@ -379,6 +380,7 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
         unchanged: 180,
         complete,
         elapsed_ms: 40,
+        ..Default::default()
     };
     assert!(!s.on_bg(BgMsg::Remediated {
         gen: gen + 1,
@@ -393,8 +395,8 @@ fn changes_need_write_mode_and_a_typed_confirmation() {
     let flash = s.flash.as_ref().map(|f| f.0.as_str()).unwrap_or("");
     assert_eq!(
         flash,
-        "expire 604800s on rdv:sessions:{hex}: 120 keys changed of 300 matched \
-         (stopped: the rest is unchanged)"
+        "expire 604800s on rdv:sessions:{hex}: 120 keys changed of 300 in the namespace \
+         (0 of others left alone) (stopped: the rest is unchanged)"
     );
     assert!(s.browser.recount, "counted again after a change");
 

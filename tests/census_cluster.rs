@@ -317,8 +317,8 @@ async fn cluster_keys(c: &TestCluster) -> Vec<(Vec<u8>, i64)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_browser_lists_reads_and_changes_keys_on_every_primary() {
-    use oubli::redis::actions::TtlScope;
-    use oubli::redis::keyspace::{Keyspace, NsChange};
+    use oubli::redis::actions::{Change, Pace, Target, TtlScope};
+    use oubli::redis::keyspace::Keyspace;
     use oubli::redis::values::ReadLimits;
 
     let c = TestCluster::start(3, 0);
@@ -380,21 +380,30 @@ async fn the_browser_lists_reads_and_changes_keys_on_every_primary() {
         .count() as u64;
     assert!(otp > 10 && no_ttl_sessions > 10);
     let token = CancellationToken::new();
+    let pace = Pace {
+        scan_count: 500,
+        max_ops_per_sec: 0,
+    };
+    let otp_ns = Target::new("otp:{phone}", b":").unwrap();
+    let plan = ks
+        .plan_namespace(Change::Unlink, &otp_ns, pace, &token)
+        .await
+        .unwrap();
+    assert_eq!(plan.changed, otp, "counted on every primary");
     let r = ks
-        .change_namespace(NsChange::Unlink, "otp:{phone}", 500, 0, &token, |_| {})
+        .change_namespace(Change::Unlink, &otp_ns, pace, &token, |_| {})
         .await
         .unwrap();
     assert!(r.complete);
     assert_eq!(r.changed, otp);
     let r = ks
         .change_namespace(
-            NsChange::Expire {
+            Change::Expire {
                 ttl: Duration::from_secs(3_600),
                 scope: TtlScope::NoTtl,
             },
-            "app:production:user_session_domain:{email}",
-            500,
-            0,
+            &Target::new("app:production:user_session_domain:{email}", b":").unwrap(),
+            pace,
             &token,
             |_| {},
         )

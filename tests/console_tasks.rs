@@ -45,6 +45,7 @@ async fn a_stopped_unlink_reports_what_it_removed_and_leaves_the_rest() {
         7,
         Remediation::UnlinkNamespace {
             pattern: "big:{int}".into(),
+            keys: KEYS,
         },
     );
     // Wait for the first batch to land, then stop.

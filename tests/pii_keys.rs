@@ -386,3 +386,49 @@ proptest! {
         }
     }
 }
+
+/// A 1 MB key name (`SET longname:xxxx…`) froze the console: its pattern
+/// was the whole name, folded and searched on every census and drawn on
+/// every frame. A long segment folds into `{long}`, and past a bound the
+/// rest of the key does too, so the pattern stays short and the work per
+/// key is bounded (no timing here: the bound is on what is produced and
+/// read).
+#[test]
+fn huge_key_names_fold_into_short_patterns() {
+    use oubli::pii::keys::{MAX_PATTERN_LEN, MAX_SEGMENT};
+    let mb = 1 << 20;
+    let long = format!("longname:{}", "x".repeat(mb));
+    assert_eq!(p(&long), "longname:{long}");
+    assert_eq!(p("longname:{long}"), "longname:{long}");
+    // Just under the bound, the segment is read as before.
+    let edge = format!("longname:{}", "x".repeat(MAX_SEGMENT));
+    assert_eq!(p(&edge), edge);
+    // An address in a long segment is still found, in its first bytes.
+    let mixed = format!("log:jean.dupont@gmail.com {}", "y".repeat(mb));
+    assert_eq!(p(&mixed), "log:{long}");
+    assert_eq!(hits(&mixed), [(Kind::Email, "jean.dupont@gmail.com")]);
+    for unit in [
+        "a:",
+        "1-",
+        "x:{1}:",
+        "1::",
+        "jean@x.fr:",
+        "é:",
+        "::ffff:1.2.3.4:",
+    ] {
+        let key = repeated(unit, mb);
+        let pat = p(&key);
+        assert!(pat.len() <= MAX_PATTERN_LEN, "{unit}: {} bytes", pat.len());
+        assert!(pat.ends_with("{long}"), "{unit}: {pat}");
+        assert_eq!(p(&pat), pat, "{unit}");
+        let found = key_hits(key.as_bytes(), b":");
+        // Hits are looked for in the head only.
+        assert!(found.iter().all(|h| h.span.end <= 20 << 10), "{unit}");
+        assert_eq!(KeyAnalyzer::new(b":").analyze(key.as_bytes()), (pat, found));
+    }
+    // Not UTF-8 and long: `{long}` too, and no hit.
+    let mut bin = b"blob:".to_vec();
+    bin.extend(std::iter::repeat_n(0xffu8, mb));
+    assert_eq!(pattern(&bin, b":"), "blob:{long}");
+    assert!(key_hits(&bin, b":").is_empty());
+}

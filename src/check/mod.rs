@@ -190,7 +190,10 @@ pub async fn live(loaded: &Loaded, token: &CancellationToken) -> LiveCheck {
         if !census.complete && !observed.failed.contains_key(conn.as_str()) {
             failures.push(Failure {
                 connection: conn.clone(),
-                error: census.stopped.clone().unwrap_or_else(|| "incomplete".into()),
+                error: census
+                    .stopped
+                    .clone()
+                    .unwrap_or_else(|| "incomplete".into()),
             });
         }
     }

@@ -139,6 +139,9 @@ pub struct ExpireArgs {
     /// The namespace typed again, to confirm.
     #[arg(long)]
     pub confirm: Option<String>,
+    /// Act even if no key of the database is in the namespace now.
+    #[arg(long)]
+    pub force: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -149,6 +152,9 @@ pub struct UnlinkArgs {
     pub namespace: String,
     #[arg(long)]
     pub confirm: Option<String>,
+    /// Act even if no key of the database is in the namespace now.
+    #[arg(long)]
+    pub force: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -132,22 +132,47 @@ pub(super) async fn scan_redis(global: &Global, args: &ScanRedisArgs) -> ExitCod
     fail(format!("scan redis: the census stopped: {why}"))
 }
 
-/// `oubli redis expire|unlink`: write mode, a typed confirmation, then the
-/// change in budgeted batches; the report holds counts, never key names.
+/// `oubli redis expire|unlink`: write mode, a typed confirmation, a
+/// namespace the census writes (never its `{other}` bucket), a count of
+/// what will change, printed, then the change in budgeted batches to the
+/// keys that fold to that namespace only, and the count that did; the
+/// report holds counts, never key names. A namespace no key is in is
+/// refused unless `--force`.
 pub(super) async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
-    use crate::redis::actions;
-    let (namespace, confirm, format) = match cmd {
-        RedisCmd::Expire(a) => (&a.namespace, &a.confirm, a.format),
-        RedisCmd::Unlink(a) => (&a.namespace, &a.confirm, a.format),
+    use crate::redis::actions::{self, Change, Pace, Report, Target};
+    let (namespace, confirm, force, format) = match cmd {
+        RedisCmd::Expire(a) => (&a.namespace, &a.confirm, a.force, a.format),
+        RedisCmd::Unlink(a) => (&a.namespace, &a.confirm, a.force, a.format),
     };
     if !global.write {
         return fail("read-only: this command changes Redis; run it with --write");
     }
     if confirm.as_deref() != Some(namespace.as_str()) {
         return fail(format!(
-            "confirm with --confirm and type the namespace exactly: {namespace}"
+            "confirm with --confirm and type the namespace exactly: {}",
+            crate::show::printable(namespace)
         ));
     }
+    let change = match cmd {
+        RedisCmd::Expire(a) => {
+            let ttl = match a.ttl.parse::<crate::register::Retention>() {
+                Ok(crate::register::Retention::Limited(p)) => p.as_duration(),
+                _ => {
+                    return fail(format!(
+                        "--ttl {:?}: expected a duration such as \"7 days\"",
+                        a.ttl
+                    ))
+                }
+            };
+            let scope = if a.also_longer {
+                actions::TtlScope::NoTtlOrLonger
+            } else {
+                actions::TtlScope::NoTtl
+            };
+            Change::Expire { ttl, scope }
+        }
+        RedisCmd::Unlink(_) => Change::Unlink,
+    };
     let loaded = match load(global) {
         Ok(l) => l,
         Err(e) => return fail(e),
@@ -156,6 +181,18 @@ pub(super) async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
         return fail("no Redis connection (add one to the register or pass --redis URL)");
     };
     let s = &loaded.register.redis;
+    // The delimiters the census folds this connection's keys with.
+    let delimiters =
+        crate::redis::census::CensusOptions::for_connection(&loaded.register, &conn.name)
+            .delimiters;
+    let target = match Target::new(namespace, &delimiters) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("redis: {e}")),
+    };
+    let pace = Pace {
+        scan_count: s.scan_count,
+        max_ops_per_sec: s.max_ops_per_sec,
+    };
     let token = tokio_util::sync::CancellationToken::new();
     let ctrl_c = token.clone();
     tokio::spawn(async move {
@@ -163,54 +200,63 @@ pub(super) async fn remediate(global: &Global, cmd: &RedisCmd) -> ExitCode {
             ctrl_c.cancel();
         }
     });
-    let result = async {
-        use crate::redis::keyspace::{Keyspace, NsChange};
-        let keyspace = Keyspace::open(conn, s).await?;
-        let change = match cmd {
-            RedisCmd::Expire(a) => {
-                let ttl = match a.ttl.parse::<crate::register::Retention>() {
-                    Ok(crate::register::Retention::Limited(p)) => p.as_duration(),
-                    _ => anyhow::bail!("--ttl {:?}: expected a duration such as \"7 days\"", a.ttl),
-                };
-                let scope = if a.also_longer {
-                    actions::TtlScope::NoTtlOrLonger
-                } else {
-                    actions::TtlScope::NoTtl
-                };
-                NsChange::Expire { ttl, scope }
-            }
-            RedisCmd::Unlink(_) => NsChange::Unlink,
-        };
-        let report = keyspace
-            .change_namespace(
-                change,
-                namespace,
-                s.scan_count,
-                s.max_ops_per_sec,
-                &token,
-                |_| {},
-            )
-            .await?;
-        Ok::<_, anyhow::Error>(report)
+    let keyspace = match crate::redis::keyspace::Keyspace::open(conn, s).await {
+        Ok(k) => k,
+        Err(e) => return fail(format!("redis: {e:#}")),
+    };
+    let plan = match keyspace.plan_namespace(change, &target, pace, &token).await {
+        Ok(p) => p,
+        Err(e) => return fail(format!("redis: {e:#}")),
+    };
+    if !plan.complete {
+        return fail("interrupted while counting: nothing changed");
     }
-    .await;
-    match result {
-        Ok(r) => {
-            tracing::info!(target: "audit", action = %r.action, namespace = %r.pattern, changed = r.changed, scanned = r.scanned, "redis remediation");
-            match format {
-                Format::Json => println!("{}", serde_json::to_string(&r).unwrap_or_default()),
-                Format::Text => println!(
-                    "{} on {}: {} keys changed, {} unchanged, of {} matched{}",
-                    r.action,
-                    r.pattern,
-                    r.changed,
-                    r.unchanged,
-                    r.scanned,
-                    if r.complete { "" } else { " (interrupted)" }
-                ),
-            }
-            ExitCode::from(EXIT_OK)
+    if plan.in_namespace() == 0 && !force {
+        return fail(format!(
+            "no key is in {} now, so no census lists it (see `oubli scan redis`); nothing changed. Pass --force to act anyway",
+            target.pattern()
+        ));
+    }
+    let counts = |r: &Report| {
+        format!(
+            "of {} in the namespace; {} keys of other namespaces that its glob matches are left alone",
+            r.in_namespace(),
+            r.outside
+        )
+    };
+    if format == Format::Text {
+        println!(
+            "{} on {}: {} keys will change, {}",
+            plan.action,
+            plan.pattern,
+            plan.changed,
+            counts(&plan)
+        );
+    }
+    let report = match keyspace
+        .change_namespace(change, &target, pace, &token, |_| {})
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("redis: {e:#}")),
+    };
+    let r = &report;
+    tracing::info!(target: "audit", action = %r.action, namespace = %r.pattern, planned = plan.changed, changed = r.changed, scanned = r.scanned, outside = r.outside, "redis remediation");
+    match format {
+        Format::Json => {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            v["plan"] = serde_json::to_value(&plan).unwrap_or_default();
+            println!("{v}");
         }
-        Err(e) => fail(format!("redis: {e:#}")),
+        Format::Text => println!(
+            "{} on {}: {} keys changed, {} unchanged, {}{}",
+            r.action,
+            r.pattern,
+            r.changed,
+            r.unchanged,
+            counts(r),
+            if r.complete { "" } else { " (interrupted)" }
+        ),
     }
+    ExitCode::from(EXIT_OK)
 }

@@ -17,8 +17,10 @@
 //! Placeholders: `{email}` `{phone}` `{ip}` `{address}` `{name}` `{uuid}`
 //! `{hex}` `{int}` `{ts}` `{date}` `{token}` `{version}` `{bin}` (bytes
 //! that are not UTF-8 text), and for the rarer kinds of hit `{iban}`
-//! `{card}` `{nir}` `{siren}` `{siret}` `{id}` `{geo}`. The pattern of a
-//! pattern is itself.
+//! `{card}` `{nir}` `{siren}` `{siret}` `{id}` `{geo}`, and `{long}` for
+//! what is too long to read (below). The pattern of a pattern is itself;
+//! how a pattern is read back (its glob, whether a key belongs to it) is
+//! [`crate::keypattern`]'s.
 //!
 //! The pattern is shown unmasked, so **no hit's text is ever in it**: a
 //! segment that is a hit becomes its kind's placeholder, or, when only
@@ -36,7 +38,15 @@
 //! - IPv6 addresses and ISO-8601 date-times cut by `:` are put back
 //!   together: `lock:2024-01-15T10:00:00+01:00` → `lock:{ts}`.
 //!
-//! Work is linear in the key's length.
+//! Work is linear in the key's length, and bounded whatever the key: a
+//! segment longer than [`MAX_SEGMENT`] bytes folds into `{long}` (its hits
+//! are looked for in its first [`MAX_SEGMENT`] bytes), and past
+//! [`MAX_KEY_WORK`] bytes of the key, or once the pattern holds
+//! [`PATTERN_CUT`] bytes, the rest of the key is one `{long}`. So a pattern
+//! is at most [`MAX_PATTERN_LEN`] bytes, and a 1 MB key name costs what a
+//! 17 KB one does. (1 KB keeps whole the long segments that are worth
+//! reading: addresses, URL paths, JWTs; no key name that tells namespaces
+//! apart needs more than 16 KB.)
 
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -46,6 +56,18 @@ use super::{is_first_name, Detector, Hit, Kind};
 
 /// The default delimiter.
 pub const DEFAULT_DELIMITERS: &[u8] = b":";
+
+/// Longer segments fold into `{long}` unread (see the module docs).
+pub const MAX_SEGMENT: usize = 1024;
+/// Past this many bytes of a key name, the rest is `{long}`.
+pub const MAX_KEY_WORK: usize = 16 << 10;
+/// Once a pattern holds this many bytes, the rest of the key is `{long}`.
+pub const PATTERN_CUT: usize = 1024;
+/// The longest pattern: under [`PATTERN_CUT`], then a delimiter, a segment
+/// of at most [`MAX_SEGMENT`], a delimiter and `{long}`.
+pub const MAX_PATTERN_LEN: usize = PATTERN_CUT + MAX_SEGMENT + 8;
+/// The placeholder of what is too long to read.
+const LONG: &str = "{long}";
 
 /// Splits `key` on any of `delimiters` (empty: `:`), keeping empty segments
 /// so `rack::attack` stays distinct. Byte ranges into `key`.
@@ -301,18 +323,35 @@ fn walk(
     mut memo: Option<&mut Memo>,
     all_hits: bool,
 ) -> (String, Vec<Hit>) {
-    let mut pattern = String::with_capacity(key.len());
+    let mut pattern = String::with_capacity(key.len().min(MAX_PATTERN_LEN));
     let mut hits = Vec::new();
     let mut context = String::new();
     let mut prev_end: Option<usize> = None;
-    for r in segments(key, delimiters) {
+    // Only the head of a huge key is split: whatever starts past
+    // MAX_KEY_WORK is cut below, and a segment that reaches the end of the
+    // head is longer than MAX_SEGMENT either way.
+    let head = &key[..key.len().min(MAX_KEY_WORK + MAX_SEGMENT + 64)];
+    for r in segments(head, delimiters) {
         if let Some(pe) = prev_end {
             // The delimiter(s) between segments, verbatim.
             for &b in &key[pe..r.start] {
                 pattern.push(char::from(b));
             }
+            if r.start >= MAX_KEY_WORK || pattern.len() >= PATTERN_CUT {
+                pattern.push_str(LONG);
+                break;
+            }
         }
         prev_end = Some(r.end);
+        if r.len() > MAX_SEGMENT {
+            if all_hits {
+                let found = long_segment_hits(&key[r.clone()], &context);
+                hits.extend(found.iter().map(|h| shifted(h, r.start)));
+            }
+            pattern.push_str(LONG);
+            context.clear();
+            continue;
+        }
         let Ok(seg) = std::str::from_utf8(&key[r.clone()]) else {
             pattern.push_str("{bin}");
             context.clear();
@@ -339,7 +378,11 @@ fn walk(
             continue;
         }
         let ctx = Context::of((!context.is_empty()).then_some(context.as_str()));
-        let (seg_pattern, seg_hits) = analyze_segment(seg, &ctx, all_hits);
+        let (mut seg_pattern, seg_hits) = analyze_segment(seg, &ctx, all_hits);
+        if seg_pattern.len() > MAX_SEGMENT {
+            // `1-2-3-…` grows as it folds.
+            seg_pattern = LONG.to_string();
+        }
         hits.extend(seg_hits.iter().map(|h| shifted(h, r.start)));
         if let Some(m) = memo_key {
             if seg_pattern == seg && m.map.len() < MEMO_CAP {
@@ -350,6 +393,22 @@ fn walk(
         next_context(&seg_pattern, &mut context);
     }
     (pattern, hits)
+}
+
+/// The hits of a segment too long to read, in its first [`MAX_SEGMENT`]
+/// bytes (none when they are not UTF-8 text).
+fn long_segment_hits(seg: &[u8], context: &str) -> Vec<Hit> {
+    let window = &seg[..seg.len().min(MAX_SEGMENT)];
+    let text = match std::str::from_utf8(window) {
+        Ok(t) => t,
+        // Cut inside a character: what comes before it.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&window[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return Vec::new(),
+    };
+    let ctx = Context::of((!context.is_empty()).then_some(context));
+    analyze_segment(text, &ctx, true).1
 }
 
 /// The first `x` in `b` (segments are short: a plain loop beats memchr's
@@ -408,17 +467,20 @@ fn next_context(seg_pattern: &str, context: &mut String) {
     }
 }
 
-/// The names of the placeholders (`{int}` …). `{other}` is the census's.
+/// The names of the placeholders this fold writes (`{int}` …); `{other}`
+/// is the census's bucket. The grammar ([`crate::keypattern`]) reads any
+/// `{lowercase}` as a placeholder; the fold keeps only these as they are,
+/// and peels the braces of others as a hash tag's.
 const PLACEHOLDERS: &[&str] = &[
     "email", "phone", "ip", "address", "name", "uuid", "hex", "int", "ts", "date", "token", "bin",
-    "version", "iban", "card", "nir", "siren", "siret", "id", "geo", "other",
+    "version", "iban", "card", "nir", "siren", "siret", "id", "geo", "long", "other",
 ];
 
 /// The length of the placeholder `s` starts with, if it starts with one.
 fn placeholder_len(s: &str) -> Option<usize> {
-    let inner = s.strip_prefix('{')?;
-    let close = inner.as_bytes().iter().take(8).position(|&b| b == b'}')?;
-    PLACEHOLDERS.contains(&&inner[..close]).then_some(close + 2)
+    crate::keypattern::placeholder_at(s, crate::keypattern::Family::Namespace)
+        .filter(|(name, _)| PLACEHOLDERS.contains(name))
+        .map(|(_, len)| len)
 }
 
 fn is_placeholder(s: &str) -> bool {

@@ -12,7 +12,7 @@ use anyhow::Context;
 use redis::aio::MultiplexedConnection;
 use tokio_util::sync::CancellationToken;
 
-use super::actions::{self, Report, Step, TtlScope};
+use super::actions::{self, Change, Pace, Report, Step, Target};
 use super::cluster::{key_slot, node_url, shards, with_url};
 use super::values::{self, KeyPage, ReadLimits, ValueView};
 use crate::register::settings::RedisSettings;
@@ -160,51 +160,51 @@ impl Keyspace {
         actions::unlink_key(&mut self.con_for(key), key).await
     }
 
-    /// Change every key of the namespace `pattern` (its glob, as
-    /// [`values::pattern_glob`] gives it) on every server, one after the
-    /// other, with one report summed over them.
+    /// Make `change` to every key of the namespace `target` on every
+    /// server, one after the other, with one report summed over them.
     pub async fn change_namespace(
         &self,
-        change: NsChange,
-        pattern: &str,
-        scan_count: u32,
-        max_ops_per_sec: u32,
+        change: Change,
+        target: &Target<'_>,
+        pace: Pace,
+        cancel: &CancellationToken,
+        progress: impl FnMut(Step),
+    ) -> redis::RedisResult<Report> {
+        self.each_node(change, target, pace, cancel, progress, false)
+            .await
+    }
+
+    /// Count what [`Keyspace::change_namespace`] would change, on every
+    /// server, changing nothing.
+    pub async fn plan_namespace(
+        &self,
+        change: Change,
+        target: &Target<'_>,
+        pace: Pace,
+        cancel: &CancellationToken,
+    ) -> redis::RedisResult<Report> {
+        self.each_node(change, target, pace, cancel, |_| {}, true)
+            .await
+    }
+
+    async fn each_node(
+        &self,
+        change: Change,
+        target: &Target<'_>,
+        pace: Pace,
         cancel: &CancellationToken,
         mut progress: impl FnMut(Step),
+        dry_run: bool,
     ) -> redis::RedisResult<Report> {
-        let glob = values::pattern_glob(pattern);
         let mut total: Option<Report> = None;
         for n in &self.nodes {
             let done = total.clone().unwrap_or_default();
             let con = &mut n.con.clone();
-            let step = |s| progress(offset(&done, s));
-            let r = match change {
-                NsChange::Expire { ttl, scope } => {
-                    actions::expire_namespace(
-                        con,
-                        &glob,
-                        pattern,
-                        ttl,
-                        scope,
-                        scan_count,
-                        max_ops_per_sec,
-                        cancel,
-                        step,
-                    )
-                    .await?
-                }
-                NsChange::Unlink => {
-                    actions::unlink_namespace(
-                        con,
-                        &glob,
-                        pattern,
-                        scan_count,
-                        max_ops_per_sec,
-                        cancel,
-                        step,
-                    )
-                    .await?
-                }
+            let r = if dry_run {
+                actions::plan_namespace(con, target, change, pace, cancel).await?
+            } else {
+                let step = |s| progress(offset(&done, s));
+                actions::change_namespace(con, target, change, pace, cancel, step).await?
             };
             total = Some(add(total, r));
             if cancel.is_cancelled() {
@@ -213,18 +213,6 @@ impl Keyspace {
         }
         Ok(total.unwrap_or_default())
     }
-}
-
-/// What a namespace change does on each server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NsChange {
-    /// [`actions::expire_namespace`].
-    Expire {
-        ttl: std::time::Duration,
-        scope: TtlScope,
-    },
-    /// [`actions::unlink_namespace`].
-    Unlink,
 }
 
 /// A node's progress, counted after what the previous nodes did.
@@ -241,6 +229,7 @@ fn add(total: Option<Report>, r: Report) -> Report {
         None => r,
         Some(t) => Report {
             scanned: t.scanned + r.scanned,
+            outside: t.outside + r.outside,
             changed: t.changed + r.changed,
             unchanged: t.unchanged + r.unchanged,
             complete: t.complete && r.complete,

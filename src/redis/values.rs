@@ -469,30 +469,10 @@ pub fn masked(text: &str, hits: &[(Kind, Range<usize>)]) -> String {
 }
 
 /// A namespace pattern (`user:{int}:profile`) as a SCAN MATCH glob
-/// (`user:*:profile`), with glob characters of the literal parts escaped.
+/// (`user:*:profile`), with glob characters of the literal parts escaped:
+/// [`crate::keypattern::KeyPattern::glob`] of the namespace.
 pub fn pattern_glob(pattern: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(c) = rest.chars().next() {
-        // A placeholder is `{` lowercase letters `}`; any other brace is
-        // part of the key (a Redis Cluster hash tag: "user:{{int}}:cart").
-        let placeholder = rest.strip_prefix('{').and_then(|r| {
-            let name = r.bytes().take_while(u8::is_ascii_lowercase).count();
-            (name > 0 && r.as_bytes().get(name) == Some(&b'}')).then_some(name + 2)
-        });
-        if let Some(len) = placeholder {
-            out.push(b'*');
-            rest = &rest[len..];
-            continue;
-        }
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            out.push(b'\\');
-        }
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-        rest = &rest[c.len_utf8()..];
-    }
-    out
+    crate::keypattern::KeyPattern::namespace(pattern).glob()
 }
 
 #[cfg(test)]
@@ -505,6 +485,7 @@ mod tests {
         assert_eq!(pattern_glob("{user:{int}}:x"), b"{user:*}:x");
         assert_eq!(pattern_glob("sess:{uuid}"), b"sess:*");
         assert_eq!(pattern_glob("a*b:{int}"), b"a\\*b:*");
+        assert_eq!(pattern_glob("user:{int}:profile"), b"user:*:profile");
     }
 
     #[test]
@@ -539,11 +520,5 @@ mod tests {
         assert!(!m.contains("jane"), "{m}");
         let t = "é@é.fr";
         assert!(!masked(t, &[(Kind::Email, 1..3)]).contains("@é.fr"));
-    }
-
-    #[test]
-    fn patterns_become_escaped_globs() {
-        assert_eq!(pattern_glob("user:{int}:profile"), b"user:*:profile");
-        assert_eq!(pattern_glob("a*b:{email}"), b"a\\*b:*");
     }
 }

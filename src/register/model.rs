@@ -361,7 +361,8 @@ impl std::str::FromStr for ColumnStrategy {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PersonKeys {
-    /// Glob with `{identifier}` placeholders, e.g. `app:*:user_session_domain:{email}`.
+    /// Glob with `{identifier}` placeholders, e.g. `app:*:user_session_domain:{email}`
+    /// (a person pattern of [`crate::keypattern`]: `*` `?` wildcards, `\` escapes).
     pub pattern: Spanned<String>,
     /// Hash fields or JSON keys that hold an identifier: field → identifier.
     #[serde(default)]
@@ -371,26 +372,23 @@ pub struct PersonKeys {
 }
 
 impl PersonKeys {
+    /// The pattern, read as a person pattern.
+    pub fn key_pattern(&self) -> crate::keypattern::KeyPattern<'_> {
+        crate::keypattern::KeyPattern::person(self.pattern.get_ref())
+    }
+
     /// Identifiers named by `{…}` in the pattern.
     pub fn placeholders(&self) -> Vec<&str> {
-        placeholders(self.pattern.get_ref())
+        self.key_pattern().placeholders().collect()
     }
 }
 
+/// The identifiers a person pattern names (`{{email}}`, a hash tag around
+/// a placeholder, names `email`), as [`crate::keypattern`] reads them.
 pub(crate) fn placeholders(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find('{') {
-        let after = &rest[start + 1..];
-        match after.find('}') {
-            Some(end) => {
-                out.push(&after[..end]);
-                rest = &after[end + 1..];
-            }
-            None => break,
-        }
-    }
-    out
+    crate::keypattern::KeyPattern::person(s)
+        .placeholders()
+        .collect()
 }
 
 #[cfg(test)]
@@ -424,6 +422,7 @@ mod tests {
             vec!["user_id", "phone"]
         );
         assert!(placeholders("plain:*").is_empty());
+        assert_eq!(placeholders("cart:{{user_id}}:items"), vec!["user_id"]);
     }
 
     #[test]

@@ -91,12 +91,23 @@ pub enum BrowserEffect {
     StopChange,
 }
 
-/// A confirmed change to Redis.
+/// A confirmed change to Redis. `keys`: how many the last census counted
+/// that it will change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Remediation {
-    ExpireNamespace { pattern: String, ttl_secs: u64 },
-    UnlinkNamespace { pattern: String },
-    UnlinkKey { key: Vec<u8>, pattern: String },
+    ExpireNamespace {
+        pattern: String,
+        ttl_secs: u64,
+        keys: u64,
+    },
+    UnlinkNamespace {
+        pattern: String,
+        keys: u64,
+    },
+    UnlinkKey {
+        key: Vec<u8>,
+        pattern: String,
+    },
 }
 
 impl Remediation {
@@ -105,7 +116,7 @@ impl Remediation {
     pub fn expected(&self) -> &str {
         match self {
             Remediation::ExpireNamespace { pattern, .. }
-            | Remediation::UnlinkNamespace { pattern } => pattern,
+            | Remediation::UnlinkNamespace { pattern, .. } => pattern,
             Remediation::UnlinkKey { .. } => "unlink",
         }
     }
@@ -114,18 +125,26 @@ impl Remediation {
     pub fn pattern(&self) -> &str {
         match self {
             Remediation::ExpireNamespace { pattern, .. }
-            | Remediation::UnlinkNamespace { pattern }
+            | Remediation::UnlinkNamespace { pattern, .. }
             | Remediation::UnlinkKey { pattern, .. } => pattern,
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
-            Remediation::ExpireNamespace { pattern, ttl_secs } => format!(
-                "give every key of {pattern} without a TTL, or with a longer one, a TTL of {}",
-                crate::show::ttl_text(*ttl_secs as i64 * 1000)
+            Remediation::ExpireNamespace {
+                pattern,
+                ttl_secs,
+                keys,
+            } => format!(
+                "give the keys of {pattern} without a TTL, or with a longer one, a TTL of {}: {} keys by the last census; keys of other namespaces are left alone",
+                crate::show::ttl_text(*ttl_secs as i64 * 1000),
+                crate::show::count(*keys)
             ),
-            Remediation::UnlinkNamespace { pattern } => format!("UNLINK every key of {pattern}"),
+            Remediation::UnlinkNamespace { pattern, keys } => format!(
+                "UNLINK the keys of {pattern}: {} keys by the last census; keys of other namespaces are left alone",
+                crate::show::count(*keys)
+            ),
             Remediation::UnlinkKey { pattern, .. } => format!("UNLINK this key of {pattern}"),
         }
     }
@@ -138,6 +157,35 @@ pub struct Changing {
     pub what: Remediation,
     /// The person asked to stop: the task ends after the batch it is in.
     pub stopping: bool,
+}
+
+/// T / D on the namespace `ns`: a TTL (the storage's retention) or
+/// UNLINK, with how many keys the census counted that it will change;
+/// never the census's `{other}` bucket, which is no namespace.
+fn namespace_change(
+    ns: &Namespace,
+    unlink: bool,
+    retention_secs: Option<u64>,
+) -> Result<Remediation, String> {
+    if crate::keypattern::KeyPattern::namespace(&ns.pattern).is_bucket() {
+        return Err(format!(
+            "{} holds the namespaces past the census's limit, not one namespace: nothing to change",
+            ns.pattern
+        ));
+    }
+    let pattern = ns.pattern.clone();
+    if unlink {
+        return Ok(Remediation::UnlinkNamespace {
+            pattern,
+            keys: ns.keys,
+        });
+    }
+    let ttl_secs = retention_secs.ok_or("the storage has no limited retention to use as TTL")?;
+    Ok(Remediation::ExpireNamespace {
+        pattern,
+        ttl_secs,
+        keys: ns.no_ttl + ns.ttl_beyond_retention,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -454,18 +502,8 @@ impl Browser {
                 let row = self.selected_row().ok_or("no namespace selected")?;
                 let ns = self
                     .namespace_of(row)
-                    .map(|n| n.pattern.clone())
                     .ok_or("a folder holds several namespaces: select one")?;
-                if unlink {
-                    Ok(Remediation::UnlinkNamespace { pattern: ns })
-                } else {
-                    let ttl_secs = retention_secs
-                        .ok_or("the storage has no limited retention to use as TTL")?;
-                    Ok(Remediation::ExpireNamespace {
-                        pattern: ns,
-                        ttl_secs,
-                    })
-                }
+                namespace_change(ns, unlink, retention_secs)
             }
             RedisView::Keys(k) if unlink => {
                 let row = k.rows.get(k.cursor.selected).ok_or("no key selected")?;
@@ -475,12 +513,11 @@ impl Browser {
                 })
             }
             RedisView::Keys(k) => {
-                let ttl_secs =
-                    retention_secs.ok_or("the storage has no limited retention to use as TTL")?;
-                Ok(Remediation::ExpireNamespace {
-                    pattern: k.pattern.clone(),
-                    ttl_secs,
-                })
+                let ns = self
+                    .shown()
+                    .and_then(|c| c.namespaces.iter().find(|n| n.pattern == k.pattern))
+                    .ok_or("the last census does not list this namespace")?;
+                namespace_change(ns, false, retention_secs)
             }
             RedisView::Value(_) => Err("go back to the keys to change them".into()),
         }

@@ -555,11 +555,12 @@ impl AppState {
                     Ok(r) => {
                         self.flash(
                             format!(
-                                "{} on {}: {} keys changed of {} matched{}",
+                                "{} on {}: {} keys changed of {} in the namespace ({} of others left alone){}",
                                 r.action,
                                 r.pattern,
                                 r.changed,
-                                r.scanned,
+                                r.in_namespace(),
+                                r.outside,
                                 match (r.complete, change.stopping) {
                                     (true, _) => "",
                                     (false, true) => " (stopped: the rest is unchanged)",

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
 use crate::redis::census::cache;
-use crate::redis::keyspace::{Keyspace, NsChange};
+use crate::redis::keyspace::Keyspace;
 
 use super::state::{BgMsg, Probe};
 use crate::register::{ConnectionKind, Loaded};
@@ -350,11 +350,12 @@ impl BrowserTasks {
 
 impl BrowserTasks {
     /// Make a confirmed change (write mode) at generation `gen`, within
-    /// the load budget, until [`BrowserTasks::stop_change`]: a stopped
+    /// the load budget, to the keys that fold to the namespace only (never
+    /// the `{other}` bucket), until [`BrowserTasks::stop_change`]: a stopped
     /// change reports what it changed until then. The audit log gets the
     /// action, the namespace and the counts.
     pub fn remediate(&mut self, gen: u64, r: crate::tui::browser::Remediation) {
-        use crate::redis::actions;
+        use crate::redis::actions::{self, Change, Pace, Target};
         use crate::tui::browser::Remediation;
         let Some(conn) = self.conn.clone() else {
             return;
@@ -365,48 +366,46 @@ impl BrowserTasks {
         tokio::spawn(async move {
             let result = async {
                 let keyspace = Keyspace::open(&conn, &settings).await?;
-                let (scan, budget) = (settings.scan_count, settings.max_ops_per_sec);
-                let report = match &r {
-                    Remediation::ExpireNamespace { pattern, ttl_secs } => {
-                        let change = NsChange::Expire {
+                let pace = Pace {
+                    scan_count: settings.scan_count,
+                    max_ops_per_sec: settings.max_ops_per_sec,
+                };
+                let (pattern, change) = match &r {
+                    Remediation::ExpireNamespace {
+                        pattern, ttl_secs, ..
+                    } => (
+                        pattern,
+                        Change::Expire {
                             ttl: Duration::from_secs(*ttl_secs),
                             scope: actions::TtlScope::NoTtlOrLonger,
-                        };
-                        keyspace
-                            .change_namespace(change, pattern, scan, budget, &token, |_| {})
-                            .await?
-                    }
-                    Remediation::UnlinkNamespace { pattern } => {
-                        keyspace
-                            .change_namespace(
-                                NsChange::Unlink,
-                                pattern,
-                                scan,
-                                budget,
-                                &token,
-                                |_| {},
-                            )
-                            .await?
-                    }
+                        },
+                    ),
+                    Remediation::UnlinkNamespace { pattern, .. } => (pattern, Change::Unlink),
                     Remediation::UnlinkKey { key, pattern } => {
                         let done = keyspace.unlink_key(key).await?;
-                        actions::Report {
+                        return Ok(actions::Report {
                             action: "unlink".into(),
                             pattern: pattern.clone(),
                             scanned: 1,
                             changed: u64::from(done),
                             unchanged: u64::from(!done),
                             complete: true,
-                            elapsed_ms: 0,
-                        }
+                            ..actions::Report::default()
+                        });
                     }
                 };
+                let delimiters =
+                    crate::redis::census::CensusOptions::from_settings(&settings, None).delimiters;
+                let target = Target::new(pattern, &delimiters)?;
+                let report = keyspace
+                    .change_namespace(change, &target, pace, &token, |_| {})
+                    .await?;
                 Ok::<_, anyhow::Error>(report)
             }
             .await;
             match &result {
                 Ok(rep) => {
-                    tracing::info!(target: "audit", action = %rep.action, namespace = %rep.pattern, changed = rep.changed, scanned = rep.scanned, "redis remediation")
+                    tracing::info!(target: "audit", action = %rep.action, namespace = %rep.pattern, changed = rep.changed, scanned = rep.scanned, outside = rep.outside, "redis remediation")
                 }
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "redis remediation failed"),
             }

@@ -33,85 +33,18 @@ mod scan;
 pub use model::*;
 pub use scan::{run, run_node, run_with, Links, Reopen, CANCELLED};
 
-/// A Redis glob (`*`, `?`, `\\x`) matched against a key, in O(len²) at worst
-/// (the classic two-pointer walk with one backtrack point).
-pub fn glob_match(pattern: &[u8], key: &[u8]) -> bool {
-    let (mut p, mut k) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while k < key.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, k));
-                p += 1;
-                continue;
-            }
-            Some(b'?') => {
-                p += 1;
-                k += 1;
-                continue;
-            }
-            Some(b'\\') if pattern.get(p + 1) == Some(&key[k]) => {
-                p += 2;
-                k += 1;
-                continue;
-            }
-            Some(&c) if c != b'\\' && c == key[k] => {
-                p += 1;
-                k += 1;
-                continue;
-            }
-            _ => {}
-        }
-        match star {
-            Some((sp, sk)) => {
-                p = sp + 1;
-                k = sk + 1;
-                star = Some((sp, sk + 1));
-            }
-            None => return false,
-        }
-    }
-    pattern[p.min(pattern.len())..].iter().all(|&c| c == b'*')
-}
+pub use crate::keypattern::glob_match;
 
-/// A person-model pattern (`user:{user_id}:*`) as a glob (`user:*:*`).
+/// A person-model pattern (`user:{user_id}:*`) as a glob (`user:*:*`), as
+/// [`crate::keypattern::KeyPattern::glob`] writes it.
 pub fn person_glob(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut in_brace = false;
-    for c in pattern.chars() {
-        match (c, in_brace) {
-            ('{', false) => {
-                in_brace = true;
-                out.push('*');
-            }
-            ('}', true) => in_brace = false,
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    out
+    let glob = crate::keypattern::KeyPattern::person(pattern).glob();
+    String::from_utf8_lossy(&glob).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_match_like_redis() {
-        assert!(glob_match(
-            b"app:*:user_session_domain:*",
-            b"app:production:user_session_domain:a@b.fr"
-        ));
-        assert!(glob_match(b"otp:*", b"otp:0612345678"));
-        assert!(!glob_match(b"otp:*", b"xotp:1"));
-        assert!(glob_match(b"u?er", b"user"));
-        assert!(glob_match(b"a\\*b", b"a*b"));
-        assert!(!glob_match(b"a\\*b", b"axb"));
-        assert!(glob_match(
-            b"**********x",
-            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax"
-        ));
-    }
 
     #[test]
     fn person_patterns_become_globs() {
@@ -120,5 +53,6 @@ mod tests {
             person_glob("app:*:user_session_domain:{email}"),
             "app:*:user_session_domain:*"
         );
+        assert_eq!(person_glob("user:{{user_id}}:cart"), "user:{*}:cart");
     }
 }
