@@ -272,3 +272,31 @@ fn a_refresh_classifies_again_and_drops_older_results() {
         "{screen}"
     );
 }
+
+/// Terminal injection: names that come from a store (a table, a schema, a
+/// database, the server's version) are shown as visible escapes, and no
+/// cell of the frame ever holds a control character.
+#[test]
+fn store_names_cannot_drive_the_terminal() {
+    let mut state = with_data(example_state(Instant::now()));
+    if let Remote::Ready { data, .. } = &mut state.postgres[0].remote {
+        data.database = "db\x1b]0;PGPWN\x07".into();
+        data.tables[0].name = "tbl\x1b[2J\x1b[H".into();
+        data.tables[1].schema = "a\rSPOOFED".into();
+    }
+    let theme = Theme::builtin("dark").unwrap();
+    key(&mut state, KeyCode::Char('3'));
+    key(&mut state, KeyCode::Char('z'));
+    let terminal = draw(&state, &theme, 120, 40);
+    let buf = terminal.backend().buffer();
+    assert!(
+        buf.content
+            .iter()
+            .all(|c| !c.symbol().chars().any(char::is_control)),
+        "a control character reached the frame"
+    );
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("tbl\\x1b[2J\\x1b[H"), "{screen}");
+    assert!(screen.contains("a\\rSPOOFED"), "{screen}");
+    assert!(screen.contains("db\\x1b]0;PGPWN\\x07"), "{screen}");
+}

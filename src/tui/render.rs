@@ -20,6 +20,24 @@ pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame) {
+    draw(state, theme, frame);
+    scrub(frame.buffer_mut());
+}
+
+/// The last guard against terminal injection: every string from a store is
+/// made printable where it becomes a span (`show::printable`), and a cell
+/// that still holds a control character (one a pane forgot) is shown as
+/// `�` instead of being written to the terminal, where ESC, CR or BEL would
+/// act (move the cursor, clear the screen, set the title).
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(|c| c.is_control()) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
+}
+
+fn draw(state: &AppState, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {

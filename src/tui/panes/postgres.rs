@@ -3,6 +3,7 @@
 //! found, person tables marked), and the selected table's personal columns
 //! with categories, confidence, links and evidence (masked examples only).
 
+use crate::show::printable;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
@@ -32,8 +33,8 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             fit(
                 &format!(
                     "PostgreSQL {} · {} · {}{}",
-                    o.version.split_whitespace().next().unwrap_or(""),
-                    o.database,
+                    printable(o.version.split_whitespace().next().unwrap_or("")),
+                    printable(&o.database),
                     bytes(u64::try_from(o.size_bytes).unwrap_or(0)),
                     if o.in_recovery { " · replica" } else { "" }
                 ),
@@ -60,9 +61,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         ));
         for t in &o.tables {
             let name = if t.schema == "public" {
-                t.name.clone()
+                printable(&t.name).into_owned()
             } else {
-                format!("{}.{}", t.schema, t.name)
+                format!("{}.{}", printable(&t.schema), printable(&t.name))
             };
             let rows_txt = if t.estimated_rows < 0 {
                 "?".to_string()
@@ -126,7 +127,10 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
             .borders(ratatui::widgets::Borders::TOP)
             .border_style(theme.border)
             .title(Span::styled(
-                format!(" {} ", selected.map(String::as_str).unwrap_or("")),
+                format!(
+                    " {} ",
+                    printable(selected.map(String::as_str).unwrap_or(""))
+                ),
                 theme.title,
             ));
         let details_area = Rect {
@@ -210,19 +214,25 @@ fn details(state: &AppState, qualified: &str, theme: &Theme, width: usize) -> Ve
             .or_else(|| c.evidence.first().cloned())
             .unwrap_or_default();
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<18} ", fit(&c.column, 18)), theme.pii),
+            Span::styled(
+                format!("{:<18} ", fit(&printable(&c.column), 18)),
+                theme.pii,
+            ),
             Span::styled(
                 format!("{:<22} ", fit(&c.categories.join(","), 22)),
                 theme.text,
             ),
             Span::styled(format!("{:>4.2} ", c.confidence), theme.muted),
-            Span::styled(fit(&why, width.saturating_sub(47)), theme.muted),
+            Span::styled(fit(&printable(&why), width.saturating_sub(47)), theme.muted),
         ]));
     }
     // How rows of this table reach a person, and whether each link is indexed.
     for e in s.graph.edges.iter().filter(|e| matches(&e.table)) {
         lines.push(Line::from(vec![
-            Span::styled(format!("link {} → {} ", e.link(), e.person), theme.text),
+            Span::styled(
+                format!("link {} → {} ", printable(&e.link()), printable(&e.person)),
+                theme.text,
+            ),
             Span::styled(
                 format!(
                     "({}{})",
