@@ -18,7 +18,7 @@
 //! nodes' ids changed) is returned marked [`Origin::EarlierRun`]: shown as
 //! such, never compared with a new census.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, Utc};
@@ -199,52 +199,11 @@ pub fn load(id: &ServerId) -> Option<Previous> {
     }
 }
 
-/// Write `bytes` to `path`, readable by its owner only (0600), in a
-/// directory made if needed and kept 0700: whole, through a temporary
-/// file renamed over the old one, so a reader never sees half of it.
+/// Write `bytes` to `path` whole (0600 in a 0700 directory), as every
+/// file oubli keeps is written ([`crate::logging::write_private`]).
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let dir = path
-        .parent()
-        .ok_or_else(|| anyhow::anyhow!("{} has no directory", path.display()))?;
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        builder.mode(0o700);
-        builder.create(dir)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    #[cfg(not(unix))]
-    builder.create(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let written = (|| {
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _already_gone_or_never_made = std::fs::remove_file(&tmp);
-    }
-    written.map_err(|e| anyhow::Error::from(e).context(format!("writing {}", path.display())))
+    crate::logging::write_private(path, bytes)
+        .map_err(|e| anyhow::Error::from(e).context(format!("writing {}", path.display())))
 }
 
 #[cfg(test)]
