@@ -28,9 +28,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
 
-use super::catalog::{quote_ident, Catalog, Column, Table};
+use super::catalog::{ident, quote_ident, Catalog, Column, Table};
+use super::query::{describe, run, Step};
 use crate::pii::{self, Detector, Kind};
 use crate::register::Register;
 
@@ -171,28 +173,36 @@ async fn sample_table(
 ) -> anyhow::Result<BTreeMap<String, Observed>> {
     let cols = sampled_columns(t);
     let mut out: BTreeMap<String, Observed> = BTreeMap::new();
-    if cols.is_empty() || t.estimated_rows == 0 {
+    if cols.is_empty() {
         return Ok(out);
     }
     let select: Vec<String> = cols
         .iter()
         .map(|c| format!("left({}::text, $2)", quote_ident(&c.name)))
         .collect();
+    let select = select.join(", ");
+    let step = Step::on("sampling", t);
     let rows = if t.primary_key.is_empty() {
         // Pages picked by a seeded generator: same table, same sample.
-        let est = t.estimated_rows.max(1) as f64;
-        let pct = (100.0 * 10.0 * opts.sample_rows as f64 / est).clamp(0.01, 100.0);
+        // `TABLESAMPLE SYSTEM` takes a `real`, `REPEATABLE` a `double`.
+        let pct = sample_percent(t.estimated_rows, opts.sample_rows);
         let sql = format!(
-            "SELECT {} FROM {} TABLESAMPLE SYSTEM ($3) REPEATABLE ($4) LIMIT $1",
-            select.join(", "),
+            "SELECT {select} FROM {} TABLESAMPLE SYSTEM ($3) REPEATABLE ($4) LIMIT $1",
             t.sql()
         );
-        client
-            .query(
-                &sql,
-                &[&opts.sample_rows, &opts.max_value_bytes, &pct, &opts.seed],
-            )
-            .await
+        let params: [&(dyn ToSql + Sync); 4] =
+            [&opts.sample_rows, &opts.max_value_bytes, &pct, &opts.seed];
+        let rows = run(client, step, client.query(&sql, &params)).await?;
+        if rows.is_empty() && pct < 100.0 {
+            // No page picked: the estimate is far above the table's real
+            // size (stale statistics). The first rows, then (a plain read
+            // stops at the limit, and its order is the table's).
+            let sql = format!("SELECT {select} FROM {} LIMIT $1", t.sql());
+            let params: [&(dyn ToSql + Sync); 2] = [&opts.sample_rows, &opts.max_value_bytes];
+            run(client, step, client.query(&sql, &params)).await?
+        } else {
+            rows
+        }
     } else {
         let order: Vec<String> = t
             .primary_key
@@ -200,23 +210,20 @@ async fn sample_table(
             .map(|k| format!("{} DESC", quote_ident(k)))
             .collect();
         let sql = format!(
-            "SELECT {} FROM {} ORDER BY {} LIMIT $1",
-            select.join(", "),
+            "SELECT {select} FROM {} ORDER BY {} LIMIT $1",
             t.sql(),
             order.join(", ")
         );
-        client
-            .query(&sql, &[&opts.sample_rows, &opts.max_value_bytes])
-            .await
-    }
-    .map_err(|e| anyhow::anyhow!("sampling {}: {e}", t.qualified()))?;
+        let params: [&(dyn ToSql + Sync); 2] = [&opts.sample_rows, &opts.max_value_bytes];
+        run(client, step, client.query(&sql, &params)).await?
+    };
     for (i, c) in cols.iter().enumerate() {
         let obs = out.entry(c.name.clone()).or_default();
         let is_type = c.name.ends_with("_type");
         for r in &rows {
             let Some(v) = r
                 .try_get::<_, Option<String>>(i)
-                .map_err(|e| anyhow::anyhow!("reading a sample of {}: {e}", t.qualified()))?
+                .map_err(|e| anyhow::anyhow!("{step}: {}", describe(&e)))?
             else {
                 continue;
             };
@@ -273,6 +280,18 @@ fn observe(det: &Detector, c: &Column, v: &str, obs: &mut Observed) {
             e.2 = Some(example);
         }
     }
+}
+
+/// The share of a table's pages `TABLESAMPLE SYSTEM` reads for about ten
+/// times `rows` rows, from the planner's estimate (`-1` when the table was
+/// never analysed, `0` when it was empty then: all pages, since a plain
+/// read stops at the limit anyway).
+fn sample_percent(estimated_rows: i64, rows: i64) -> f32 {
+    if estimated_rows <= 0 {
+        return 100.0;
+    }
+    let pct = 100.0 * 10.0 * rows as f64 / estimated_rows as f64;
+    pct.clamp(0.01, 100.0) as f32
 }
 
 /// `$.items[3].phone` → `$.items[*].phone`.
@@ -425,13 +444,10 @@ fn decide(
             let mut link = None;
             if let Some(fk) = t.fk_of(&c.column) {
                 if person.contains(&fk.target) {
-                    link = Some((
-                        format!("{}.{}", fk.target, fk.target_columns[0]),
-                        format!(
-                            "foreign key to {}.{} (a person table): a pseudonymous identifier",
-                            fk.target, fk.target_columns[0]
-                        ),
-                    ));
+                    let to = catalog.display_column(&fk.target, &fk.target_columns[0]);
+                    let why =
+                        format!("foreign key to {to} (a person table): a pseudonymous identifier");
+                    link = Some((to, why));
                 }
             }
             if link.is_none() {
@@ -444,13 +460,12 @@ fn decide(
                             .table(target)
                             .and_then(|x| x.primary_key.first().cloned())
                             .unwrap_or_else(|| "id".into());
-                        link = Some((
-                            format!("{target}.{pk}"),
-                            format!(
-                                "polymorphic link: rows with {} = '{v}' point to {target}.{pk} (a person table); no foreign key declares it",
-                                p.type_column
-                            ),
-                        ));
+                        let to = catalog.display_column(target, &pk);
+                        let why = format!(
+                            "polymorphic link: rows with {} = '{v}' point to {to} (a person table); no foreign key declares it",
+                            ident(&p.type_column)
+                        );
+                        link = Some((to, why));
                     }
                 }
             }

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use tokio_postgres::Client;
 
-use super::catalog::{self, Catalog};
+use super::catalog::{self, ident, Catalog};
 use super::classify::{self, Classification, PERSON_LINK};
 use super::graph::{self, PersonGraph};
 use super::retention;
@@ -187,7 +187,10 @@ async fn rows_past_retention(
                 storage,
                 format!(
                     "{}: {} rows older than the retention ({retention}) by {} — before {} ({how}{oldest}).",
-                    r.table, r.rows, r.column, r.cutoff
+                    t.display_name(),
+                    r.rows,
+                    ident(&r.column),
+                    r.cutoff
                 ),
             ));
         }
@@ -232,8 +235,8 @@ fn unclassified(s: &Survey, reg: &Register, storage: &Option<String>, out: &mut 
             Severity::Medium,
             storage,
             format!(
-                "{}.{} {what}, but the register's person model does not cover it: an erasure would leave it.",
-                c.table, c.column
+                "{} {what}, but the register's person model does not cover it: an erasure would leave it.",
+                s.catalog.display_column(&c.table, &c.column)
             ),
         ));
     }
@@ -258,7 +261,7 @@ fn missing_link_indexes(
                 links.push((
                     tq.clone(),
                     fk.columns[0].clone(),
-                    format!("{}.{}", fk.target, fk.target_columns[0]),
+                    s.catalog.display_column(&fk.target, &fk.target_columns[0]),
                 ));
             }
         }
@@ -268,7 +271,7 @@ fn missing_link_indexes(
             links.push((
                 e.table.clone(),
                 e.column.clone(),
-                format!("{}.{}", e.target, e.target_column),
+                s.catalog.display_column(&e.target, &e.target_column),
             ));
         }
     }
@@ -278,7 +281,7 @@ fn missing_link_indexes(
                 links.push((
                     pt.table.get_ref().clone(),
                     l.column.clone(),
-                    format!("{}.{}", l.table, l.target_column),
+                    s.catalog.display_column(&l.table, &l.target_column),
                 ));
             }
         }
@@ -305,12 +308,14 @@ fn missing_link_indexes(
         if poly_indexed {
             continue;
         }
+        let shown = t.display_name();
         out.push(finding(
             "missing_link_index",
             Severity::Medium,
             storage,
             format!(
-                "{table}.{column} links to {target} but has no index: every lookup, erasure and retention job through it scans {table} (~{} rows).",
+                "{shown}.{} links to {target} but has no index: every lookup, erasure and retention job through it scans {shown} (~{} rows).",
+                ident(&column),
                 t.estimated_rows.max(0)
             ),
         ));

@@ -12,8 +12,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use super::catalog::{quote_ident, Catalog, Table};
+use super::catalog::{ident, quote_ident, Catalog, Table};
 use super::classify::Classification;
+use super::query::{run, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -186,7 +187,9 @@ pub struct Found {
 fn cast_of(t: &Table, column: &str) -> anyhow::Result<String> {
     t.column(column)
         .map(|c| c.data_type.clone())
-        .ok_or_else(|| anyhow::anyhow!("{} has no column {column}", t.qualified()))
+        .ok_or_else(|| {
+            anyhow::anyhow!("table {} has no column {}", t.display_name(), ident(column))
+        })
 }
 
 /// The SQL (and whether it takes the type value as `$2`) that counts the
@@ -194,7 +197,7 @@ fn cast_of(t: &Table, column: &str) -> anyhow::Result<String> {
 fn edge_sql(catalog: &Catalog, e: &Edge) -> anyhow::Result<String> {
     let t = catalog
         .table(&e.table)
-        .ok_or_else(|| anyhow::anyhow!("no table {}", e.table))?;
+        .ok_or_else(|| anyhow::anyhow!("no table {}", catalog.display(&e.table)))?;
     match e.kind {
         EdgeKind::ForeignKey | EdgeKind::SelfReference | EdgeKind::Polymorphic => {
             let ty = cast_of(t, &e.column)?;
@@ -211,13 +214,19 @@ fn edge_sql(catalog: &Catalog, e: &Edge) -> anyhow::Result<String> {
         EdgeKind::Through => {
             let link = catalog
                 .table(&e.target)
-                .ok_or_else(|| anyhow::anyhow!("no table {}", e.target))?;
+                .ok_or_else(|| anyhow::anyhow!("no table {}", catalog.display(&e.target)))?;
             // The link table's column that references the person.
             let to_person = link
                 .foreign_keys
                 .iter()
                 .find(|f| f.target == e.person && f.columns.len() == 1)
-                .ok_or_else(|| anyhow::anyhow!("{} no longer references {}", e.target, e.person))?;
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "table {} no longer references table {}",
+                        link.display_name(),
+                        catalog.display(&e.person)
+                    )
+                })?;
             let ty = cast_of(link, &to_person.columns[0])?;
             Ok(format!(
                 "SELECT count(*) FROM {} WHERE {} IN (SELECT {} FROM {} WHERE {} = ($1::text)::{ty})",
@@ -246,7 +255,7 @@ pub async fn lookup(
     let pk = pt
         .primary_key
         .first()
-        .ok_or_else(|| anyhow::anyhow!("{person} has no primary key"))?;
+        .ok_or_else(|| anyhow::anyhow!("table {} has no primary key", pt.display_name()))?;
     let mut out = Vec::new();
     let sql = format!(
         "SELECT count(*) FROM {} WHERE {} = ($1::text)::{}",
@@ -254,7 +263,10 @@ pub async fn lookup(
         quote_ident(pk),
         cast_of(pt, pk)?
     );
-    let n: i64 = client.query_one(&sql, &[&key]).await?.try_get(0)?;
+    let step = Step::on("looking a person up in", pt);
+    let n: i64 = run(client, step, client.query_one(&sql, &[&key]))
+        .await?
+        .try_get(0)?;
     out.push(Found {
         table: person.to_string(),
         via: pk.clone(),
@@ -262,9 +274,13 @@ pub async fn lookup(
     });
     for e in graph.edges_from(person) {
         let sql = edge_sql(catalog, e)?;
+        let step = match catalog.table(&e.table) {
+            Some(t) => Step::on("looking a person up in", t),
+            None => Step::new("looking a person up"),
+        };
         let row = match &e.condition {
-            Some((_, value)) => client.query_one(&sql, &[&key, value]).await?,
-            None => client.query_one(&sql, &[&key]).await?,
+            Some((_, value)) => run(client, step, client.query_one(&sql, &[&key, value])).await?,
+            None => run(client, step, client.query_one(&sql, &[&key])).await?,
         };
         out.push(Found {
             table: e.table.clone(),

@@ -198,7 +198,8 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         let mut e = String::new();
         let _ = writeln!(
             e,
-            "# {p}: a table of people (~{} rows). Personal columns:",
+            "# {}: a table of people (~{} rows). Personal columns:",
+            t.display_name(),
             t.estimated_rows.max(0)
         );
         for n in &notes {
@@ -211,9 +212,10 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         {
             let _ = writeln!(
                 e,
-                "#   {}.{} points to another {p} row (a relative, a responsible person): erasing\n\
+                "#   {} points to another {} row (a relative, a responsible person): erasing\n\
                  #   this person nulls it below; decide whether the related person is told.",
-                edge.table, edge.column
+                s.catalog.display_column(&edge.table, &edge.column),
+                t.display_name()
             );
         }
         let _ = writeln!(e, "[[person.postgres]]\ntable = {}", q(p));
@@ -279,7 +281,12 @@ pub fn starter_register(s: &Survey, opts: &InitOptions) -> String {
         }
         let mut e = String::new();
         let personal: Vec<&ColumnClass> = class.personal().filter(|c| c.table == table).collect();
-        let _ = writeln!(e, "# {table} (~{} rows):", t.estimated_rows.max(0));
+        let _ = writeln!(
+            e,
+            "# {} (~{} rows):",
+            t.display_name(),
+            t.estimated_rows.max(0)
+        );
         for x in &all {
             let how = match x.kind {
                 EdgeKind::ForeignKey => "foreign key".to_string(),

@@ -1,5 +1,11 @@
 //! Postgres: connection (with a `statement_timeout` on every session, TLS as
 //! `sslmode` says: see `crate::tls`) and the catalog overview. The classifier, retention and person graph build on it.
+//!
+//! Nothing waits for ever: the whole connection (TCP, TLS, startup and
+//! authentication) is bounded by `connect_timeout_ms`, and every query the
+//! engine sends by `statement_timeout_ms` on the server and by a
+//! client-side bound as well ([`query`]). Errors name the step and the table
+//! and never carry a value ([`query::describe`]).
 
 pub mod catalog;
 pub mod classify;
@@ -7,6 +13,7 @@ pub mod coverage;
 pub mod graph;
 pub mod init;
 pub mod overview;
+pub mod query;
 pub mod retention;
 
 use std::str::FromStr;
@@ -72,14 +79,37 @@ async fn open(
     let rustls = tls
         .client_config()
         .with_context(|| format!("Postgres connection {:?}", conn.name))?;
-    let dialled = match rustls {
-        None => dial(&config, NoTls, &conn.name).await,
-        Some(c) => dial(&config, MakeRustlsConnect::new(c), &conn.name).await,
+    // `connect_timeout` bounds each TCP connect only: a listener that
+    // accepts and never answers would hold the TLS and startup handshake
+    // for ever. The whole of it gets the same time, per host tried.
+    let hosts = u32::try_from(config.get_hosts().len().max(1)).unwrap_or(u32::MAX);
+    let bound = Duration::from_millis(settings.connect_timeout_ms).saturating_mul(hosts);
+    let dialled = tokio::time::timeout(bound, async {
+        match rustls {
+            None => dial(&config, NoTls, &conn.name).await,
+            Some(c) => dial(&config, MakeRustlsConnect::new(c), &conn.name).await,
+        }
+    })
+    .await;
+    let failure = match dialled {
+        Ok(Ok(client)) => {
+            query::note_session(settings);
+            return Ok(client);
+        }
+        Ok(Err(e)) => query::describe(&e),
+        Err(_) => format!(
+            "no answer within {} ms (postgres.connect_timeout_ms): the connection, TLS and \
+             startup handshake did not finish (a server, proxy or firewall that accepts \
+             connections and never answers)",
+            bound.as_millis()
+        ),
     };
-    dialled.with_context(|| match tls.mode {
-        SslMode::Disable => format!("cannot connect to Postgres at {}", conn.url),
-        _ => format!(
-            "cannot connect to Postgres at {} ({})",
+    Err(match tls.mode {
+        SslMode::Disable => {
+            anyhow::anyhow!("cannot connect to Postgres at {}: {failure}", conn.url)
+        }
+        _ => anyhow::anyhow!(
+            "cannot connect to Postgres at {} ({}): {failure}",
             conn.url,
             tls.describe()
         ),

@@ -4,6 +4,9 @@
 use serde::Serialize;
 use tokio_postgres::Client;
 
+use super::catalog::TABLE_BYTES;
+use super::query::{run, QueryError, Step};
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableStat {
     pub schema: String,
@@ -25,26 +28,35 @@ pub struct PgOverview {
 /// At most this many tables are listed, largest first.
 pub const MAX_TABLES: i64 = 500;
 
-pub async fn fetch(client: &Client) -> Result<PgOverview, tokio_postgres::Error> {
-    let head = client
-        .query_one(
+pub async fn fetch(client: &Client) -> Result<PgOverview, QueryError> {
+    let step = Step::new("reading the server's overview");
+    let head = run(
+        client,
+        step,
+        client.query_one(
             "SELECT current_setting('server_version'), current_database(), \
                     pg_database_size(current_database()), pg_is_in_recovery()",
             &[],
-        )
-        .await?;
-    let rows = client
-        .query(
-            "SELECT n.nspname, c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') \
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-               AND n.nspname NOT LIKE 'pg_toast%' \
-             ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname \
-             LIMIT $1",
+        ),
+    )
+    .await?;
+    let rows = run(
+        client,
+        step,
+        client.query(
+            &format!(
+                "SELECT n.nspname, c.relname, c.reltuples::bigint, {TABLE_BYTES} \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('r', 'p') \
+                   AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                   AND n.nspname NOT LIKE 'pg_toast%' \
+                 ORDER BY 4 DESC, n.nspname, c.relname \
+                 LIMIT $1"
+            ),
             &[&MAX_TABLES],
-        )
-        .await?;
+        ),
+    )
+    .await?;
     Ok(PgOverview {
         version: head.try_get(0)?,
         database: head.try_get(1)?,

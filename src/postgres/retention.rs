@@ -10,6 +10,7 @@ use serde::Serialize;
 use tokio_postgres::Client;
 
 use super::catalog::{quote_ident, Table};
+use super::query::{run, Step};
 
 /// Above this many (estimated) rows, an unindexed count is estimated.
 pub const HUGE_ROWS: i64 = 1_000_000;
@@ -53,30 +54,29 @@ pub async fn past_retention(
             "SELECT count(*), to_char(min({col}), 'YYYY-MM-DD') FROM {} WHERE {col} < $1::timestamptz",
             t.sql()
         );
-        let r = client
-            .query_one(&sql, &[&cutoff])
-            .await
-            .map_err(|e| anyhow::anyhow!("counting old rows of {}: {e}", t.qualified()))?;
+        let step = Step::on("counting old rows in", t);
+        let r = run(client, step, client.query_one(&sql, &[&cutoff])).await?;
         (r.try_get::<_, i64>(0)?, r.try_get::<_, Option<String>>(1)?)
     } else {
         let sql = format!(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {col} < $1::timestamptz",
             t.sql()
         );
-        let r = client
-            .query_one(&sql, &[&cutoff])
-            .await
-            .map_err(|e| anyhow::anyhow!("estimating old rows of {}: {e}", t.qualified()))?;
+        let step = Step::on("estimating old rows in", t);
+        let r = run(client, step, client.query_one(&sql, &[&cutoff])).await?;
         let plan: serde_json::Value = r.try_get(0)?;
         let rows = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0) as i64;
-        let oldest = client
-            .query_opt(
+        let oldest = run(
+            client,
+            step,
+            client.query_opt(
                 "SELECT left((histogram_bounds::text::text[])[1], 10) FROM pg_stats \
                  WHERE schemaname = $1 AND tablename = $2 AND attname = $3",
                 &[&t.schema, &t.name, &column],
-            )
-            .await?
-            .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
+            ),
+        )
+        .await?
+        .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten());
         (rows, oldest)
     };
     Ok(PastRetention {
