@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use super::*;
+use crate::postgres::catalog::ident;
 use crate::register::ConnectionKind;
+use crate::show::printable;
 
 /// The first Postgres connection of the register (or --pg), opened read-only.
 async fn pg_client(
@@ -59,7 +61,8 @@ pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) ->
                     .collect();
                 let n = cols.iter().filter(|c| c.personal).count();
                 println!(
-                    "{tq}  (~{} rows, {n} personal of {} columns)",
+                    "{}  (~{} rows, {n} personal of {} columns)",
+                    printable(&t.display_name()),
                     t.estimated_rows.max(0),
                     cols.len()
                 );
@@ -67,32 +70,38 @@ pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) ->
                     let mark = if c.personal { "*" } else { " " };
                     println!(
                         "  {mark} {:<24} {:<26} {:.2} {:<32} {}",
-                        c.column,
-                        c.data_type,
+                        printable(&ident(&c.column)),
+                        printable(&c.data_type),
                         c.confidence,
                         c.categories.join(","),
-                        c.evidence.first().map(String::as_str).unwrap_or("")
+                        printable(c.evidence.first().map(String::as_str).unwrap_or(""))
                     );
                     for p in &c.paths {
-                        println!("      {:<22} {}", p.path, p.kinds.join(","));
+                        println!("      {:<22} {}", printable(&p.path), p.kinds.join(","));
                     }
                 }
             }
             if args.graph {
-                println!("\nperson tables: {}", s.graph.person_tables.join(", "));
+                let person_tables: Vec<String> = s
+                    .graph
+                    .person_tables
+                    .iter()
+                    .map(|p| printable(&s.catalog.display(p)).into_owned())
+                    .collect();
+                println!("\nperson tables: {}", person_tables.join(", "));
                 for e in &s.graph.edges {
                     let cond = e
                         .condition
                         .as_ref()
-                        .map(|(c, v)| format!(" when {c} = {v:?}"))
+                        .map(|(c, v)| format!(" when {} = {v:?}", ident(c)))
                         .unwrap_or_default();
                     println!(
                         "  {:<12} ← {:<16} {:<40} {}{}{}",
-                        e.person,
-                        e.table,
-                        e.link(),
+                        printable(&s.catalog.display(&e.person)),
+                        printable(&s.catalog.display(&e.table)),
+                        printable(&e.link()),
                         e.kind.as_str(),
-                        cond,
+                        printable(&cond),
                         if e.indexed { "" } else { "  (no index)" }
                     );
                 }

@@ -61,9 +61,9 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         ));
         for t in &o.tables {
             let name = if t.schema == "public" {
-                printable(&t.name).into_owned()
+                printable(&crate::postgres::catalog::ident(&t.name)).into_owned()
             } else {
-                format!("{}.{}", printable(&t.schema), printable(&t.name))
+                printable(&crate::postgres::catalog::qualified(&t.schema, &t.name)).into_owned()
             };
             let rows_txt = if t.estimated_rows < 0 {
                 "?".to_string()
