@@ -14,6 +14,13 @@
 //!   of its key list and of its value.
 //!
 //!   cargo bench --bench census     (OUBLI_BENCH_KEYS=100000 for a quick run)
+//!
+//! With `-- memory`, instead: the peak memory (VmHWM, reset before each
+//! case) of reading one big value, by the viewer's first page and by the
+//! census's value sampling, for 20 elements of 20 MB in a list, a hash, a
+//! set, a sorted set and a stream, and a 100 MB string.
+//!
+//!   cargo bench --bench census -- memory
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -157,16 +164,107 @@ fn pinger(port: u16, stop: CancellationToken) -> std::thread::JoinHandle<Vec<f64
     })
 }
 
-fn rss_mb() -> f64 {
+/// A figure of /proc/self/status in MB (`VmRSS`, `VmHWM`).
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
+}
+
+/// Peak RSS back to the current RSS (Linux ≥ 4.0), so that VmHWM measures
+/// one case; the RSS it starts from. Memory freed before (the big values
+/// built to seed the server) is given back to the system first, or a read
+/// would reuse it and seem to cost nothing.
+fn reset_peak() -> f64 {
+    // SAFETY: malloc_trim only returns free heap pages to the kernel; it
+    // touches no live allocation (glibc, the target of these figures).
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    if let Err(e) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!("warning: cannot reset the peak RSS ({e}): figures are cumulative");
+    }
+    status_mb("VmRSS:")
+}
+
+/// One big key of `ty` in an empty database: 20 elements of 20 MB, or a
+/// 100 MB string. Every element starts differently (set members must).
+async fn seed_big(con: &mut MultiplexedConnection, ty: &str) {
+    const MB: usize = 1024 * 1024;
+    let _: () = redis::cmd("FLUSHALL").query_async(con).await.unwrap();
+    let key = format!("big:{ty}");
+    let mut element = vec![b'x'; if ty == "string" { 100 * MB } else { 20 * MB }];
+    let n = if ty == "string" { 1 } else { 20 };
+    for i in 0..n {
+        let head = format!("{i:04} jane.doe@example.com ");
+        element[..head.len()].copy_from_slice(head.as_bytes());
+        let mut cmd = match ty {
+            "string" => redis::cmd("SET"),
+            "list" => redis::cmd("RPUSH"),
+            "hash" => redis::cmd("HSET"),
+            "set" => redis::cmd("SADD"),
+            "zset" => redis::cmd("ZADD"),
+            _ => redis::cmd("XADD"),
+        };
+        cmd.arg(&key);
+        match ty {
+            "hash" => cmd.arg(format!("field{i}")),
+            "zset" => cmd.arg(i),
+            "stream" => cmd.arg("*").arg("payload"),
+            _ => &mut cmd,
+        };
+        let _: redis::Value = cmd.arg(&element).query_async(con).await.unwrap();
+    }
+}
+
+/// Peak and kept memory of the viewer's first page and of a census with
+/// value sampling, per big value; printed as a table.
+async fn memory_cases() {
+    use oubli::redis::values::{read_value_page, ReadLimits};
+    let server = start_server();
+    let port = server.port;
+    let mut con = connect(port).await;
+    println!("| case | viewer: peak (MB over the start) | viewer: kept with the page on screen and its connection open (MB) | census --sample: peak (MB) |");
+    println!("|---|---:|---:|---:|");
+    for ty in ["list", "hash", "set", "zset", "stream", "string"] {
+        seed_big(&mut con, ty).await;
+        let key = format!("big:{ty}");
+        // A connection of its own, as the console's: its read buffer
+        // keeps the size of the biggest reply it took.
+        let mut viewer = connect(port).await;
+        let start = reset_peak();
+        let view = read_value_page(&mut viewer, key.as_bytes(), ReadLimits::default(), None)
+            .await
+            .unwrap();
+        let (peak, kept) = (status_mb("VmHWM:") - start, status_mb("VmRSS:") - start);
+        assert!(!view.lines.is_empty(), "{ty}: nothing read");
+        drop((view, viewer));
+        let start = reset_peak();
+        let c = cluster::census_connection(
+            &resolved(port),
+            &settings(),
+            &options(true, true),
+            &CancellationToken::new(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let sample_peak = status_mb("VmHWM:") - start;
+        assert_eq!(c.namespaces.iter().map(|n| n.sampled).sum::<u64>(), 1);
+        let what = if ty == "string" {
+            "a 100 MB string".to_string()
+        } else {
+            format!("20 × 20 MB, {ty}")
+        };
+        println!("| {what} | {peak:.0} | {kept:.0} | {sample_peak:.0} |");
+    }
+    drop(server);
 }
 
 fn options(memory: bool, sample: bool) -> CensusOptions {
@@ -390,6 +488,10 @@ async fn long_key_frames(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if std::env::args().any(|a| a == "memory") {
+        memory_cases().await;
+        return;
+    }
     let n: usize = std::env::var("OUBLI_BENCH_KEYS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -542,7 +644,7 @@ async fn main() {
     stop.cancel();
     let pings = pings.join().unwrap();
     frames.sort_by(f64::total_cmp);
-    let rss = rss_mb();
+    let rss = status_mb("VmRSS:");
     let budget_row = Row {
         name: "census, budgeted (50k cmd/s)",
         keys: c.scanned + c.vanished,

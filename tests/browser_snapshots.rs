@@ -12,7 +12,9 @@ use ratatui::Terminal;
 
 use oubli::pii::Kind;
 use oubli::redis::census::{Census, Namespace};
-use oubli::redis::values::{KeyPage, KeyRow, ValueLine, ValueView};
+use oubli::redis::values::{
+    element_lines, string_lines, Element, Extent, KeyPage, KeyRow, ValueLine, ValueView,
+};
 use oubli::tui::browser::{BrowserEffect, CensusState, RedisView};
 use oubli::tui::render::render;
 use oubli::tui::state::{AppState, BgMsg, Effect};
@@ -196,11 +198,13 @@ fn namespaces_keys_and_a_masked_value() {
                     label: Some("email".into()),
                     text: "jeanne.martin@example.fr".into(),
                     hits: vec![(Kind::Email, 0..24)],
+                    ..ValueLine::default()
                 },
                 ValueLine {
                     label: Some("profile".into()),
                     text: text.clone(),
                     hits: vec![(Kind::Email, 11..35), (Kind::Phone, 48..62)],
+                    ..ValueLine::default()
                 },
             ],
             truncated: false,
@@ -263,6 +267,7 @@ fn a_value_expires_at_a_fixed_time() {
                 label: None,
                 text: "ok".into(),
                 hits: vec![],
+                ..ValueLine::default()
             }],
             truncated: false,
             next: None,
@@ -276,6 +281,188 @@ fn a_value_expires_at_a_fixed_time() {
     let screen = draw(&s, 120, 40);
     assert!(
         screen.contains("TTL 1h 30m (expires 2026-11-21 11:00)"),
+        "{screen}"
+    );
+}
+
+/// The screen's text, and no cell holding a control character.
+fn draw_checked(s: &AppState, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(s, &Theme::builtin("dark").unwrap(), f))
+        .unwrap();
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "a control character reached the terminal: {:?}",
+            cell.symbol()
+        );
+    }
+    t.backend().to_string()
+}
+
+fn key_row(key: &[u8], ty: &str) -> KeyRow {
+    KeyRow {
+        key: key.to_vec(),
+        ty: ty.into(),
+        pttl_ms: -1,
+        hits: oubli::pii::keys::key_hits(key, b":")
+            .into_iter()
+            .map(|h| (h.kind, h.span))
+            .collect(),
+    }
+}
+
+/// Opens the first namespace and, in it, `rows`; then the first row's
+/// value, `view`.
+fn open_value(s: &mut AppState, rows: Vec<KeyRow>, view: ValueView) {
+    press(s, KeyCode::Enter);
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Keys {
+        gen,
+        result: Ok(KeyPage {
+            rows,
+            next_cursor: 0,
+        }),
+    });
+    press(s, KeyCode::Enter);
+    let gen = s.browser.gen;
+    s.on_bg(BgMsg::Value {
+        gen,
+        result: Ok(view),
+    });
+}
+
+fn view(ty: &str, encoding: &str, lines: Vec<ValueLine>) -> ValueView {
+    ValueView {
+        ty: ty.into(),
+        pttl_ms: -1,
+        length: Some(lines.len() as u64),
+        encoding: encoding.into(),
+        lines,
+        truncated: false,
+        next: None,
+    }
+}
+
+/// Issue 12: key names, field names, stream ids and fields, and values
+/// with terminal controls are shown as escapes (`\x1b`, `\r`), masked or
+/// revealed; no cell of the screen ever holds a control character.
+#[test]
+fn store_strings_never_reach_the_terminal_raw() {
+    let mut s = state();
+    let title = b"bad:term:\x1b]0;PWNED\x07\x1b[2J\x1b[H".to_vec();
+    let spoof = b"visible harmless text\rSPOOFED".to_vec();
+    let items = vec![
+        Element {
+            id: Some("1-0".into()),
+            field: Some(b"f\x1b[2J".to_vec()),
+            bytes: b"plain jane@example.fr".to_vec(),
+            ..Element::default()
+        },
+        Element {
+            id: Some("2-0".into()),
+            field: Some(b"\x9b31m".to_vec()),
+            bytes: b"text\rSPOOFED\tand a tab".to_vec(),
+            ..Element::default()
+        },
+        Element {
+            id: Some("3-0".into()),
+            field: Some(b"raw".to_vec()),
+            bytes: b"v\x1b]0;X\x07".to_vec(),
+            ..Element::default()
+        },
+    ];
+    let lines = element_lines(&items, 1024);
+    let v = view("stream", "stream", lines);
+    open_value(
+        &mut s,
+        vec![key_row(&title, "stream"), key_row(&spoof, "string")],
+        v,
+    );
+    let screen = draw_checked(&s, 120, 40);
+    assert!(
+        screen.contains("key bad:term:\\x1b]0;PWNED\\x07\\x1b[2J\\x1b[H"),
+        "{screen}"
+    );
+    assert!(screen.contains("1-0 f\\x1b[2J"), "{screen}");
+    assert!(screen.contains("2-0 \\x9b31m"), "{screen}");
+    assert!(screen.contains("text\\rSPOOFED\\tand a tab"), "{screen}");
+    // Controls other than line breaks and tabs make a value binary: a dump.
+    assert!(
+        screen.contains("3-0 raw 00000000  76 1b 5d 30 3b 58 07"),
+        "{screen}"
+    );
+    assert!(!screen.contains("jane@"), "{screen}");
+    press(&mut s, KeyCode::Char('R'));
+    let screen = draw_checked(&s, 120, 40);
+    assert!(screen.contains("plain jane@example.fr"), "{screen}");
+    // The key list: both names visible, escaped.
+    press(&mut s, KeyCode::Esc);
+    let screen = draw_checked(&s, 120, 40);
+    assert!(screen.contains("bad:term:\\x1b]0;PWNED"), "{screen}");
+    assert!(
+        screen.contains("visible harmless text\\rSPOOFED"),
+        "{screen}"
+    );
+}
+
+/// Issue 12: the hex view of `"\xff\xfe\xc3\x28 jane.doe@example.com"`
+/// masks the address in the hex columns and the ASCII gutter, on both
+/// lines it is cut across; revealed, it shows both.
+#[test]
+fn the_hex_view_masks_what_it_labels_masked() {
+    let mut s = state();
+    let value = b"\xff\xfe\xc3\x28 jane.doe@example.com";
+    let (encoding, lines) = string_lines(value, 1024);
+    let mut v = view("string", &encoding, lines);
+    v.length = Some(value.len() as u64);
+    open_value(&mut s, vec![key_row(b"utf8val", "string")], v);
+    // Zoomed, so that the whole dump, gutter included, is on screen.
+    press(&mut s, KeyCode::Char('z'));
+    let screen = draw_checked(&s, 80, 24);
+    assert!(
+        screen.contains("masked · R to reveal · string · hex"),
+        "{screen}"
+    );
+    for clear in ["jane", "ample", "6a 61", "2e 63 6f"] {
+        assert!(!screen.contains(clear), "{clear:?} in clear:\n{screen}");
+    }
+    insta::assert_snapshot!("hex_masked_80x24", screen);
+    press(&mut s, KeyCode::Char('R'));
+    let screen = draw_checked(&s, 80, 24);
+    assert!(
+        screen.contains("jane.doe@ex") && screen.contains("ample.com"),
+        "{screen}"
+    );
+}
+
+/// Elements cut at the element budget say how big they are; a hash value
+/// too big for a page says it was not read.
+#[test]
+fn cut_and_unread_elements_say_their_size() {
+    let mut s = state();
+    let items = vec![
+        Element {
+            field: Some(b"blob".to_vec()),
+            extent: Extent::NotRead { stored: 20 << 20 },
+            ..Element::default()
+        },
+        Element {
+            field: Some(b"note".to_vec()),
+            bytes: b"first bytes".to_vec(),
+            extent: Extent::Cut { stored: 3 << 20 },
+            ..Element::default()
+        },
+    ];
+    let v = view("hash", "hash", element_lines(&items, 1024));
+    open_value(&mut s, vec![key_row(b"big:hash", "hash")], v);
+    let screen = draw_checked(&s, 120, 40);
+    assert!(
+        screen.contains("blob (20 MiB, not read: larger than a page)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("note first bytes … (cut: 3.0 MiB in all)"),
         "{screen}"
     );
 }

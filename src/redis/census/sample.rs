@@ -1,4 +1,8 @@
-//! Bounded reads of values, a few per namespace, searched by the detector.
+//! Bounded reads of values, a few per namespace, searched by the detector:
+//! a string's first bytes (`GETRANGE`), a collection's first page read
+//! within a byte budget ([`values::Reader`]: windows sized by `MEMORY
+//! USAGE` over the length, each element cut as it arrives), the reads of
+//! many keys pipelined together within a budget of their own.
 
 use std::collections::HashMap;
 
@@ -7,6 +11,15 @@ use redis::Value;
 
 use super::model::*;
 use crate::pii::{Detector, Kind};
+use crate::redis::values::{self, Budget, Extent, Reader};
+
+/// Bytes the page of one sampled collection receives, about.
+pub const SAMPLE_KEY_BYTES: usize = 64 * 1024;
+
+/// Bytes expected back from one pipeline of sample reads, about: keys
+/// with big elements are read a few at a time, one alone when its
+/// elements are bigger than this.
+pub const SAMPLE_ROUND_BYTES: usize = 1024 * 1024;
 
 pub(super) async fn sample_values(
     con: &mut MultiplexedConnection,
@@ -16,39 +29,68 @@ pub(super) async fn sample_values(
     spaces: &mut HashMap<String, Namespace>,
     census: &mut Census,
 ) -> redis::RedisResult<()> {
-    let n = s.max_elements as i64;
+    // One pipeline: a string's first bytes, a collection's length and
+    // memory; nothing for another type.
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
+    let mut sent = 0usize;
     for (_, key, ty) in keys {
-        match ty.as_str() {
-            "string" => pipe
-                .cmd("GETRANGE")
+        let before = pipe.cmd_iter().count();
+        if ty == "string" {
+            pipe.cmd("GETRANGE")
                 .arg(key)
                 .arg(0)
-                .arg(s.max_bytes.saturating_sub(1)),
-            "hash" => pipe.cmd("HSCAN").arg(key).arg(0).arg("COUNT").arg(n),
-            "list" => pipe.cmd("LRANGE").arg(key).arg(0).arg(n - 1),
-            "set" => pipe.cmd("SSCAN").arg(key).arg(0).arg("COUNT").arg(n),
-            "zset" => pipe.cmd("ZRANGE").arg(key).arg(0).arg(n - 1),
-            "stream" => pipe
-                .cmd("XRANGE")
-                .arg(key)
-                .arg("-")
-                .arg("+")
-                .arg("COUNT")
-                .arg(n),
-            _ => pipe.cmd("TYPE").arg(key),
-        };
+                .arg(s.max_bytes.saturating_sub(1));
+        } else {
+            values::size_commands(&mut pipe, ty, key);
+        }
+        sent += pipe.cmd_iter().count() - before;
     }
-    let replies: Vec<Value> = pipe.query_async(con).await?;
-    census.commands += keys.len() as u64;
-    for ((pattern, _, ty), reply) in keys.iter().zip(replies) {
+    let replies: Vec<Value> = if sent == 0 {
+        Vec::new()
+    } else {
+        pipe.query_async(con).await?
+    };
+    census.commands += sent as u64;
+    let budget = Budget {
+        page: SAMPLE_KEY_BYTES,
+        element: s.max_bytes.max(1),
+        elements: s.max_elements.max(1),
+    };
+    let mut fields: Vec<Vec<(Option<String>, Vec<u8>)>> = vec![Vec::new(); keys.len()];
+    let mut readers = Vec::new();
+    let mut owners = Vec::new();
+    let mut replies = replies.into_iter();
+    for (i, (_, key, ty)) in keys.iter().enumerate() {
+        if ty == "string" {
+            if let Some(Value::BulkString(b)) = replies.next() {
+                fields[i].push((None, b));
+            }
+            continue;
+        }
+        let (Some(len), Some(memory)) = (replies.next(), replies.next()) else {
+            continue;
+        };
+        let (len, memory) = values::sizes(&len, &memory);
+        if let Some(r) = Reader::new(key, ty, len, memory, None, budget) {
+            readers.push(r);
+            owners.push(i);
+        }
+    }
+    census.commands += values::run_readers(con, &mut readers, SAMPLE_ROUND_BYTES).await?;
+    for (i, r) in owners.into_iter().zip(readers) {
+        for e in r.items {
+            if !matches!(e.extent, Extent::NotRead { .. }) {
+                let field = e.field.map(|f| String::from_utf8_lossy(&f).into_owned());
+                fields[i].push((field, e.bytes));
+            }
+        }
+    }
+    for ((pattern, _, _), fields) in keys.iter().zip(fields) {
         let Some(ns) = spaces.get_mut(pattern) else {
             continue;
         };
         ns.sampled += 1;
-        let mut fields: Vec<(Option<String>, Vec<u8>)> = Vec::new();
-        collect_fields(ty, reply, s, &mut fields);
         let mut kinds_here: Vec<Kind> = Vec::new();
         for (field, bytes) in fields {
             let scan = detector.scan_value(&bytes, field.as_deref());
@@ -78,75 +120,4 @@ pub(super) async fn sample_values(
         }
     }
     Ok(())
-}
-
-/// Turn a sampled reply into (field name, bytes) pairs for the detector.
-fn collect_fields(
-    ty: &str,
-    reply: Value,
-    s: &SampleOptions,
-    out: &mut Vec<(Option<String>, Vec<u8>)>,
-) {
-    let bulk = |v: Value| match v {
-        Value::BulkString(b) => Some(b),
-        Value::SimpleString(t) => Some(t.into_bytes()),
-        _ => None,
-    };
-    match (ty, reply) {
-        ("string", Value::BulkString(b)) => out.push((None, b)),
-        ("hash", Value::Array(mut parts)) if parts.len() == 2 => {
-            if let Some(Value::Array(items)) = parts.pop() {
-                let mut it = items.into_iter();
-                while let (Some(f), Some(v)) = (it.next(), it.next()) {
-                    if let (Some(f), Some(v)) = (bulk(f), bulk(v)) {
-                        out.push((
-                            Some(String::from_utf8_lossy(&f).into_owned()),
-                            truncate(v, s.max_bytes),
-                        ));
-                    }
-                }
-            }
-        }
-        ("set", Value::Array(mut parts)) if parts.len() == 2 => {
-            if let Some(Value::Array(items)) = parts.pop() {
-                out.extend(
-                    items
-                        .into_iter()
-                        .filter_map(bulk)
-                        .map(|b| (None, truncate(b, s.max_bytes))),
-                );
-            }
-        }
-        ("list" | "zset", Value::Array(items)) => {
-            out.extend(
-                items
-                    .into_iter()
-                    .filter_map(bulk)
-                    .map(|b| (None, truncate(b, s.max_bytes))),
-            );
-        }
-        ("stream", Value::Array(entries)) => {
-            for e in entries {
-                if let Value::Array(mut idf) = e {
-                    if let Some(Value::Array(kv)) = idf.pop() {
-                        let mut it = kv.into_iter();
-                        while let (Some(f), Some(v)) = (it.next(), it.next()) {
-                            if let (Some(f), Some(v)) = (bulk(f), bulk(v)) {
-                                out.push((
-                                    Some(String::from_utf8_lossy(&f).into_owned()),
-                                    truncate(v, s.max_bytes),
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn truncate(mut b: Vec<u8>, max: usize) -> Vec<u8> {
-    b.truncate(max);
-    b
 }

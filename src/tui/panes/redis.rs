@@ -7,7 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use crate::show::ttl_text;
+use crate::redis::values::{mask_part, mask_parts, masked, masked_key, Extent, ValueLine};
+use crate::show::{printable, ttl_text};
 use crate::tui::browser::{CensusState, KeysView, NsRowKind, RedisView, ValueState};
 use crate::tui::state::{AppState, Remote};
 use crate::tui::theme::Theme;
@@ -56,7 +57,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
         };
         head.push(Line::styled(
             fit(
-                &format!(
+                &printable(&format!(
                     "Redis {} {} {} · {} · {} clients · {} ops/s · {}",
                     o.version,
                     o.mode,
@@ -65,7 +66,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
                     o.connected_clients,
                     o.ops_per_sec,
                     at.format("%H:%M:%S")
-                ),
+                )),
                 width,
             ),
             text,
@@ -90,14 +91,7 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     let (title, len, row, cursor) = match &b.view {
         RedisView::Namespaces => namespaces(state, theme, width),
         RedisView::Keys(k) => keys(k, theme, width),
-        RedisView::Value(v) => {
-            let (title, rows, cursor) = value(&v.0, &v.1, state, theme, width, &mut head);
-            let len = rows.len();
-            let mut rows: Vec<Option<Line<'static>>> = rows.into_iter().map(Some).collect();
-            let row: Box<dyn FnMut(usize) -> Line<'static>> =
-                Box::new(move |i| rows[i].take().unwrap_or_default());
-            (title, len, row, cursor)
-        }
+        RedisView::Value(v) => value(&v.0, &v.1, theme, width, &mut head),
     };
     head.push(title);
     super::head_then_rows(frame, area, head, len, row, &cursor, focused, theme);
@@ -205,7 +199,8 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
             theme.error,
         ),
     };
-    Line::styled(fit(&text.0, width), text.1)
+    // Patterns and errors come from the store: printable.
+    Line::styled(fit(&printable(&text.0), width), text.1)
 }
 
 /// A view: its title line, how many rows, the row maker (only rows on
@@ -266,17 +261,18 @@ fn namespaces<'a>(state: &'a AppState, theme: &'a Theme, width: usize) -> View<'
             .unwrap_or(0);
         let warn = |v: u64| if v > 0 { theme.warn } else { theme.muted };
         let indent = "  ".repeat(r.depth.min(8));
+        let label = printable(&r.label);
         let (name, style) = match &r.kind {
             NsRowKind::Folder { open, .. } => (
                 format!(
                     "{indent}{} {} ({})",
                     if *open { "▾" } else { "▸" },
-                    r.label,
+                    label,
                     t.namespaces
                 ),
                 theme.title,
             ),
-            NsRowKind::Leaf(_) => (format!("{indent}{}", r.label), theme.text),
+            NsRowKind::Leaf(_) => (format!("{indent}{label}"), theme.text),
         };
         let mut spans = vec![
             Span::styled(format!("{:<pat_w$} ", fit(&name, pat_w)), style),
@@ -314,7 +310,7 @@ fn compact(n: u64) -> String {
 
 fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
     let status = if let Some(e) = &k.error {
-        format!("error: {e}")
+        format!("error: {}", printable(e))
     } else if k.loading {
         format!("{} keys, loading…", count(k.rows.len() as u64))
     } else if k.complete() {
@@ -327,7 +323,10 @@ fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
     };
     let title = spread(
         vec![Span::styled(
-            fit(&k.pattern, width.saturating_sub(status.len() + 1)),
+            fit(
+                &printable(&k.pattern),
+                width.saturating_sub(status.len() + 1),
+            ),
             theme.title_focused,
         )],
         vec![Span::styled(
@@ -343,8 +342,8 @@ fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
     let row = move |i: usize| {
         let r = &k.rows[i];
         {
-            let name = crate::redis::values::masked(&String::from_utf8_lossy(&r.key), &r.hits);
-            let right = format!("{:>6} {:>8}", r.ty, ttl_text(r.pttl_ms));
+            let name = masked_key(&r.key, &r.hits);
+            let right = format!("{:>6} {:>8}", printable(&r.ty), ttl_text(r.pttl_ms));
             spread(
                 vec![Span::styled(
                     fit_tail(&name, width.saturating_sub(right.len() + 1)),
@@ -369,16 +368,24 @@ fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
     (title, k.rows.len(), Box::new(row), k.cursor)
 }
 
-fn value(
-    _keys: &KeysView,
-    v: &ValueState,
-    state: &AppState,
-    theme: &Theme,
+/// The value view: the key's name and what is known of it in the head,
+/// then one row per line of the value, made only for the rows on screen.
+/// Every part from the store is masked first (unless revealed), then made
+/// printable, then cut to the pane.
+fn value<'a>(
+    keys: &'a KeysView,
+    v: &'a ValueState,
+    theme: &'a Theme,
     width: usize,
     head: &mut Vec<Line<'static>>,
-) -> (Line<'static>, Vec<Line<'static>>, crate::tui::state::Cursor) {
+) -> View<'a> {
+    // The key's name from its bytes and spans when the list still has it.
+    let name = keys.rows.iter().find(|r| r.key == v.key).map_or_else(
+        || printable(&v.key_masked).into_owned(),
+        |r| masked_key(&r.key, &r.hits),
+    );
     head.push(Line::styled(
-        fit(&format!("key {}", v.key_masked), width),
+        fit(&format!("key {name}"), width),
         theme.title_focused,
     ));
     let Some(view) = &v.view else {
@@ -386,9 +393,14 @@ fn value(
             .error
             .as_ref()
             .map_or(("loading…".to_string(), theme.muted), |e| {
-                (format!("error: {e}"), theme.error)
+                (format!("error: {}", printable(e)), theme.error)
             });
-        return (Line::styled(msg.0, msg.1), vec![], v.scroll);
+        return (
+            Line::styled(fit(&msg.0, width), msg.1),
+            0,
+            Box::new(|_| Line::default()),
+            v.scroll,
+        );
     };
     let expiry = if view.pttl_ms >= 0 {
         let at = v.read_at + chrono::Duration::milliseconds(view.pttl_ms);
@@ -411,7 +423,7 @@ fn value(
     let encoding = if view.encoding == view.ty {
         String::new()
     } else {
-        format!(" · {}", view.encoding)
+        format!(" · {}", printable(&view.encoding))
     };
     let title = Line::from(vec![
         Span::styled(
@@ -427,7 +439,7 @@ fn value(
             },
         ),
         Span::styled(
-            format!("{}{encoding}{size} · {expiry}", view.ty),
+            format!("{}{encoding}{size} · {expiry}", printable(&view.ty)),
             if view.pttl_ms < 0 {
                 theme.warn
             } else {
@@ -435,41 +447,78 @@ fn value(
             },
         ),
     ]);
-    let _ = state;
-    let mut rows: Vec<Line<'static>> = view
-        .lines
-        .iter()
-        .map(|l| {
-            let mut spans = Vec::new();
-            if let Some(label) = &l.label {
-                spans.push(Span::styled(format!("{} ", fit(label, 24)), theme.key));
-            }
-            spans.extend(highlighted(&l.text, &l.hits, v.revealed, theme));
-            Line::from(spans)
-        })
-        .collect();
-    if view.truncated {
-        rows.push(Line::styled("… (more: read is bounded)", theme.muted));
+    let len = view.lines.len() + usize::from(view.truncated);
+    let row = move |i: usize| match view.lines.get(i) {
+        Some(l) => value_row(l, v.revealed, theme, width),
+        None => Line::styled("… (more: read is bounded)", theme.muted),
+    };
+    (title, len, Box::new(row), v.scroll)
+}
+
+/// One line of a value: its label (masked, printable, cut to 24
+/// columns), its text (masked, printable, cut to the pane) and, when it
+/// shows less than the element, how much is stored.
+fn value_row(l: &ValueLine, revealed: bool, theme: &Theme, width: usize) -> Line<'static> {
+    let mut spans = Vec::new();
+    if let Some(label) = &l.label {
+        let shown = if revealed {
+            label.clone()
+        } else {
+            masked(label, &l.label_hits)
+        };
+        spans.push(Span::styled(
+            format!("{} ", fit(&printable(&shown), 24)),
+            if l.label_hits.is_empty() {
+                theme.key
+            } else {
+                theme.pii
+            },
+        ));
     }
-    (title, rows, v.scroll)
+    spans.extend(highlighted(
+        &l.text, &l.hits, l.dump, revealed, theme, width,
+    ));
+    match l.extent {
+        Extent::Whole => {}
+        Extent::Cut { stored } => spans.push(Span::styled(
+            format!(" … (cut: {} in all)", bytes(stored)),
+            theme.muted,
+        )),
+        Extent::NotRead { stored } => spans.push(Span::styled(
+            format!("({}, not read: larger than a page)", bytes(stored)),
+            theme.muted,
+        )),
+    }
+    Line::from(spans)
 }
 
 /// The text with each personal span masked (or shown, when revealed) in
-/// the PII style.
+/// the PII style, every part made printable, and no more characters than
+/// `width` (the rest would be cut by the pane anyway).
 fn highlighted(
     text: &str,
     hits: &[(crate::pii::Kind, std::ops::Range<usize>)],
+    dump: bool,
     revealed: bool,
     theme: &Theme,
+    width: usize,
 ) -> Vec<Span<'static>> {
-    crate::redis::values::mask_parts(text, hits)
-        .into_iter()
-        .map(|(part, kind)| match kind {
-            None => Span::styled(part.to_string(), theme.text),
-            Some(_) if revealed => Span::styled(part.to_string(), theme.pii),
-            Some(k) => Span::styled(crate::pii::mask(k, part), theme.pii),
-        })
-        .collect()
+    let mut left = width;
+    let mut spans = Vec::new();
+    for (part, kind) in mask_parts(text, hits) {
+        if left == 0 {
+            break;
+        }
+        let (shown, style) = match kind {
+            None => (printable(part).into_owned(), theme.text),
+            Some(_) if revealed => (printable(part).into_owned(), theme.pii),
+            Some(k) => (printable(&mask_part(k, part, dump)).into_owned(), theme.pii),
+        };
+        let shown: String = shown.chars().take(left).collect();
+        left -= shown.chars().count();
+        spans.push(Span::styled(shown, style));
+    }
+    spans
 }
 
 #[cfg(test)]
