@@ -130,22 +130,20 @@ impl Remediation {
         }
     }
 
+    /// The change in words, store strings made printable.
     pub fn describe(&self) -> String {
+        let shown = crate::show::printable(self.pattern());
         match self {
-            Remediation::ExpireNamespace {
-                pattern,
-                ttl_secs,
-                keys,
-            } => format!(
-                "give the keys of {pattern} without a TTL, or with a longer one, a TTL of {}: {} keys by the last census; keys of other namespaces are left alone",
+            Remediation::ExpireNamespace { ttl_secs, keys, .. } => format!(
+                "give the keys of {shown} without a TTL, or with a longer one, a TTL of {}: {} keys by the last census; keys of other namespaces are left alone",
                 crate::show::ttl_text(*ttl_secs as i64 * 1000),
                 crate::show::count(*keys)
             ),
-            Remediation::UnlinkNamespace { pattern, keys } => format!(
-                "UNLINK the keys of {pattern}: {} keys by the last census; keys of other namespaces are left alone",
+            Remediation::UnlinkNamespace { keys, .. } => format!(
+                "UNLINK the keys of {shown}: {} keys by the last census; keys of other namespaces are left alone",
                 crate::show::count(*keys)
             ),
-            Remediation::UnlinkKey { pattern, .. } => format!("UNLINK this key of {pattern}"),
+            Remediation::UnlinkKey { .. } => format!("UNLINK this key of {shown}"),
         }
     }
 }
@@ -456,8 +454,7 @@ impl Browser {
                     return vec![];
                 };
                 let key = row.key.clone();
-                let text = String::from_utf8_lossy(&key).into_owned();
-                let key_masked = crate::redis::values::masked(&text, &row.hits);
+                let key_masked = crate::redis::values::masked_key(&key, &row.hits);
                 self.gen += 1;
                 let keys = k.clone();
                 self.view = RedisView::Value(Box::new((

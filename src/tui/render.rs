@@ -432,7 +432,10 @@ fn render_confirm(
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("Type {} and press Enter:", r.expected()),
+        format!(
+            "Type {} and press Enter:",
+            crate::show::printable(r.expected())
+        ),
         theme.text,
     ));
     let n = lines.len() as u16;
