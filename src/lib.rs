@@ -9,6 +9,7 @@ pub mod cli;
 pub mod demo;
 pub mod keypattern;
 pub mod logging;
+pub mod offline;
 pub mod pii;
 pub mod postgres;
 pub mod redis;

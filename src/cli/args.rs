@@ -163,6 +163,21 @@ pub struct UnlinkArgs {
 pub enum ScanCmd {
     /// Count every key of the register's Redis (SCAN, never KEYS), by namespace.
     Redis(ScanRedisArgs),
+    /// What a copy holds, with no server: a Redis dump.rdb, a pg_dump (plain
+    /// SQL, custom or directory format), a CSV export. Every key or row, every
+    /// value searched.
+    File(ScanFileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanFileArgs {
+    /// The file (or a pg_dump directory).
+    pub path: PathBuf,
+    /// What it is: rdb, sql, custom or csv (default: told by its first bytes).
+    #[arg(long)]
+    pub kind: Option<crate::offline::FileKind>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

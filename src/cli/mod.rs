@@ -20,6 +20,7 @@ mod args;
 mod audit;
 mod check;
 mod demo;
+mod offline;
 mod postgres;
 mod redis;
 
@@ -161,6 +162,7 @@ pub async fn run(cli: Cli, screen: &impl Screen) -> ExitCode {
         Some(Command::Check(args)) => check::check(&cli.global, &args).await,
         Some(Command::Map(args)) => check::map(&cli.global, &args),
         Some(Command::Scan(ScanCmd::Redis(args))) => redis::scan_redis(&cli.global, &args).await,
+        Some(Command::Scan(ScanCmd::File(args))) => offline::scan_file(&cli.global, &args).await,
         Some(Command::Redis(cmd)) => redis::remediate(&cli.global, &cmd).await,
         Some(Command::Register(args)) => check::record(&cli.global, &args),
         Some(Command::Demo(DemoCmd::Seed(args))) => demo::seed(&cli.global, &args).await,
