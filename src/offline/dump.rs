@@ -494,7 +494,7 @@ fn find_outside_quotes(s: &str, needle: &str) -> Option<usize> {
             Some(q) if b[i] == q => quote = None,
             Some(_) => {}
             None if b[i] == b'\'' || b[i] == b'"' => quote = Some(b[i]),
-            None if s[i..].starts_with(needle) => return Some(i),
+            None if b[i..].starts_with(needle.as_bytes()) => return Some(i),
             None => {}
         }
         i += 1;
@@ -574,7 +574,8 @@ fn sql_rows(s: &str) -> Option<Vec<Vec<Option<String>>>> {
                     }
                     i += 1;
                 }
-                let lit = s[start..i].trim();
+                let lit = String::from_utf8_lossy(&b[start..i]);
+                let lit = lit.trim();
                 row.push((!lit.eq_ignore_ascii_case("NULL")).then(|| lit.to_string()));
             }
         }
