@@ -7,6 +7,7 @@ pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod demo;
+pub mod incident;
 pub mod keypattern;
 pub mod logging;
 pub mod offline;

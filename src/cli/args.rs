@@ -81,6 +81,114 @@ pub enum Command {
     /// The audit trail: check it, list it, create its keys.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Breach worksheets (Art. 33, 34): count, score, clock, drafts.
+    #[command(subcommand)]
+    Incident(IncidentCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCmd {
+    /// Open a worksheet: count what was exposed (people through the person
+    /// graph, records), score it (ENISA), start the 72-hour clock, write the
+    /// drafts (JSON and Markdown, 0600).
+    New(IncidentNewArgs),
+    /// Every worksheet with its clock; exit 1 when one is past its deadline
+    /// without a notification.
+    List(IncidentDirArgs),
+    /// One worksheet: its drafts (Markdown) or JSON.
+    Show(IncidentShowArgs),
+    /// Record a notification to the authority (initial or complementary).
+    Notify(IncidentNotifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentDirArgs {
+    /// Where worksheets are kept (default: $XDG_STATE_HOME/oubli/incidents).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentNewArgs {
+    /// A short name for the incident (kept in the worksheet; no personal data).
+    #[arg(long)]
+    pub title: String,
+    /// When the team became aware (RFC 3339; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub aware_at: Option<String>,
+    /// What was exposed: table:NAME, namespace:PATTERN, storage:ID, file:PATH (repeat).
+    #[arg(long = "expose", value_name = "WHAT", required = true)]
+    pub exposed: Vec<String>,
+    /// Who could see the data.
+    #[arg(long, default_value = "none", value_parser = ["none", "known", "unknown"])]
+    pub confidentiality: String,
+    /// Whether the data was altered: not, recoverably, or lost for good.
+    #[arg(long, default_value = "none", value_parser = ["none", "recoverable", "lost"])]
+    pub integrity: String,
+    /// Whether the data became unavailable, for a while or for good.
+    #[arg(long, default_value = "none", value_parser = ["none", "temporary", "permanent"])]
+    pub availability: String,
+    /// Someone meant harm (theft, ransom): raises the circumstances score.
+    #[arg(long)]
+    pub malicious: bool,
+    /// The breach is not contained yet.
+    #[arg(long)]
+    pub ongoing: bool,
+    /// Where it came from: inside the organisation or outside.
+    #[arg(long, default_value = "unknown", value_parser = ["unknown", "internal", "external"])]
+    pub origin: String,
+    /// The data was encrypted and the key not exposed (Art. 34(3)(a)).
+    #[arg(long)]
+    pub encrypted: bool,
+    /// When the data was exposed: FROM..TO (RFC 3339).
+    #[arg(long, value_name = "FROM..TO")]
+    pub window: Option<String>,
+    /// A measure already taken (Art. 33(3)(d)); repeat.
+    #[arg(long = "measure-taken", value_name = "TEXT")]
+    pub measures_taken: Vec<String>,
+    /// A measure proposed to address it or limit its effects; repeat.
+    #[arg(long = "measure-proposed", value_name = "TEXT")]
+    pub measures_proposed: Vec<String>,
+    /// A likely consequence for the people (Art. 33(3)(c)); repeat.
+    #[arg(long = "consequence", value_name = "TEXT")]
+    pub consequences: Vec<String>,
+    #[command(flatten)]
+    pub dir: IncidentDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentShowArgs {
+    /// The worksheet's id (see `oubli incident list`).
+    pub id: String,
+    /// Where worksheets are kept (default: $XDG_STATE_HOME/oubli/incidents).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// json, or md (the drafts; the default).
+    #[arg(long, default_value = "md", value_parser = ["md", "json"])]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentNotifyArgs {
+    /// The worksheet's id (see `oubli incident list`).
+    pub id: String,
+    /// The first notification, or one that completes it (Art. 33(4)).
+    #[arg(long, value_parser = ["initial", "complementary"])]
+    pub kind: String,
+    /// When it was sent (RFC 3339; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// The authority's reference for the case.
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Why the notification comes after 72 hours (Art. 33(1)).
+    #[arg(long, value_name = "TEXT")]
+    pub delay_reason: Option<String>,
+    /// Where worksheets are kept (default: $XDG_STATE_HOME/oubli/incidents).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ mod args;
 mod audit;
 mod check;
 mod demo;
+mod incident;
 mod offline;
 mod postgres;
 mod redis;
@@ -174,6 +175,7 @@ pub async fn run(cli: Cli, screen: &impl Screen) -> ExitCode {
         Some(Command::Audit(AuditCmd::Verify(args))) => audit::verify(&args).await,
         Some(Command::Audit(AuditCmd::Show(args))) => audit::show(&args),
         Some(Command::Audit(AuditCmd::Init(args))) => audit::init(&args).await,
+        Some(Command::Incident(cmd)) => incident::run(&cli.global, cmd).await,
     }
 }
 
