@@ -185,3 +185,61 @@ async fn the_clock_runs_from_awareness_and_a_late_notification_asks_for_reasons(
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected table, namespace"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_namespace_counts_its_own_keys_and_says_people_are_at_least() {
+    let redis = common::TestRedis::start();
+    let mut con = redis.connection().await;
+    // 25 sessions, and keys a glob `session:*` also matches but that fold
+    // to other namespaces: they are not this namespace's records.
+    for i in 0..25 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("session:{i:04}"))
+            .arg(format!("{{\"email\":\"person{i}@example.org\"}}"))
+            .query_async(&mut con)
+            .await
+            .unwrap();
+    }
+    for i in 0..7 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("session:{i:04}:csrf"))
+            .arg("x")
+            .query_async(&mut con)
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let i = json(
+        &oubli()
+            .args([
+                "--redis",
+                &redis.url,
+                "incident",
+                "new",
+                "--title",
+                "open redis",
+            ])
+            .args(["--expose", "namespace:session:{int}", "--format", "json"])
+            .args(["--confidentiality", "unknown"])
+            .arg("--dir")
+            .arg(dir.path())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(i["records"], 25, "{}", i["exposures"]);
+    assert_eq!(i["people_exact"], false, "keys are not people");
+    let text =
+        std::fs::read_to_string(dir.path().join(format!("{}.md", i["id"].as_str().unwrap())))
+            .unwrap();
+    assert!(!text.contains("@example.org"), "no value in the drafts");
+    // A pattern the census does not print is an error, not a zero.
+    let out = oubli()
+        .args(["--redis", &redis.url, "incident", "new", "--title", "x"])
+        .args(["--expose", "namespace:session:{id}"])
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("oubli scan redis"));
+}

@@ -155,6 +155,10 @@ async fn new(global: &Global, a: &IncidentNewArgs) -> Result<ExitCode, String> {
                     pattern,
                     &delimiters,
                     &declared(&loaded, ConnectionKind::Redis),
+                    crate::redis::actions::Pace {
+                        scan_count: reg.redis.scan_count,
+                        max_ops_per_sec: reg.redis.max_ops_per_sec,
+                    },
                     &mut reached,
                 )
                 .await

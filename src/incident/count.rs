@@ -216,9 +216,12 @@ pub async fn namespace(
     pattern: &str,
     delimiters: &[u8],
     declared: &[String],
+    budget: crate::redis::actions::Pace,
     reached: &mut Reached,
 ) -> anyhow::Result<Counted> {
     let p = crate::keypattern::KeyPattern::namespace(pattern);
+    // Nothing cancels a headless count but the process itself.
+    let never = tokio_util::sync::CancellationToken::new();
     if p.is_bucket() {
         anyhow::bail!(
             "{pattern} is the census's bucket of the namespaces past its limit, not one namespace"
@@ -235,9 +238,11 @@ pub async fn namespace(
             .arg("MATCH")
             .arg(&glob)
             .arg("COUNT")
-            .arg(1000)
+            .arg(budget.scan_count)
             .query_async(con)
             .await?;
+        // One command per batch, under the register's load budget.
+        crate::redis::actions::pace(1, budget.max_ops_per_sec, &never).await;
         for key in batch {
             if !p.belongs(&key, delimiters) {
                 continue;
@@ -251,9 +256,14 @@ pub async fn namespace(
         }
         cursor = next;
     }
-    if !kinds.is_empty() || !declared.is_empty() {
-        reached.unreached();
+    if records == 0 {
+        anyhow::bail!(
+            "no key folds to the namespace {pattern} (namespaces are named as `oubli scan redis` prints them, e.g. session:{{int}})"
+        );
     }
+    // Key names rarely say who: the people behind them are not counted, so
+    // the total is a floor, whether or not their names showed a kind.
+    reached.unreached();
     Ok(Counted {
         what: Exposure::Namespace {
             pattern: pattern.to_string(),

@@ -135,7 +135,7 @@ pub struct Step {
 }
 
 /// Commands per second at most; a pause between batches keeps to it.
-async fn pace(ops: usize, per_sec: u32, cancel: &CancellationToken) -> bool {
+pub async fn pace(ops: usize, per_sec: u32, cancel: &CancellationToken) -> bool {
     if per_sec == 0 {
         return !cancel.is_cancelled();
     }
