@@ -451,15 +451,11 @@ async fn long_key_frames(
     let glob = oubli::keypattern::KeyPattern::namespace(&pattern).glob();
     let page = ks.key_page(&glob, 0, 50, 1000, b":").await.unwrap();
     assert!(page.rows.iter().any(|r| r.key == long_key.as_bytes()));
-    state.browser.view = RedisView::Keys(KeysView {
-        pattern: pattern.clone(),
-        glob,
-        rows: page.rows,
-        next_cursor: 0,
-        loading: false,
-        error: None,
-        cursor: Default::default(),
-    });
+    let mut view = KeysView::new(pattern.clone(), glob);
+    view.rows = page.rows;
+    view.next_cursor = 0;
+    view.loading = false;
+    state.browser.view = RedisView::Keys(view);
     let keys = frames_of(state, term, theme, 200);
     let _load = state.browser.open();
     let view = ks

@@ -37,6 +37,19 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// `1 key`, `2 keys`, `1,204 keys`: a count and its noun, singular for one.
+/// `plural` is the noun's plural when it is not `singular` + `s`.
+pub fn counted(n: u64, singular: &str, plural: Option<&str>) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        match plural {
+            Some(p) => format!("{} {p}", count(n)),
+            None => format!("{} {singular}s", count(n)),
+        }
+    }
+}
+
 /// At most this many bytes of a string are measured to fit it: what fits
 /// on a screen is far shorter (a 1 MB key name used to be measured whole
 /// on every frame).
@@ -219,6 +232,15 @@ pub fn printable_bytes(b: &[u8]) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counted_says_one_in_the_singular() {
+        assert_eq!(counted(1, "key", None), "1 key");
+        assert_eq!(counted(0, "key", None), "0 keys");
+        assert_eq!(counted(1204, "key", None), "1,204 keys");
+        assert_eq!(counted(2, "storage", None), "2 storages");
+        assert_eq!(counted(3, "person", Some("people")), "3 people");
+    }
 
     #[test]
     fn sizes_and_counts() {

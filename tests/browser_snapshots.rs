@@ -676,3 +676,66 @@ fn the_namespace_tree_folds_shared_prefixes() {
         })]
     );
 }
+
+#[test]
+fn a_kind_word_filters_and_the_namespace_detail_lists_every_kind() {
+    let mut s = state();
+    // `email` keeps the namespaces where e-mails were found, in names or
+    // values, not only the patterns holding the text.
+    press(&mut s, KeyCode::Char('/'));
+    for c in "email".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    press(&mut s, KeyCode::Enter);
+    let screen = draw(&s, 80, 24);
+    assert!(screen.contains("filter \"email\""), "{screen}");
+    assert!(screen.contains("rdv:sessions:{hex}"), "{screen}");
+    assert!(screen.contains("user:{int}:profile"), "{screen}");
+    assert!(!screen.contains("rate_limit:{ip}"), "{screen}");
+    // Reopening `/` shows the filter in force, in the Redis words.
+    press(&mut s, KeyCode::Char('/'));
+    let screen = draw(&s, 80, 24);
+    assert!(screen.contains("/ filter namespaces"), "{screen}");
+    match &s.overlay {
+        oubli::tui::state::Overlay::Search(input) => assert_eq!(input.lines(), ["email"]),
+        _ => panic!("the search is not open"),
+    }
+    press(&mut s, KeyCode::Esc);
+    // `i`: the whole list of kinds, which the table's column cuts.
+    let mut rich = census();
+    rich.namespaces[1].value_pii.extend([
+        (Kind::PersonName, 2),
+        (Kind::DateOfBirth, 1),
+        (Kind::Iban, 1),
+    ]);
+    rich.namespaces[1]
+        .examples
+        .insert(Kind::Email, "j***@e***.fr".into());
+    rich.namespaces[1].ttl_histogram = [5_227, 0, 1_000, 1_240, 0, 0, 0];
+    rich.namespaces[1].sampled = 200;
+    rich.namespaces[1].types.insert("hash".into(), 7_467);
+    let mut s = with_census(rich);
+    press(&mut s, KeyCode::Char('j'));
+    press(&mut s, KeyCode::Char('i'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = draw(&s, w, h);
+        for kind in [
+            "email",
+            "phone",
+            "postal_address",
+            "person_name",
+            "date_of_birth",
+            "iban",
+        ] {
+            assert!(screen.contains(kind), "{kind} missing: {screen}");
+        }
+        assert!(screen.contains("j***@e***.fr"), "{screen}");
+        assert!(screen.contains("no TTL: 5,227 (70%)"), "{screen}");
+        assert!(screen.contains("<1d 1,000"), "{screen}");
+        assert!(screen.contains("› user:{int}:profile"), "{screen}");
+        insta::assert_snapshot!(format!("namespace_detail_{w}x{h}"), screen);
+    }
+    // Esc closes the detail, back to the list.
+    press(&mut s, KeyCode::Esc);
+    assert!(!s.browser.detail);
+}

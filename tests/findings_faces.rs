@@ -72,6 +72,22 @@ async fn the_console_and_check_live_report_the_same_findings() {
         assert!(cli.contains_key(kind), "{kind} missing from {cli:?}");
     }
     assert_eq!(tui, cli, "console (left) and check --live (right) differ");
+    // The count the console shows in its tab and title is the CLI's total.
+    let total: usize = cli.values().sum();
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("terminal");
+    let theme = oubli::tui::theme::Theme::builtin("dark").expect("theme");
+    let mut state = state;
+    state.focus = oubli::tui::action::PaneId::Findings;
+    terminal
+        .draw(|f| oubli::tui::render::render(&state, &theme, f))
+        .expect("draw");
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains(&format!("4 Findings · {total}")),
+        "{screen}"
+    );
+    assert!(screen.contains(&format!("{total} findings")), "{screen}");
 }
 
 #[tokio::test]

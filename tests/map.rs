@@ -10,7 +10,7 @@ use std::time::Instant;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use oubli::register::{export, lint, load_str, Loaded};
 use oubli::tui::diagram::{self, NODE_H};
-use oubli::tui::state::{AppState, MapView};
+use oubli::tui::state::AppState;
 
 fn example() -> Loaded {
     oubli::register::load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml"))
@@ -437,7 +437,16 @@ fn moving_on_the_map_by_keys_and_by_search() {
     }
     assert_eq!(selected(&s), "sentry");
     key(&mut s, KeyCode::Enter);
+    // Reopening the search shows the text in force; Ctrl-U clears it.
     key(&mut s, KeyCode::Char('/'));
+    match &s.overlay {
+        oubli::tui::state::Overlay::Search(input) => assert_eq!(input.lines(), ["sentr"]),
+        _ => panic!("the search is not open"),
+    }
+    s.on_event(&Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
     for c in "sms".chars() {
         key(&mut s, KeyCode::Char(c));
     }
@@ -446,12 +455,28 @@ fn moving_on_the_map_by_keys_and_by_search() {
     key(&mut s, KeyCode::Char('n'));
     assert_ne!(selected(&s), first);
     assert!(selected(&s).starts_with("sms-"));
-    // The gaps view: moving through findings selects their node.
-    key(&mut s, KeyCode::Char('v'));
-    key(&mut s, KeyCode::Char('v'));
-    assert_eq!(s.map_view, MapView::Gaps);
-    key(&mut s, KeyCode::Char('g'));
-    assert_eq!(selected(&s), s.findings[0].storage.as_deref().unwrap());
-    key(&mut s, KeyCode::Char('j'));
-    assert_eq!(selected(&s), s.findings[1].storage.as_deref().unwrap());
+    // The Findings view: Enter on a finding about a node selects that node
+    // on the map and focuses the map.
+    key(&mut s, KeyCode::Char('4'));
+    assert_eq!(s.focus, oubli::tui::action::PaneId::Findings);
+    let (storage, kind) = s
+        .findings
+        .iter()
+        .rev()
+        .find(|f| f.namespace.is_none() && f.table.is_none())
+        .and_then(|f| Some((f.storage.clone()?, f.kind)))
+        .expect("a finding about a node");
+    key(&mut s, KeyCode::Char('/'));
+    for c in format!("{storage} {kind}").chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Esc);
+    let chosen = s.selected_finding().expect("the filter keeps it");
+    assert_eq!(
+        (chosen.storage.as_deref(), chosen.kind),
+        (Some(storage.as_str()), kind)
+    );
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.focus, oubli::tui::action::PaneId::Map);
+    assert_eq!(selected(&s), storage);
 }

@@ -333,15 +333,13 @@ fn key_row(key: &[u8]) -> KeyRow {
 }
 
 fn keys_view(rows: Vec<KeyRow>) -> KeysView {
-    KeysView {
-        pattern: "app:user:{email}:profile".into(),
-        glob: b"app:user:*:profile".to_vec(),
-        rows,
-        next_cursor: 0,
-        loading: false,
-        error: None,
-        cursor: Default::default(),
-    }
+    let mut k = KeysView::new(
+        "app:user:{email}:profile".into(),
+        b"app:user:*:profile".to_vec(),
+    );
+    k.rows = rows;
+    k.loading = false;
+    k
 }
 
 /// The screen's rows, and no cell holding a control character.

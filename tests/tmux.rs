@@ -262,23 +262,29 @@ async fn the_console_shows_live_servers_and_says_when_one_goes_away() {
     );
     let t = Tmux::start(120, 40, &wrapped(&args, "", &stty));
 
+    // Below 160 columns one view at a time: the map first, with the
+    // connections' state in the header and the views as tabs.
     let screen = t.wait_for(
         &[
             "redis:cache ●",
             "pg:main-db ●",
-            "db0",
-            "users",
-            "participations",
+            "┏ 1 Data map",
+            "4 Findings · ",
         ],
         20,
     );
     assert!(screen.contains("Booking service — demo"));
-    // DBSIZE as the Redis pane shows it equals what the seeder wrote, less
-    // the keys that may have expired since.
+    // `2`: the Redis view. DBSIZE as it shows it equals what the seeder
+    // wrote, less the keys that may have expired since.
+    t.keys(&["2"]);
+    t.wait_for(&["┏ 2 Redis", "db0"], 10);
     let mut con = redis.connection().await;
     let dbsize: u64 = redis::cmd("DBSIZE").query_async(&mut con).await.unwrap();
     let shown = oubli::tui::widgets::count(dbsize);
     t.wait_for(&[shown.as_str()], 10);
+    // `3`: the Postgres view, its tables.
+    t.keys(&["3"]);
+    t.wait_for(&["┏ 3 Postgres", "users", "participations"], 20);
 
     // Help, then the palette, driven by keys.
     t.keys(&["?"]);
@@ -287,17 +293,21 @@ async fn the_console_shows_live_servers_and_says_when_one_goes_away() {
     // read as Alt+key by the terminal).
     t.keys(&["q"]);
     t.wait_until("help closed", 5, |s| !s.contains("Help — Esc to close"));
-    t.keys(&[":", "postg"]);
+    // The palette offers every view's commands, wherever one stands: the
+    // census from the Postgres view, run in the Redis view.
+    t.keys(&[":", "census"]);
     t.wait_until("the palette filtered", 5, |s| {
-        s.contains("Postgres pane") && !s.contains("Redis pane")
+        s.contains("run the census again") && !s.contains("Postgres pane")
     });
-    t.keys(&["Enter", "z"]);
-    t.wait_until("the Postgres pane zoomed alone", 5, |s| {
-        s.contains("┏ 3 Postgres") && !s.contains("1 Data map")
-    });
-    t.keys(&["z", "2"]);
-    t.wait_for(&["┏ 2 Redis"], 5);
-
+    t.keys(&["Enter"]);
+    t.wait_for(&["┏ 2 Redis", "census"], 10);
+    // `4`: every finding; a filter shows in the title, Enter goes to it.
+    t.keys(&["4"]);
+    t.wait_for(&["┏ 4 Findings", "severity", "where", "no_ttl"], 30);
+    t.keys(&["/", "no_ttl", "Enter"]);
+    t.wait_for(&["filter \"no_ttl\""], 5);
+    t.keys(&["Enter"]);
+    t.wait_for(&["┏ 2 Redis"], 10);
     // The server goes away: the pane says so and retries; the rest lives on.
     drop(con);
     drop(redis);

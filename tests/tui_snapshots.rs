@@ -218,7 +218,9 @@ fn selecting_a_node_shows_its_details_and_flows() {
     assert!(screen.contains("Main Postgres DB ─"), "{screen}");
     assert!(screen.contains("running the application"));
     assert!(screen.contains("↔ Web interface"));
-    assert!(screen.contains("→ Postgres backups"));
+    assert!(screen.contains("→ Postgres backups"), "{screen}");
+    // The live line comes last: it needs a taller screen under the diagram.
+    let screen = draw(&state, &theme, 120, 44).backend().to_string();
     assert!(screen.contains("main-db: 8 tables"), "{screen}");
 }
 
@@ -299,4 +301,149 @@ fn store_names_cannot_drive_the_terminal() {
     assert!(screen.contains("tbl\\x1b[2J\\x1b[H"), "{screen}");
     assert!(screen.contains("a\\rSPOOFED"), "{screen}");
     assert!(screen.contains("db\\x1b]0;PGPWN\\x07"), "{screen}");
+}
+
+/// The example register's findings, plus one of the census (a namespace)
+/// and one of Postgres (a table), as the live checks add them.
+fn with_store_findings(mut state: AppState) -> AppState {
+    use oubli::check::{Finding, NamespaceRef, Severity};
+    state.findings.push(Finding {
+        kind: "pii_in_key_name",
+        severity: Severity::High,
+        storage: Some("redis".into()),
+        namespace: Some(NamespaceRef {
+            pattern: "rate_limit:{ip}".into(),
+            keys: 1_991,
+            bytes: 168_000,
+            example: Some("rate_limit:192.168.*.*".into()),
+        }),
+        message: "1,991 keys of rate_limit:{ip} carry an IP address in their name.".into(),
+        ..Finding::default()
+    });
+    state.findings.push(Finding {
+        kind: "rows_past_retention",
+        severity: Severity::High,
+        storage: Some("postgres".into()),
+        table: Some("appointments".into()),
+        message: "appointments: 1,204 rows older than the retention (2 years).".into(),
+        ..Finding::default()
+    });
+    state
+}
+
+#[test]
+fn findings_view_lists_every_store_with_its_count_at_each_size() {
+    let mut state = with_store_findings(with_data(example_state(Instant::now())));
+    let n = state.findings.len();
+    key(&mut state, KeyCode::Char('4'));
+    let theme = Theme::builtin("dark").unwrap();
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let screen = draw(&state, &theme, w, h).backend().to_string();
+        // The tab and the title carry the same count as the list.
+        assert!(screen.contains(&format!("4 Findings · {n}")), "{screen}");
+        assert!(screen.contains(&format!("{n} findings")), "{screen}");
+        // Where each is: the namespace and the table of the store findings.
+        assert!(screen.contains("Redis › rate_limit:{ip}"), "{screen}");
+        assert!(
+            screen.contains("Main Postgres DB › appointments"),
+            "{screen}"
+        );
+        // No two columns run together: the severity is followed by a space.
+        assert!(!screen.contains("highpii") && !screen.contains("mediumunknown"));
+        insta::assert_snapshot!(format!("findings_{w}x{h}"), screen);
+    }
+    // At 200 columns the view focused before (the map) is shown beside it.
+    let wide = draw(&state, &theme, 200, 50).backend().to_string();
+    assert!(
+        wide.contains("1 Data map") && wide.contains("Citizens"),
+        "{wide}"
+    );
+    let narrow = draw(&state, &theme, 120, 40).backend().to_string();
+    assert!(!narrow.contains("People"), "{narrow}");
+}
+
+#[test]
+fn the_findings_filter_shows_in_the_title_and_enter_goes_to_the_place() {
+    let mut state = with_store_findings(with_data(example_state(Instant::now())));
+    let theme = Theme::builtin("dark").unwrap();
+    key(&mut state, KeyCode::Char('4'));
+    key(&mut state, KeyCode::Char('/'));
+    for c in "rows_past".chars() {
+        key(&mut state, KeyCode::Char(c));
+    }
+    key(&mut state, KeyCode::Enter);
+    let screen = draw(&state, &theme, 80, 24).backend().to_string();
+    assert!(screen.contains("filter \"rows_past\""), "{screen}");
+    assert!(screen.contains("1 of "), "{screen}");
+    insta::assert_snapshot!("findings_filtered_80x24", screen);
+    // Severity cycles: high only keeps it, the count follows.
+    key(&mut state, KeyCode::Char('s'));
+    assert_eq!(state.visible_findings().len(), 1);
+    // Enter: the Postgres view, on that table's row.
+    key(&mut state, KeyCode::Enter);
+    assert_eq!(state.focus, PaneId::Postgres);
+    let rdvs = state
+        .pg_table_row("appointments")
+        .expect("the table is listed");
+    assert_eq!(state.pg_cursor.selected, rdvs);
+    // Back in Findings, Esc clears the filter: every finding again.
+    key(&mut state, KeyCode::Char('4'));
+    key(&mut state, KeyCode::Esc);
+    assert!(state.findings_view.filter.is_empty());
+}
+
+#[test]
+fn the_palette_lists_every_view_s_commands_and_runs_them_there() {
+    let mut state = with_data(example_state(Instant::now()));
+    key(&mut state, KeyCode::Char('3'));
+    key(&mut state, KeyCode::Char(':'));
+    for c in "census".chars() {
+        key(&mut state, KeyCode::Char(c));
+    }
+    let entries = state.palette_entries("census");
+    assert!(
+        entries
+            .iter()
+            .any(|b| b.action == oubli::tui::action::Action::RunCensus),
+        "census is offered from the Postgres view"
+    );
+    let theme = Theme::builtin("dark").unwrap();
+    let screen = draw(&state, &theme, 80, 24).backend().to_string();
+    assert!(
+        screen.contains("run the census again") && screen.contains("Redis"),
+        "{screen}"
+    );
+    // Ctrl-U clears the input.
+    state.on_event(&Event::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    match &state.overlay {
+        oubli::tui::state::Overlay::Palette(p) => assert_eq!(p.input.lines(), [""]),
+        _ => panic!("the palette closed"),
+    }
+    for c in "census".chars() {
+        key(&mut state, KeyCode::Char(c));
+    }
+    let (_, fx) = state.on_event(&Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(state.focus, PaneId::Redis);
+    assert!(
+        fx.contains(&oubli::tui::state::Effect::Browser(
+            oubli::tui::browser::BrowserEffect::StartCensus
+        )),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn help_separates_long_keys_from_their_description() {
+    let mut state = with_data(example_state(Instant::now()));
+    key(&mut state, KeyCode::Char('2'));
+    key(&mut state, KeyCode::Char('?'));
+    let theme = Theme::builtin("dark").unwrap();
+    let screen = draw(&state, &theme, 120, 40).backend().to_string();
+    assert!(screen.contains("Esc/Backspace  back"), "{screen}");
 }

@@ -57,5 +57,9 @@ pub struct Finding {
     /// For findings of the keyspace census.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<NamespaceRef>,
+    /// For Postgres findings: the table, qualified as oubli prints it
+    /// (`receipts`, `audit.events`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
     pub message: String,
 }

@@ -138,6 +138,53 @@ impl Kind {
     pub fn from_name(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// A short label for narrow columns: `email`, `ip`, `addr`, `card`.
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::Email => "email",
+            Kind::Phone => "phone",
+            Kind::IpAddress => "ip",
+            Kind::Iban => "iban",
+            Kind::PaymentCard => "card",
+            Kind::Nir => "nir",
+            Kind::Siren => "siren",
+            Kind::Siret => "siret",
+            Kind::PostalAddress => "addr",
+            Kind::DateOfBirth => "birth",
+            Kind::PersonName => "name",
+            Kind::Secret => "secret",
+            Kind::FreeText => "text",
+            Kind::OnlineId => "id",
+            Kind::Geolocation => "geo",
+        }
+    }
+
+    /// The kind a word a person types stands for: its name (`ip_address`),
+    /// its short label (`ip`), or a plain word for it (`address`, `mail`,
+    /// `password`, `token`…). Case does not matter.
+    pub fn from_word(word: &str) -> Option<Kind> {
+        let w = word.trim().to_lowercase();
+        if let Some(k) = Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == w || k.short() == w)
+        {
+            return Some(k);
+        }
+        Some(match w.as_str() {
+            "e-mail" | "mail" | "emails" => Kind::Email,
+            "tel" | "telephone" | "mobile" | "phones" => Kind::Phone,
+            "ipaddress" | "ip-address" => Kind::IpAddress,
+            "address" | "postal" | "postcode" => Kind::PostalAddress,
+            "dob" | "birthday" | "birthdate" => Kind::DateOfBirth,
+            "person" | "firstname" | "lastname" => Kind::PersonName,
+            "password" | "token" | "credential" | "jwt" => Kind::Secret,
+            "notes" | "freetext" => Kind::FreeText,
+            "location" | "gps" => Kind::Geolocation,
+            "ssn" | "insee" => Kind::Nir,
+            _ => return None,
+        })
+    }
 }
 
 impl std::fmt::Display for Kind {

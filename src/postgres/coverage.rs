@@ -82,15 +82,16 @@ fn finding(
     kind: &'static str,
     severity: Severity,
     storage: &Option<String>,
+    table: Option<String>,
     message: String,
 ) -> Finding {
     Finding {
         kind,
         severity,
         storage: storage.clone(),
-        flow: None,
-        namespace: None,
+        table,
         message,
+        ..Finding::default()
     }
 }
 
@@ -103,6 +104,7 @@ fn declared_missing(s: &Survey, reg: &Register, storage: &Option<String>, out: &
                 "declared_table_missing",
                 Severity::High,
                 storage,
+                None,
                 format!(
                     "the register's person model names table {name}, which the database {} does not have: lookups and erasures would fail or miss rows.",
                     s.catalog.database
@@ -127,6 +129,7 @@ fn declared_missing(s: &Survey, reg: &Register, storage: &Option<String>, out: &
                     "declared_column_missing",
                     Severity::High,
                     storage,
+                    Some(t.qualified()),
                     format!("the register names column {name}.{c}, which no longer exists."),
                 ));
             }
@@ -185,6 +188,7 @@ async fn rows_past_retention(
                 "rows_past_retention",
                 Severity::High,
                 storage,
+                Some(t.qualified()),
                 format!(
                     "{}: {} rows older than the retention ({retention}) by {} — before {} ({how}{oldest}).",
                     t.display_name(),
@@ -234,6 +238,7 @@ fn unclassified(s: &Survey, reg: &Register, storage: &Option<String>, out: &mut 
             "unclassified_column",
             Severity::Medium,
             storage,
+            Some(s.catalog.table(&c.table).map_or_else(|| c.table.clone(), |t| t.qualified())),
             format!(
                 "{} {what}, but the register's person model does not cover it: an erasure would leave it.",
                 s.catalog.display_column(&c.table, &c.column)
@@ -313,6 +318,7 @@ fn missing_link_indexes(
             "missing_link_index",
             Severity::Medium,
             storage,
+            Some(t.qualified()),
             format!(
                 "{shown}.{} links to {target} but has no index: every lookup, erasure and retention job through it scans {shown} (~{} rows).",
                 ident(&column),

@@ -64,7 +64,13 @@ impl NsFilter {
             // An invalid regex matches nothing rather than everything.
             Term::Regex(re) => re.as_ref().is_some_and(|r| r.is_match(&n.pattern)),
             Term::Glob(g) => glob_match(g.as_bytes(), n.pattern.as_bytes()),
-            Term::Text(t) => n.pattern.to_lowercase().contains(t),
+            // A word that names a kind of personal data also matches the
+            // namespaces where that kind was found, in names or values.
+            Term::Text(t) => {
+                n.pattern.to_lowercase().contains(t)
+                    || crate::pii::Kind::from_word(t)
+                        .is_some_and(|k| n.key_pii.contains_key(&k) || n.value_pii.contains_key(&k))
+            }
         })
     }
 }
@@ -201,6 +207,27 @@ mod tests {
             n.key_pii.insert(Kind::Email, 10);
         }
         n
+    }
+
+    #[test]
+    fn a_kind_word_finds_the_namespaces_holding_that_kind() {
+        // The pattern says nothing of e-mails; the census found some in values.
+        let mut held = ns("rdv:session:{uuid}", 0, false);
+        held.value_pii.insert(Kind::Email, 4);
+        let mut phone = ns("otp:{int}", 0, false);
+        phone.key_pii.insert(Kind::Phone, 2);
+        let none = ns("stat:processed", 0, false);
+        let m = |f: &str, n: &Namespace| NsFilter::parse(f).matches(n);
+        for word in ["email", "EMAIL", "mail", "e-mail"] {
+            assert!(m(word, &held), "{word}");
+            assert!(!m(word, &phone), "{word}");
+            assert!(!m(word, &none), "{word}");
+        }
+        assert!(m("phone", &phone) && m("tel", &phone) && !m("phone", &held));
+        // A word that is no kind matches text only.
+        assert!(m("sess", &held) && !m("sess", &phone));
+        // Words combine: both must hold.
+        assert!(!m("email otp", &held) && !m("email otp", &phone));
     }
 
     #[test]

@@ -7,16 +7,24 @@ pub enum PaneId {
     Map,
     Redis,
     Postgres,
+    /// Every finding of every store, in one list.
+    Findings,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 3] = [PaneId::Map, PaneId::Redis, PaneId::Postgres];
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Map,
+        PaneId::Redis,
+        PaneId::Postgres,
+        PaneId::Findings,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             PaneId::Map => "Data map",
             PaneId::Redis => "Redis",
             PaneId::Postgres => "Postgres",
+            PaneId::Findings => "Findings",
         }
     }
 
@@ -25,6 +33,7 @@ impl PaneId {
             PaneId::Map => 0,
             PaneId::Redis => 1,
             PaneId::Postgres => 2,
+            PaneId::Findings => 3,
         }
     }
 }
@@ -57,10 +66,14 @@ pub enum Action {
     Down,
     Left,
     Right,
-    /// Map: diagram, list, gaps.
+    /// Map: diagram or list.
     CycleView,
-    /// Map: find a node by name.
+    /// Find or filter in the focused view (a node, namespaces, findings).
     Search,
+    /// Findings: show all, high only, high and medium.
+    CycleSeverity,
+    /// Namespaces: the detail of the selected one.
+    Detail,
     SearchNext,
     PageUp,
     PageDown,

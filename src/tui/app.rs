@@ -152,6 +152,7 @@ pub async fn run(loaded: Loaded, opts: RunOptions) -> anyhow::Result<Ended> {
             _ = tick.tick() => dirty |= state.on_tick(Instant::now()),
             Some(msg) = rx.recv() => {
                 dirty |= state.on_bg(msg);
+                effects = state.browser.follow.drain(..).map(Effect::Browser).collect();
                 if std::mem::take(&mut state.browser.recount) {
                     work.census(&mut state);
                 }

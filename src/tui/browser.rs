@@ -33,11 +33,81 @@ pub struct KeysView {
     pub loading: bool,
     pub error: Option<String>,
     pub cursor: Cursor,
+    /// Text a key's name must contain (case-insensitive), as typed after `/`.
+    pub filter: String,
+    /// The rows the filter keeps (indices in `rows`); `None` without a filter.
+    pub shown: Option<Vec<usize>>,
 }
 
+/// A filtered key list reads on, page after page, until it has this many
+/// matches on screen or has read this many keys of the namespace.
+const SEARCH_WANTS: usize = 200;
+const SEARCH_READS_AT_MOST: usize = 1_000_000;
+
 impl KeysView {
+    pub fn new(pattern: String, glob: Vec<u8>) -> KeysView {
+        KeysView {
+            pattern,
+            glob,
+            rows: Vec::new(),
+            next_cursor: 0,
+            loading: true,
+            error: None,
+            cursor: Cursor::default(),
+            filter: String::new(),
+            shown: None,
+        }
+    }
+
     pub fn complete(&self) -> bool {
         !self.loading && self.next_cursor == 0
+    }
+
+    /// Rows the list shows (all, or those the filter keeps).
+    pub fn len(&self) -> usize {
+        self.shown.as_ref().map_or(self.rows.len(), Vec::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th row shown.
+    pub fn row(&self, i: usize) -> Option<&KeyRow> {
+        match &self.shown {
+            Some(idx) => idx.get(i).and_then(|&j| self.rows.get(j)),
+            None => self.rows.get(i),
+        }
+    }
+
+    fn refilter(&mut self) {
+        let f = self.filter.trim().to_lowercase();
+        self.shown = (!f.is_empty()).then(|| {
+            self.rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| String::from_utf8_lossy(&r.key).to_lowercase().contains(&f))
+                .map(|(i, _)| i)
+                .collect()
+        });
+    }
+
+    /// The next page to read, when a search still wants matches.
+    fn read_on(&mut self) -> Option<BrowserEffect> {
+        let searching = self.shown.is_some();
+        if self.loading
+            || self.next_cursor == 0
+            || !searching
+            || self.len() >= SEARCH_WANTS
+            || self.rows.len() >= SEARCH_READS_AT_MOST
+        {
+            return None;
+        }
+        self.loading = true;
+        Some(BrowserEffect::LoadKeys {
+            glob: self.glob.clone(),
+            cursor: self.next_cursor,
+        })
     }
 }
 
@@ -223,6 +293,11 @@ pub struct Browser {
     pub changing: Option<Changing>,
     /// Generation of the last change started.
     change_gen: u64,
+    /// The namespace detail is shown instead of the tree.
+    pub detail: bool,
+    /// Work a background result asks for (the next page of a key search);
+    /// the loop runs it.
+    pub follow: Vec<BrowserEffect>,
 }
 
 impl Browser {
@@ -245,7 +320,61 @@ impl Browser {
             changes: Vec::new(),
             changing: None,
             change_gen: 0,
+            detail: false,
+            follow: Vec::new(),
         }
+    }
+
+    /// `i` on a namespace: its detail, or back to the tree.
+    pub fn toggle_detail(&mut self) {
+        self.detail = matches!(self.view, RedisView::Namespaces) && !self.detail;
+    }
+
+    /// The namespace the tree's selection stands for, if it is one.
+    pub fn selected_namespace(&self) -> Option<&Namespace> {
+        self.selected_row().and_then(|r| self.namespace_of(r))
+    }
+
+    /// Select the namespace `pattern` in the tree, opening its folders.
+    pub fn select_pattern(&mut self, pattern: &str) -> bool {
+        let Some(c) = self.shown() else { return false };
+        let Some(i) = c.namespaces.iter().position(|n| n.pattern == pattern) else {
+            return false;
+        };
+        // Open every folder on the way to it.
+        let mut path = String::new();
+        for &b in pattern.as_bytes() {
+            path.push(char::from(b));
+            if self.delimiters.contains(&b) {
+                self.folded.insert(path.clone(), true);
+            }
+        }
+        self.retree();
+        let row = self
+            .tree
+            .iter()
+            .position(|r| matches!(r.kind, NsRowKind::Leaf(j) if j == i));
+        match row {
+            Some(r) => {
+                self.ns_cursor.selected = r;
+                self.ns_cursor.offset = r.saturating_sub(3);
+                self.detail = false;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A search of the key list (typed after `/` in it); reads on through
+    /// the namespace while it finds too few.
+    pub fn set_key_filter(&mut self, filter: &str) -> Vec<BrowserEffect> {
+        let RedisView::Keys(k) = &mut self.view else {
+            return vec![];
+        };
+        k.filter = filter.to_string();
+        k.cursor = Cursor::default();
+        k.refilter();
+        k.read_on().into_iter().collect()
     }
 
     /// What changed since the previous census, in sentences.
@@ -380,7 +509,7 @@ impl Browser {
     pub fn len(&self) -> usize {
         match &self.view {
             RedisView::Namespaces => self.tree.len(),
-            RedisView::Keys(k) => k.rows.len(),
+            RedisView::Keys(k) => k.len(),
             RedisView::Value(b) => b.1.view.as_ref().map_or(0, |v| v.lines.len()),
         }
     }
@@ -414,7 +543,7 @@ impl Browser {
             }
         }
         if let RedisView::Keys(k) = &mut self.view {
-            if !k.loading && k.next_cursor != 0 && k.cursor.selected + 20 >= k.rows.len() {
+            if !k.loading && k.next_cursor != 0 && k.cursor.selected + 20 >= k.len() {
                 k.loading = true;
                 return vec![BrowserEffect::LoadKeys {
                     glob: k.glob.clone(),
@@ -438,19 +567,12 @@ impl Browser {
                 };
                 let glob = crate::redis::values::pattern_glob(&ns);
                 self.gen += 1;
-                self.view = RedisView::Keys(KeysView {
-                    pattern: ns,
-                    glob: glob.clone(),
-                    rows: Vec::new(),
-                    next_cursor: 0,
-                    loading: true,
-                    error: None,
-                    cursor: Cursor::default(),
-                });
+                self.detail = false;
+                self.view = RedisView::Keys(KeysView::new(ns, glob.clone()));
                 vec![BrowserEffect::LoadKeys { glob, cursor: 0 }]
             }
             RedisView::Keys(k) => {
-                let Some(row) = k.rows.get(k.cursor.selected) else {
+                let Some(row) = k.row(k.cursor.selected) else {
                     return vec![];
                 };
                 let key = row.key.clone();
@@ -478,6 +600,9 @@ impl Browser {
 
     /// Esc: back one level. Returns false at the top.
     pub fn back(&mut self) -> bool {
+        if std::mem::take(&mut self.detail) {
+            return true;
+        }
         let view = std::mem::replace(&mut self.view, RedisView::Namespaces);
         match view {
             RedisView::Namespaces => return false,
@@ -503,7 +628,7 @@ impl Browser {
                 namespace_change(ns, unlink, retention_secs)
             }
             RedisView::Keys(k) if unlink => {
-                let row = k.rows.get(k.cursor.selected).ok_or("no key selected")?;
+                let row = k.row(k.cursor.selected).ok_or("no key selected")?;
                 Ok(Remediation::UnlinkKey {
                     key: row.key.clone(),
                     pattern: k.pattern.clone(),
@@ -579,6 +704,8 @@ impl Browser {
                 k.rows.extend(page.rows);
                 k.next_cursor = page.next_cursor;
                 k.error = None;
+                k.refilter();
+                self.follow.extend(k.read_on());
             }
             Err(e) => k.error = Some(e),
         }

@@ -10,7 +10,7 @@ use tui_textarea::TextArea;
 use super::action::{Action, PaneId};
 use super::browser::{BrowserEffect, RedisView};
 use super::keymap::{self, Resolved, BINDINGS};
-use super::state::{AppState, Cursor, Effect, Level, MapView, Overlay, Palette};
+use super::state::{AppState, Cursor, Effect, Level, Overlay, Palette};
 
 /// Whether to draw again, and what the loop must do.
 type Update = (bool, Vec<Effect>);
@@ -51,24 +51,30 @@ impl AppState {
     }
 
     /// A key no binding takes: text for the overlay's input, if one is open.
+    /// Ctrl-U clears the input, as in a shell.
     fn type_into_overlay(&mut self, key: &KeyEvent) -> Update {
+        let clear = keymap::Key::ctrl('u').matches(key);
+        let edit = |input: &mut TextArea<'static>| {
+            if clear {
+                input.select_all();
+                input.cut();
+                true
+            } else {
+                input.input(*key)
+            }
+        };
         match &mut self.overlay {
-            Overlay::Confirm(c) => (c.1.input(*key), vec![]),
+            Overlay::Confirm(c) => (edit(&mut c.1), vec![]),
             Overlay::Search(input) => {
-                let changed = input.input(*key);
+                let changed = edit(input);
                 let query = input.lines().join(" ");
-                if changed {
-                    if self.focus == PaneId::Redis {
-                        self.browser.set_filter(&query);
-                    } else {
-                        self.find_node(&query, false);
-                        self.last_search = query;
-                    }
+                if !changed {
+                    return (false, vec![]);
                 }
-                (changed, vec![])
+                (true, self.apply_search(&query))
             }
             Overlay::Palette(p) => {
-                let changed = p.input.input(*key);
+                let changed = edit(&mut p.input);
                 if changed {
                     p.cursor = Cursor::default();
                 }
@@ -76,6 +82,29 @@ impl AppState {
             }
             Overlay::Help { .. } | Overlay::None => (false, vec![]),
         }
+    }
+
+    /// What the search overlay's text does in the focused view.
+    fn apply_search(&mut self, query: &str) -> Vec<Effect> {
+        match self.focus {
+            PaneId::Redis => match &self.browser.view {
+                RedisView::Namespaces => self.browser.set_filter(query),
+                RedisView::Keys(_) => {
+                    let fx = self.browser.set_key_filter(query);
+                    return fx.into_iter().map(Effect::Browser).collect();
+                }
+                RedisView::Value(_) => {}
+            },
+            PaneId::Findings => {
+                self.findings_view.filter = query.to_string();
+                self.findings_view.cursor = Cursor::default();
+            }
+            PaneId::Map | PaneId::Postgres => {
+                self.find_node(query, false);
+                self.last_search = query.to_string();
+            }
+        }
+        vec![]
     }
 
     /// Do one action: the open overlay reads it first, then the focused
@@ -98,6 +127,7 @@ impl AppState {
             PaneId::Map => self.on_map(action),
             PaneId::Redis => self.on_redis(action),
             PaneId::Postgres => None,
+            PaneId::Findings => self.on_findings(action),
         };
         pane.unwrap_or_else(|| self.on_global(action))
     }
@@ -130,9 +160,16 @@ impl AppState {
                 }
             }
             Action::Confirm => {
-                let chosen = self.palette_entries(&query).get(selected).map(|b| b.action);
+                let chosen = self
+                    .palette_entries(&query)
+                    .get(selected)
+                    .map(|b| (b.context, b.action));
                 self.overlay = Overlay::None;
-                if let Some(a) = chosen {
+                if let Some((context, a)) = chosen {
+                    // A command of a view runs in that view.
+                    if let super::action::Context::Pane(p) = context {
+                        self.focus_on(p);
+                    }
                     return Some(self.run(a));
                 }
             }
@@ -176,16 +213,121 @@ impl AppState {
         Some((true, vec![]))
     }
 
-    /// The search overlay, for a node of the map or a namespace filter.
+    /// The search overlay of the focused view, holding the text of the
+    /// filter in force (so reopening it edits it rather than hiding it).
     fn open_search(&mut self) {
-        let mut input = TextArea::default();
-        input.set_placeholder_text(if self.focus == PaneId::Redis {
-            "part of a namespace pattern"
-        } else {
-            "node name or id"
-        });
+        let current = match self.focus {
+            PaneId::Redis => match &self.browser.view {
+                RedisView::Namespaces => self.browser.filter.clone(),
+                RedisView::Keys(k) => k.filter.clone(),
+                RedisView::Value(_) => {
+                    self.flash(
+                        "Esc back to the key list to search it, twice to filter namespaces",
+                        Level::Info,
+                    );
+                    return;
+                }
+            },
+            PaneId::Findings => self.findings_view.filter.clone(),
+            PaneId::Map | PaneId::Postgres => self.last_search.clone(),
+        };
+        let mut input = TextArea::new(vec![current]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        input.set_placeholder_text(self.search_prompt().1);
         input.set_cursor_line_style(ratatui::style::Style::default());
         self.overlay = Overlay::Search(Box::new(input));
+    }
+
+    /// The search overlay's title and placeholder, in the focused view's words.
+    pub fn search_prompt(&self) -> (&'static str, &'static str) {
+        match self.focus {
+            PaneId::Redis => match &self.browser.view {
+                RedisView::Keys(_) => ("search the keys", "part of a key name"),
+                _ => (
+                    "filter namespaces",
+                    "text, a kind (email, phone…), pii, nottl, type:hash, re:…",
+                ),
+            },
+            PaneId::Findings => (
+                "filter findings",
+                "words: a kind, a severity, a storage, a namespace, a table",
+            ),
+            PaneId::Map | PaneId::Postgres => ("find a node", "node name or id"),
+        }
+    }
+
+    /// Focus a view; the one left becomes the companion shown beside it
+    /// on a wide terminal.
+    pub(super) fn focus_on(&mut self, pane: PaneId) {
+        if pane != self.focus {
+            self.companion = self.focus;
+            self.focus = pane;
+        }
+    }
+
+    /// The Findings view: severity, filter, and Enter to go where a
+    /// finding is (the node, the namespace, the table).
+    fn on_findings(&mut self, action: Action) -> Option<Update> {
+        match action {
+            Action::Search => self.open_search(),
+            Action::CycleSeverity => {
+                let v = &mut self.findings_view;
+                v.severity = v.severity.next();
+                v.cursor = Cursor::default();
+                let name = v.severity.name();
+                self.flash(format!("findings: {name}"), Level::Info);
+            }
+            Action::Back if !self.findings_view.filter.is_empty() => {
+                self.findings_view.filter.clear();
+                self.findings_view.cursor = Cursor::default();
+            }
+            Action::Open => return Some(self.go_to_finding()),
+            _ => return None,
+        }
+        Some((true, vec![]))
+    }
+
+    /// Enter on a finding: its namespace in the Redis view, its table in
+    /// the Postgres view, or its node on the map.
+    fn go_to_finding(&mut self) -> Update {
+        let Some(f) = self.selected_finding().cloned() else {
+            return (false, vec![]);
+        };
+        if let Some(ns) = &f.namespace {
+            self.focus_on(PaneId::Redis);
+            while self.browser.back() {}
+            if !self.browser.select_pattern(&ns.pattern) {
+                self.browser.set_filter("");
+                if !self.browser.select_pattern(&ns.pattern) {
+                    self.flash(
+                        format!("{} is not in the census shown", ns.pattern),
+                        Level::Warn,
+                    );
+                }
+            }
+            return (true, vec![]);
+        }
+        if let Some(t) = &f.table {
+            if let Some(row) = self.pg_table_row(t) {
+                self.focus_on(PaneId::Postgres);
+                self.pg_cursor.selected = row;
+                let (len, page) = (self.pane_len(PaneId::Postgres), self.page());
+                self.pg_cursor.clamp(len, page);
+                return (true, vec![]);
+            }
+        }
+        let node = f
+            .storage
+            .as_deref()
+            .and_then(|id| self.register.storages.iter().position(|s| s.id() == id));
+        match node {
+            Some(n) => {
+                self.map_node = n;
+                self.focus_on(PaneId::Map);
+            }
+            None => self.flash("this finding is about the register as a whole", Level::Info),
+        }
+        (true, vec![])
     }
 
     fn on_map(&mut self, action: Action) -> Option<Update> {
@@ -208,9 +350,8 @@ impl AppState {
                     self.map_node = n;
                 }
             }
-            // The gaps view moves through its list (global); the diagram
-            // and the list move through the nodes in map order.
-            _ if action.is_move() && self.map_view != MapView::Gaps => {
+            // The diagram and the list move through the nodes in map order.
+            _ if action.is_move() => {
                 let order = self.map_order();
                 let pos = order.iter().position(|&n| n == self.map_node).unwrap_or(0) as isize;
                 let target = match action {
@@ -238,6 +379,10 @@ impl AppState {
                 vec![]
             }
             Action::Open => self.browser.open(),
+            Action::Detail => {
+                self.browser.toggle_detail();
+                vec![]
+            }
             Action::Back => {
                 if !self.browser.back() && !self.browser.filter.is_empty() {
                     self.browser.set_filter("");
@@ -286,13 +431,7 @@ impl AppState {
             );
             return;
         }
-        let retention = self
-            .browser
-            .conn
-            .as_deref()
-            .and_then(|c| self.register.storage_of_connection(c))
-            .and_then(|s| s.effective_retention())
-            .and_then(|r| r.period().map(|p| p.seconds()));
+        let retention = self.browsed_retention_secs();
         match self.browser.remediation(unlink, retention) {
             Ok(r) => {
                 let mut input = TextArea::default();
@@ -334,13 +473,13 @@ impl AppState {
                 }));
             }
             Action::FocusNext => {
-                self.focus = PaneId::ALL[(self.focus.index() + 1) % PaneId::ALL.len()];
+                self.focus_on(PaneId::ALL[(self.focus.index() + 1) % PaneId::ALL.len()]);
             }
             Action::FocusPrev => {
                 let n = PaneId::ALL.len();
-                self.focus = PaneId::ALL[(self.focus.index() + n - 1) % n];
+                self.focus_on(PaneId::ALL[(self.focus.index() + n - 1) % n]);
             }
-            Action::Focus(p) => self.focus = p,
+            Action::Focus(p) => self.focus_on(p),
             Action::ToggleZoom => self.zoom = !self.zoom,
             Action::Refresh => {
                 self.flash("refreshing…", Level::Info);
@@ -356,12 +495,7 @@ impl AppState {
                 }
                 return (true, fx.into_iter().map(Effect::Browser).collect());
             }
-            _ if action.is_move() => {
-                self.step_cursor(action);
-                if self.focus == PaneId::Map {
-                    self.select_finding_node();
-                }
-            }
+            _ if action.is_move() => self.step_cursor(action),
             // Nothing to do here: a key of another pane, or of an overlay
             // that is not open.
             _ => return (false, vec![]),

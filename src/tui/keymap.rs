@@ -118,6 +118,7 @@ const fn danger(
 use Context::{Global, Help, Palette};
 const MAP: Context = Context::Pane(PaneId::Map);
 const REDIS: Context = Context::Pane(PaneId::Redis);
+const FINDINGS: Context = Context::Pane(PaneId::Findings);
 
 /// Every binding of the console.
 pub static BINDINGS: &[Binding] = &[
@@ -165,9 +166,16 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         Global,
+        &[Key::ch('4')],
+        Action::Focus(PaneId::Findings),
+        "findings: every gap of every store",
+        false,
+    ),
+    b(
+        Global,
         &[Key::ch('z')],
         Action::ToggleZoom,
-        "zoom the pane",
+        "zoom: this view alone",
         true,
     ),
     b(
@@ -273,7 +281,14 @@ pub static BINDINGS: &[Binding] = &[
         REDIS,
         &[Key::ch('/')],
         Action::Search,
-        "filter namespaces",
+        "filter namespaces / search keys",
+        true,
+    ),
+    b(
+        REDIS,
+        &[Key::ch('i')],
+        Action::Detail,
+        "namespace detail (kinds, TTLs, findings)",
         true,
     ),
     b(
@@ -313,7 +328,7 @@ pub static BINDINGS: &[Binding] = &[
         MAP,
         &[Key::ch('v')],
         Action::CycleView,
-        "view: diagram / list / gaps",
+        "view: diagram / list",
         true,
     ),
     b(MAP, &[Key::ch('/')], Action::Search, "find a node", true),
@@ -322,6 +337,34 @@ pub static BINDINGS: &[Binding] = &[
         &[Key::ch('n')],
         Action::SearchNext,
         "next match",
+        false,
+    ),
+    b(
+        FINDINGS,
+        &[Key::plain(KeyCode::Enter)],
+        Action::Open,
+        "go to it (node, namespace, table)",
+        true,
+    ),
+    b(
+        FINDINGS,
+        &[Key::ch('/')],
+        Action::Search,
+        "filter findings",
+        true,
+    ),
+    b(
+        FINDINGS,
+        &[Key::ch('s')],
+        Action::CycleSeverity,
+        "severity: all / high / high+medium",
+        true,
+    ),
+    b(
+        FINDINGS,
+        &[Key::plain(KeyCode::Esc)],
+        Action::Back,
+        "clear the filter",
         false,
     ),
     b(
@@ -466,6 +509,19 @@ pub fn active(bindings: &'static [Binding], contexts: &[Context]) -> Vec<&'stati
         }
     }
     out
+}
+
+/// Where a binding applies, as the palette and help name it.
+pub fn context_label(ctx: Context) -> &'static str {
+    match ctx {
+        Context::Global => "everywhere",
+        Context::Pane(p) => p.title(),
+        Context::Help => "help",
+        Context::Palette => "palette",
+        Context::Search => "search",
+        Context::Confirm => "confirm",
+        Context::Running => "change under way",
+    }
 }
 
 /// The keys of a binding, as shown: `q/^C`.

@@ -56,32 +56,26 @@ fn draw(state: &AppState, theme: &Theme, frame: &mut Frame) {
         frame.render_widget(msg, area);
         return;
     }
-    let [header, body, hints] = Layout::vertical([
+    let [header, tabs, body, hints] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(area);
     render_header(state, theme, frame, header);
+    render_tabs(state, theme, frame, tabs);
     let preferred = match state.focus {
         // The whole diagram and the pane's borders.
         PaneId::Map => Some(state.diagram.width + 2),
-        // The namespace table reads well from about 100 columns.
-        PaneId::Redis => Some(100),
+        // The namespace table with every column readable.
+        PaneId::Redis => Some(110),
         // Tables, then a table's personal columns with their evidence.
         PaneId::Postgres => Some(90),
+        PaneId::Findings => Some(100),
     };
-    for (pane, rect) in pane_areas(body, state.focus, state.zoom, preferred) {
+    for (pane, rect) in pane_areas(body, state.focus, state.companion, state.zoom, preferred) {
         let focused = pane == state.focus;
-        let title = match pane {
-            PaneId::Map => format!(
-                " {} {} · {} ",
-                pane.index() + 1,
-                pane.title(),
-                panes::map::badge(state)
-            ),
-            _ => format!(" {} {} ", pane.index() + 1, pane.title()),
-        };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_type(if focused {
@@ -94,20 +88,14 @@ fn draw(state: &AppState, theme: &Theme, frame: &mut Frame) {
             } else {
                 theme.border
             })
-            .title(Span::styled(
-                title,
-                if focused {
-                    theme.title_focused
-                } else {
-                    theme.title
-                },
-            ));
+            .title(breadcrumb(state, pane, focused, theme, rect.width));
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
         match pane {
             PaneId::Map => panes::map::render(state, theme, frame, inner, focused),
             PaneId::Redis => panes::redis::render(state, theme, frame, inner, focused),
             PaneId::Postgres => panes::postgres::render(state, theme, frame, inner, focused),
+            PaneId::Findings => panes::findings::render(state, theme, frame, inner, focused),
         }
     }
     render_hints(state, theme, frame, hints);
@@ -115,55 +103,124 @@ fn draw(state: &AppState, theme: &Theme, frame: &mut Frame) {
         Overlay::None => {}
         Overlay::Help { scroll } => render_help(state, theme, frame, body, *scroll),
         Overlay::Palette(_) => render_palette(state, theme, frame, body),
-        Overlay::Search(input) => render_search(input, theme, frame, body),
+        Overlay::Search(input) => render_search(input, state.search_prompt().0, theme, frame, body),
         Overlay::Confirm(c) => render_confirm(&c.0, &c.1, theme, frame, body),
     }
 }
 
-/// Where each pane goes. The focused pane gets the width it prefers (the
-/// map: its whole diagram) as long as the others keep a usable column;
-/// wide screens otherwise share evenly; zoom gives the focused pane all.
+/// From this width on, the focused view and its companion (the view
+/// focused before) are shown side by side; below it, the focused view
+/// alone, full width, as k9s and gitui do. Decided by width, not by a key.
+pub const SIDE_BY_SIDE: u16 = 160;
+
+/// The narrowest the companion view is drawn beside the focused one.
+const COMPANION_MIN: u16 = 60;
+
+/// Where each view goes: the focused one alone below [`SIDE_BY_SIDE`]
+/// columns or when zoomed; otherwise the focused one with the width it
+/// prefers (at least half) and its companion beside it, in tab order.
 pub fn pane_areas(
     body: Rect,
     focus: PaneId,
+    companion: PaneId,
     zoom: bool,
     preferred: Option<u16>,
 ) -> Vec<(PaneId, Rect)> {
-    if zoom {
+    if zoom || body.width < SIDE_BY_SIDE {
         return vec![(focus, body)];
     }
-    const SLIM: u16 = 20;
-    let n = PaneId::ALL.len() as u16;
-    let even = body.width / n;
-    let want = preferred.unwrap_or(0);
-    let constraints: Vec<Constraint> = if want <= even && even >= 40 {
-        PaneId::ALL
-            .iter()
-            .map(|_| Constraint::Ratio(1, u32::from(n)))
-            .collect()
+    let companion = if companion == focus {
+        PaneId::ALL[(focus.index() + 1) % PaneId::ALL.len()]
     } else {
-        let focused = want
-            .max(even)
-            .min(body.width.saturating_sub(SLIM * (n - 1)))
-            .max(20);
-        let rest = body.width.saturating_sub(focused) / (n - 1);
-        PaneId::ALL
-            .iter()
-            .map(|p| {
-                if *p == focus {
-                    Constraint::Length(focused)
-                } else {
-                    Constraint::Min(rest)
-                }
-            })
-            .collect()
+        companion
     };
-    let rects = Layout::horizontal(constraints).split(body);
-    PaneId::ALL
+    let focused_w = preferred
+        .unwrap_or(0)
+        .max(body.width / 2)
+        .min(body.width.saturating_sub(COMPANION_MIN));
+    let [a, b] =
+        Layout::horizontal([Constraint::Length(focused_w), Constraint::Min(1)]).areas::<2>(body);
+    if focus.index() < companion.index() {
+        vec![(focus, a), (companion, b)]
+    } else {
+        let [a, b] = Layout::horizontal([Constraint::Min(1), Constraint::Length(focused_w)])
+            .areas::<2>(body);
+        vec![(companion, a), (focus, b)]
+    }
+}
+
+/// The views as tabs, the focused one highlighted, each with its digit;
+/// the Findings tab carries its count.
+fn render_tabs(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut spans: Vec<Span> = Vec::new();
+    let long = PaneId::ALL
         .iter()
-        .copied()
-        .zip(rects.iter().copied())
-        .collect()
+        .map(|p| tab_label(state, *p, true).width() + 2)
+        .sum::<usize>()
+        <= usize::from(area.width);
+    for p in PaneId::ALL {
+        let label = tab_label(state, p, long);
+        let style = if p == state.focus {
+            theme
+                .title_focused
+                .add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            theme.title
+        };
+        spans.push(Span::styled(format!(" {label} "), style));
+        spans.push(Span::styled(" ", theme.base));
+    }
+    let line = Line::from(spans);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn tab_label(state: &AppState, p: PaneId, long: bool) -> String {
+    let title = if long {
+        p.title()
+    } else {
+        match p {
+            PaneId::Map => "Map",
+            PaneId::Redis => "Redis",
+            PaneId::Postgres => "PG",
+            PaneId::Findings => "Findings",
+        }
+    };
+    match p {
+        PaneId::Findings => format!("{} {title} · {}", p.index() + 1, state.findings.len()),
+        _ => format!("{} {title}", p.index() + 1),
+    }
+}
+
+/// A view's title: where it is (view › connection › what is open) and,
+/// standing out, the filter in force, so a filter never hides rows
+/// without saying so (k9s shows its filter the same way).
+fn breadcrumb(
+    state: &AppState,
+    pane: PaneId,
+    focused: bool,
+    theme: &Theme,
+    width: u16,
+) -> Line<'static> {
+    let (path, filter) = state.breadcrumb(pane);
+    let room = usize::from(width).saturating_sub(4);
+    let text = format!(" {} ", path.join(" › "));
+    let filter = filter.map(|f| format!(" {f} "));
+    let filter_w = filter.as_deref().map_or(0, UnicodeWidthStr::width);
+    // The filter is what must show; the path gives way first.
+    let text = fit(&text, room.saturating_sub(filter_w).max(room / 2));
+    let mut spans = vec![Span::styled(
+        text,
+        if focused {
+            theme.title_focused
+        } else {
+            theme.title
+        },
+    )];
+    if let Some(f) = filter {
+        let left = room.saturating_sub(spans[0].content.width());
+        spans.push(Span::styled(fit(&f, left), theme.warn));
+    }
+    Line::from(spans)
 }
 
 fn conn_dot<T>(remote: &Remote<T>, theme: &Theme) -> Span<'static> {
@@ -231,9 +288,12 @@ fn render_hints(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect) 
         width += text.width();
         spans.push(Span::styled(text, theme.dangerous));
     }
+    // Zoom only means something when views are side by side.
+    let side_by_side = area.width >= SIDE_BY_SIDE;
     for b in keymap::active(BINDINGS, &state.contexts())
         .into_iter()
         .filter(|b| b.hint)
+        .filter(|b| side_by_side || b.action != super::action::Action::ToggleZoom)
     {
         let key = b.keys.first().map(keymap::Key::label).unwrap_or_default();
         let w = key.width() + b.description.width() + 3;
@@ -290,7 +350,7 @@ fn render_help(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect, s
             let disabled = b.dangerous && !state.write_mode;
             let mut spans = vec![
                 Span::styled(
-                    format!("  {:<12}", keymap::keys_label(b)),
+                    format!("  {:<14} ", keymap::keys_label(b)),
                     if disabled { theme.disabled } else { theme.key },
                 ),
                 Span::styled(
@@ -343,7 +403,7 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
     let query = p.input.lines().join(" ");
     let entries = state.palette_entries(&query);
     let height = (entries.len() as u16).clamp(1, 10) + 4;
-    let mut rect = centered(body, 60, height);
+    let mut rect = centered(body, 72, height);
     rect.y = body.y + 1;
     frame.render_widget(Clear, rect);
     let block = popup(" : command ", false, theme);
@@ -383,7 +443,13 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
                     b.description.to_string(),
                     if disabled { theme.disabled } else { style },
                 )],
-                vec![Span::styled(keymap::keys_label(b), theme.key)],
+                vec![
+                    Span::styled(
+                        format!("{}  ", keymap::context_label(b.context)),
+                        theme.muted,
+                    ),
+                    Span::styled(keymap::keys_label(b), theme.key),
+                ],
                 usize::from(list_area.width),
             )
             .style(style)
@@ -394,6 +460,7 @@ fn render_palette(state: &AppState, theme: &Theme, frame: &mut Frame, body: Rect
 
 fn render_search(
     input: &tui_textarea::TextArea<'static>,
+    title: &str,
     theme: &Theme,
     frame: &mut Frame,
     body: Rect,
@@ -401,7 +468,11 @@ fn render_search(
     let mut rect = centered(body, 50, 3);
     rect.y = body.y + body.height.saturating_sub(3);
     frame.render_widget(Clear, rect);
-    let block = popup(" / find a node — Enter or Esc when done ", false, theme);
+    let block = popup(
+        &format!(" / {title} — Enter or Esc when done "),
+        false,
+        theme,
+    );
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let input = styled_input(input, theme);

@@ -220,8 +220,6 @@ pub enum MapView {
     /// The diagram when it fits the pane, the list otherwise.
     Auto,
     List,
-    /// Every finding of the register, one per line.
-    Gaps,
     /// The diagram even when it does not fit: it pans to the selection.
     Diagram,
 }
@@ -230,8 +228,7 @@ impl MapView {
     pub(super) fn next(self) -> MapView {
         match self {
             MapView::Auto => MapView::List,
-            MapView::List => MapView::Gaps,
-            MapView::Gaps => MapView::Diagram,
+            MapView::List => MapView::Diagram,
             MapView::Diagram => MapView::Auto,
         }
     }
@@ -239,10 +236,52 @@ impl MapView {
         match self {
             MapView::Auto => "auto",
             MapView::List => "list",
-            MapView::Gaps => "gaps",
             MapView::Diagram => "diagram",
         }
     }
+}
+
+/// Which findings the Findings view shows, by severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeverityFilter {
+    #[default]
+    All,
+    HighOnly,
+    MediumUp,
+}
+
+impl SeverityFilter {
+    pub(super) fn next(self) -> SeverityFilter {
+        match self {
+            SeverityFilter::All => SeverityFilter::HighOnly,
+            SeverityFilter::HighOnly => SeverityFilter::MediumUp,
+            SeverityFilter::MediumUp => SeverityFilter::All,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            SeverityFilter::All => "every severity",
+            SeverityFilter::HighOnly => "high",
+            SeverityFilter::MediumUp => "high and medium",
+        }
+    }
+    pub fn keeps(self, s: check::Severity) -> bool {
+        match self {
+            SeverityFilter::All => true,
+            SeverityFilter::HighOnly => s == check::Severity::High,
+            SeverityFilter::MediumUp => s != check::Severity::Low,
+        }
+    }
+}
+
+/// The Findings view: its selection and what it keeps.
+#[derive(Debug, Clone, Default)]
+pub struct FindingsView {
+    pub cursor: Cursor,
+    /// Words, all of which a finding must match: its kind, severity,
+    /// storage (id or label), namespace, table or message.
+    pub filter: String,
+    pub severity: SeverityFilter,
 }
 
 /// What the loop must do after an update.
@@ -259,6 +298,9 @@ pub struct AppState {
     pub register_path: String,
     pub write_mode: bool,
     pub focus: PaneId,
+    /// The view shown beside the focused one on a wide terminal: the one
+    /// focused before.
+    pub companion: PaneId,
     pub zoom: bool,
     pub overlay: Overlay,
     pub redis: Vec<Conn<RedisOverview>>,
@@ -270,10 +312,12 @@ pub struct AppState {
     pub diagram: Diagram,
     /// The register's gaps, and those the live connections show.
     pub findings: Vec<Finding>,
-    pub gaps: Cursor,
+    pub findings_view: FindingsView,
     pub last_search: String,
     pub browser: Browser,
     pub pg_cursor: Cursor,
+    /// The map moves by node (`map_node`); this only keeps the cursor API whole.
+    pub map_cursor: Cursor,
     /// Classification of the first Postgres connection: None until it runs.
     pub pg_survey: Option<Result<std::sync::Arc<crate::postgres::coverage::Survey>, String>>,
     /// The Postgres findings of each connection surveyed, or why not.
@@ -314,6 +358,7 @@ impl AppState {
             register_path: loaded.path.display().to_string(),
             write_mode,
             focus: PaneId::Map,
+            companion: PaneId::Findings,
             zoom: false,
             overlay: Overlay::None,
             redis: conns(loaded, ConnectionKind::Redis, now),
@@ -322,7 +367,7 @@ impl AppState {
             map_view: MapView::Auto,
             diagram: diagram::layout(&loaded.register),
             findings: lint::lint(&loaded.register),
-            gaps: Cursor::default(),
+            findings_view: FindingsView::default(),
             last_search: String::new(),
             browser: {
                 let first = loaded.connections_of(ConnectionKind::Redis).next();
@@ -339,6 +384,7 @@ impl AppState {
                 b
             },
             pg_cursor: Cursor::default(),
+            map_cursor: Cursor::default(),
             pg_survey: None,
             pg_findings: Default::default(),
             covered_dbs: check::covered_dbs(loaded),
@@ -372,29 +418,54 @@ impl AppState {
             .collect()
     }
 
-    /// Bindings the palette offers: every action of the focused pane and the
-    /// global ones (not the plain cursor moves), filtered by the query.
+    /// Bindings the palette offers: every command of every view and the
+    /// global ones (not the plain cursor moves, not the overlays' keys),
+    /// the focused view's first, filtered by the query (which also matches
+    /// the view's name: `redis` lists the Redis commands).
     pub fn palette_entries(&self, query: &str) -> Vec<&'static Binding> {
         let q = query.trim().to_lowercase();
-        keymap::active(BINDINGS, &self.pane_contexts())
-            .into_iter()
-            .filter(|b| !b.action.is_move())
-            .filter(|b| q.is_empty() || b.description.to_lowercase().contains(&q))
-            .collect()
+        let mut order: Vec<Context> = self.pane_contexts();
+        order.extend(PaneId::ALL.iter().map(|p| Context::Pane(*p)));
+        let mut out: Vec<&'static Binding> = Vec::new();
+        for ctx in order {
+            for b in BINDINGS.iter().filter(|b| b.context == ctx) {
+                if b.action.is_move() || out.iter().any(|o| std::ptr::eq(*o, b)) {
+                    continue;
+                }
+                let hay =
+                    format!("{} {}", keymap::context_label(ctx), b.description).to_lowercase();
+                if q.split_whitespace().all(|w| hay.contains(w)) {
+                    out.push(b);
+                }
+            }
+        }
+        out
+    }
+
+    /// The row of table `name` (`name` in `public`, `schema.name`
+    /// elsewhere, as findings name tables) in the Postgres view's list.
+    pub fn pg_table_row(&self, name: &str) -> Option<usize> {
+        self.postgres
+            .iter()
+            .flat_map(|c| {
+                c.remote
+                    .data()
+                    .map(|(d, _)| d.tables.as_slice())
+                    .unwrap_or_default()
+            })
+            .position(|t| crate::postgres::catalog::qualify(&t.schema, &t.name) == name)
     }
 
     /// Rows of list available to the focused pane, for paging.
     pub(super) fn page(&self) -> usize {
-        usize::from(self.size.height.saturating_sub(8)).max(1)
+        usize::from(self.size.height.saturating_sub(10)).max(1)
     }
 
     /// Number of selectable lines per pane.
     pub fn pane_len(&self, pane: PaneId) -> usize {
         match pane {
-            PaneId::Map => match self.map_view {
-                MapView::Gaps => self.findings.len(),
-                _ => self.register.storages.len(),
-            },
+            PaneId::Map => self.register.storages.len(),
+            PaneId::Findings => self.visible_findings().len(),
             PaneId::Redis => self.browser.len(),
             PaneId::Postgres => self
                 .postgres
@@ -406,7 +477,8 @@ impl AppState {
 
     pub(super) fn cursor_mut(&mut self, pane: PaneId) -> &mut Cursor {
         match pane {
-            PaneId::Map => &mut self.gaps,
+            PaneId::Map => &mut self.map_cursor,
+            PaneId::Findings => &mut self.findings_view.cursor,
             PaneId::Redis => self.browser.cursor_mut(),
             PaneId::Postgres => &mut self.pg_cursor,
         }
@@ -446,18 +518,142 @@ impl AppState {
         found.is_some()
     }
 
-    pub(super) fn select_finding_node(&mut self) {
-        if self.map_view != MapView::Gaps {
-            return;
-        }
-        let node = self
+    /// The focused view's path (view › connection › what is open) and the
+    /// filter in force there, in words, for the breadcrumb line.
+    pub fn breadcrumb(&self, pane: PaneId) -> (Vec<String>, Option<String>) {
+        use super::browser::RedisView;
+        let quoted = |what: &str, text: &str| {
+            (!text.is_empty()).then(|| format!("{what} \"{}\"", crate::show::printable(text)))
+        };
+        let mut path = vec![format!("{} {}", pane.index() + 1, pane.title())];
+        let filter = match pane {
+            PaneId::Map => {
+                // `auto` is no view a person chose: it goes unsaid.
+                if self.map_view != MapView::Auto {
+                    path.push(self.map_view.name().to_string());
+                }
+                if let Some(s) = self.register.storages.get(self.map_node) {
+                    path.push(crate::show::printable(&s.label).into_owned());
+                }
+                None
+            }
+            PaneId::Redis => {
+                if let Some(c) = self.browser.conn.as_ref() {
+                    path.push(c.clone());
+                }
+                match &self.browser.view {
+                    RedisView::Namespaces => {
+                        path.push(if self.browser.detail {
+                            self.browser
+                                .selected_namespace()
+                                .map_or_else(|| "namespaces".into(), |n| n.pattern.clone())
+                        } else {
+                            "namespaces".into()
+                        });
+                        quoted("filter", &self.browser.filter)
+                    }
+                    RedisView::Keys(k) => {
+                        path.push(k.pattern.clone());
+                        path.push("keys".into());
+                        quoted("search", &k.filter)
+                    }
+                    RedisView::Value(v) => {
+                        path.push(v.0.pattern.clone());
+                        path.push(v.1.key_masked.clone());
+                        None
+                    }
+                }
+            }
+            PaneId::Postgres => {
+                if let Some(c) = self.postgres.first() {
+                    path.push(c.name.clone());
+                    if let Some((o, _)) = c.remote.data() {
+                        path.push(crate::show::printable(&o.database).into_owned());
+                    }
+                }
+                None
+            }
+            PaneId::Findings => {
+                let v = &self.findings_view;
+                let shown = self.visible_findings().len();
+                let all = self.findings.len();
+                if shown == all {
+                    path[0] = format!(
+                        "{} · {}",
+                        path[0],
+                        crate::show::counted(all as u64, "finding", None)
+                    );
+                } else {
+                    path.push(format!("{shown} of {all} shown"));
+                }
+                let mut parts: Vec<String> = Vec::new();
+                if v.severity != SeverityFilter::All {
+                    parts.push(format!("severity {}", v.severity.name()));
+                }
+                parts.extend(quoted("filter", &v.filter));
+                (!parts.is_empty()).then(|| parts.join(" · "))
+            }
+        };
+        (path, filter)
+    }
+
+    /// The retention of the storage the Redis browser shows, in seconds,
+    /// when the register gives it a limited one.
+    pub fn browsed_retention_secs(&self) -> Option<u64> {
+        self.browser
+            .conn
+            .as_deref()
+            .and_then(|c| self.register.storage_of_connection(c))
+            .and_then(|s| s.effective_retention())
+            .and_then(|r| r.period().map(|p| p.seconds()))
+    }
+
+    /// The findings the Findings view keeps, as indices in `findings`.
+    pub fn visible_findings(&self) -> Vec<usize> {
+        let v = &self.findings_view;
+        let words: Vec<String> = v.filter.split_whitespace().map(str::to_lowercase).collect();
+        let mut kept = self
             .findings
-            .get(self.gaps.selected)
-            .and_then(|f| f.storage.as_deref())
-            .and_then(|id| self.register.storages.iter().position(|s| s.id() == id));
-        if let Some(n) = node {
-            self.map_node = n;
-        }
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| v.severity.keeps(f.severity))
+            .filter(|(_, f)| {
+                if words.is_empty() {
+                    return true;
+                }
+                let label = f
+                    .storage
+                    .as_deref()
+                    .and_then(|id| self.register.storage(id))
+                    .map(|s| s.label.to_lowercase());
+                let hay = [
+                    Some(f.kind.to_string()),
+                    Some(f.severity.as_str().to_string()),
+                    f.storage.clone(),
+                    label,
+                    f.namespace.as_ref().map(|n| n.pattern.to_lowercase()),
+                    f.table.clone(),
+                    Some(f.message.to_lowercase()),
+                ];
+                words.iter().all(|w| {
+                    hay.iter()
+                        .flatten()
+                        .any(|h| h.to_lowercase().contains(w.as_str()))
+                })
+            })
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>();
+        // The most severe first; within a severity, as the checks found them.
+        kept.sort_by_key(|&i| self.findings[i].severity);
+        kept
+    }
+
+    /// The finding selected in the Findings view.
+    pub fn selected_finding(&self) -> Option<&Finding> {
+        let visible = self.visible_findings();
+        visible
+            .get(self.findings_view.cursor.selected)
+            .and_then(|&i| self.findings.get(i))
     }
 
     /// The register's findings plus what the live connections contradict:

@@ -1,7 +1,7 @@
 //! The data-flow map pane: the register drawn as a diagram (storages as
 //! cylinders, processes as boxes, people as rounded boxes, the hosted
 //! perimeter as a dotted frame, flows as arrows), or as a layered list when
-//! the diagram does not fit, or as the list of its gaps. The selected node's
+//! the diagram does not fit. The selected node's
 //! flows are highlighted and its details shown below.
 
 use ratatui::buffer::Buffer;
@@ -30,15 +30,6 @@ pub fn glyph(kind: StorageKind) -> &'static str {
     }
 }
 
-/// The pane title's badge: how many gaps the register has.
-pub fn badge(state: &AppState) -> String {
-    match state.findings.len() {
-        0 => "no gaps".to_string(),
-        1 => "1 gap".to_string(),
-        n => format!("{n} gaps"),
-    }
-}
-
 pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
     let reg = &state.register;
     if reg.storages.is_empty() {
@@ -53,7 +44,6 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     let d = &state.diagram;
     let fits = d.width <= area.width && d.height <= area.height;
     match state.map_view {
-        MapView::Gaps => render_gaps(state, theme, frame, area, focused),
         MapView::List => render_list(state, theme, frame, area, focused),
         MapView::Auto if !fits => render_list(state, theme, frame, area, focused),
         MapView::Auto | MapView::Diagram => {
@@ -167,68 +157,6 @@ fn render_list(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, f
     super::list(frame, list_area, rows, &cursor, focused, theme);
     if details_h > 0 {
         render_details(state, details, theme, frame, details_area);
-    }
-}
-
-/// Every gap of the register: severity, kind, node; the selected one's
-/// message in full below.
-fn render_gaps(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, focused: bool) {
-    if state.findings.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                "No gap: the register says what, where, how long and why for every storage.",
-                theme.ok,
-            ))
-            .wrap(Wrap { trim: true }),
-            area,
-        );
-        return;
-    }
-    let width = usize::from(area.width);
-    let mut cursor = state.gaps;
-    cursor.clamp(state.findings.len(), usize::from(area.height));
-    let selected = state.findings.get(cursor.selected);
-    let message = selected
-        .map(|f| wrap(&f.message, width))
-        .unwrap_or_default();
-    let details_h = if area.height >= 10 {
-        (message.len() as u16 + 1).min(area.height / 2)
-    } else {
-        0
-    };
-    let [list_area, details_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(details_h)]).areas(area);
-    let rows: Vec<Line<'static>> = state
-        .findings
-        .iter()
-        .map(|f| {
-            let sev_style = match f.severity {
-                Severity::High => theme.error,
-                Severity::Medium => theme.warn,
-                Severity::Low => theme.muted,
-            };
-            let target = f
-                .storage
-                .as_deref()
-                .and_then(|id| state.register.storage(id))
-                .map_or_else(|| "register".to_string(), |s| s.label.clone());
-            Line::from(vec![
-                Span::styled(format!("{:<7}", f.severity.as_str()), sev_style),
-                Span::styled(fit(&format!("{:<30}", f.kind), 31), theme.text),
-                Span::styled(fit(&target, width.saturating_sub(38)), theme.muted),
-            ])
-        })
-        .collect();
-    super::list(frame, list_area, rows, &cursor, focused, theme);
-    if details_h > 0 {
-        let block = Block::default()
-            .borders(Borders::TOP)
-            .border_style(theme.border);
-        let lines: Vec<Line> = message
-            .into_iter()
-            .map(|l| Line::styled(l, theme.text))
-            .collect();
-        frame.render_widget(Paragraph::new(lines).block(block), details_area);
     }
 }
 

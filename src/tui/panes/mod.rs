@@ -1,5 +1,6 @@
 //! One module per pane; each draws from the state and nothing else.
 
+pub mod findings;
 pub mod map;
 pub mod postgres;
 pub mod redis;

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 use crate::redis::values::{mask_part, mask_parts, masked, masked_key, Extent, ValueLine};
-use crate::show::{printable, ttl_text};
+use crate::show::{counted, printable, ttl_text};
 use crate::tui::browser::{CensusState, KeysView, NsRowKind, RedisView, ValueState};
 use crate::tui::state::{AppState, Remote};
 use crate::tui::theme::Theme;
@@ -17,21 +17,7 @@ use crate::tui::widgets::{bytes, count, fit, fit_tail, remote_status, spread};
 /// Short names of the kinds of personal data of a namespace.
 /// Short labels of the kinds of personal data, sorted: `addr email ip`.
 fn pii_badges(kinds: impl Iterator<Item = crate::pii::Kind>) -> String {
-    let mut labels: Vec<&str> = kinds
-        .map(|k| match k {
-            crate::pii::Kind::Email => "email",
-            crate::pii::Kind::Phone => "phone",
-            crate::pii::Kind::IpAddress => "ip",
-            crate::pii::Kind::PostalAddress => "addr",
-            crate::pii::Kind::PersonName => "name",
-            crate::pii::Kind::DateOfBirth => "birth",
-            crate::pii::Kind::Secret => "secret",
-            crate::pii::Kind::FreeText => "text",
-            crate::pii::Kind::OnlineId => "id",
-            crate::pii::Kind::Geolocation => "geo",
-            _ => "other",
-        })
-        .collect();
+    let mut labels: Vec<&str> = kinds.map(crate::pii::Kind::short).collect();
     labels.sort_unstable();
     labels.dedup();
     labels.join(" ")
@@ -88,6 +74,13 @@ pub fn render(state: &AppState, theme: &Theme, frame: &mut Frame, area: Rect, fo
     }
     head.push(census_line(state, theme, width));
     let b = &state.browser;
+    if let (RedisView::Namespaces, true, Some(ns)) = (&b.view, b.detail, b.selected_namespace()) {
+        head.extend(detail(state, ns, theme, width));
+        let rows = |_| Line::default();
+        let cursor = crate::tui::state::Cursor::default();
+        super::head_then_rows(frame, area, head, 0, rows, &cursor, focused, theme);
+        return;
+    }
     let (title, len, row, cursor) = match &b.view {
         RedisView::Namespaces => namespaces(state, theme, width),
         RedisView::Keys(k) => keys(k, theme, width),
@@ -203,6 +196,171 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
     Line::styled(fit(&printable(&text.0), width), text.1)
 }
 
+/// The namespace detail (`i`): its size and types, its TTLs (with a
+/// histogram), every kind of personal data found in key names and values
+/// with a masked example, the value fields that held them, and the findings
+/// about it. One item per line, cut to the width, never wrapped.
+pub fn detail(
+    state: &AppState,
+    ns: &crate::redis::census::Namespace,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    use crate::redis::census::TTL_BUCKETS;
+    let line = |text: String, style| Line::styled(fit(&printable(&text), width), style);
+    let mut out = vec![line(
+        format!("namespace {}", ns.pattern),
+        theme.title_focused,
+    )];
+    let types: Vec<String> = ns
+        .types
+        .iter()
+        .map(|(t, n)| format!("{t} {}", count(*n)))
+        .collect();
+    out.push(line(
+        format!(
+            "{} · {} · {}",
+            counted(ns.keys, "key", None),
+            bytes(ns.bytes),
+            if types.is_empty() {
+                "types unknown".to_string()
+            } else {
+                types.join(" · ")
+            }
+        ),
+        theme.text,
+    ));
+    let pct = |n: u64| (n * 100).checked_div(ns.keys).unwrap_or(0);
+    let retention = match state.browsed_retention_secs() {
+        Some(_) => format!(
+            "{} beyond the retention ({}%)",
+            count(ns.ttl_beyond_retention),
+            pct(ns.ttl_beyond_retention)
+        ),
+        None => "the register gives this storage no limited retention".to_string(),
+    };
+    out.push(line(
+        format!(
+            "no TTL: {} ({}%) · {retention}",
+            count(ns.no_ttl),
+            pct(ns.no_ttl)
+        ),
+        if ns.no_ttl > 0 { theme.warn } else { theme.ok },
+    ));
+    // The histogram: a bar per bucket, then the buckets that hold keys.
+    let max = ns.ttl_histogram.iter().copied().max().unwrap_or(0).max(1);
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let bars: String = ns
+        .ttl_histogram
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                ' '
+            } else {
+                BARS[((n * 7) / max) as usize]
+            }
+        })
+        .collect();
+    let held: Vec<String> = TTL_BUCKETS
+        .iter()
+        .zip(ns.ttl_histogram)
+        .filter(|(_, n)| *n > 0)
+        .map(|(b, n)| format!("{b} {}", count(n)))
+        .collect();
+    out.push(Line::from(vec![
+        Span::styled("TTL [", theme.muted),
+        Span::styled(bars, theme.key),
+        Span::styled(
+            fit(&format!("] {}", held.join(" · ")), width.saturating_sub(12)),
+            theme.muted,
+        ),
+    ]));
+    let kinds: Vec<crate::pii::Kind> = crate::pii::Kind::ALL
+        .into_iter()
+        .filter(|k| ns.key_pii.contains_key(k) || ns.value_pii.contains_key(k))
+        .collect();
+    if kinds.is_empty() {
+        out.push(line(
+            format!(
+                "no personal data found in key names, nor in the {} sampled",
+                counted(ns.sampled, "value", None)
+            ),
+            theme.ok,
+        ));
+    } else {
+        out.push(line(
+            format!(
+                "personal data · in names (keys) · in values (of {} sampled) · example",
+                count(ns.sampled)
+            ),
+            theme.title,
+        ));
+        for k in kinds {
+            let n = |m: &std::collections::BTreeMap<crate::pii::Kind, u64>| {
+                m.get(&k).map_or("—".to_string(), |n| count(*n))
+            };
+            let example = ns.examples.get(&k).map_or("", String::as_str);
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:<15}", k.as_str()), theme.pii),
+                Span::styled(
+                    fit(
+                        &format!(
+                            "{:>9} {:>9}  {}",
+                            n(&ns.key_pii),
+                            n(&ns.value_pii),
+                            printable(example)
+                        ),
+                        width.saturating_sub(17),
+                    ),
+                    theme.masked,
+                ),
+            ]));
+        }
+    }
+    if !ns.value_fields.is_empty() {
+        out.push(line(
+            format!("in value fields: {}", ns.value_fields.join(", ")),
+            theme.text,
+        ));
+    }
+    let about: Vec<&crate::check::Finding> = state
+        .findings
+        .iter()
+        .filter(|f| {
+            f.namespace
+                .as_ref()
+                .is_some_and(|n| n.pattern == ns.pattern)
+        })
+        .collect();
+    out.push(line(
+        match about.len() {
+            0 => "no finding about this namespace".to_string(),
+            n => counted(n as u64, "finding", None),
+        },
+        theme.title,
+    ));
+    for f in about {
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<7}", f.severity.as_str()),
+                super::findings::severity_style(f.severity, theme),
+            ),
+            Span::styled(
+                fit(
+                    &printable(&format!("{}: {}", f.kind, f.message)),
+                    width.saturating_sub(9),
+                ),
+                theme.text,
+            ),
+        ]));
+    }
+    out.push(line(
+        "Enter its keys · j/k the next namespace · i or Esc back to the list".into(),
+        theme.muted,
+    ));
+    out
+}
+
 /// A view: its title line, how many rows, the row maker (only rows on
 /// screen are made), and its cursor.
 type View<'a> = (
@@ -218,9 +376,14 @@ fn namespaces<'a>(state: &'a AppState, theme: &'a Theme, width: usize) -> View<'
     // pattern | keys | memory | no TTL | >ret | pii; a narrow pane keeps
     // the pattern readable and drops memory and >ret.
     let narrow = width < 70;
+    // Without a limited retention, "beyond retention" means nothing: `—`.
+    let has_retention = state.browsed_retention_secs().is_some();
     let right_w = if narrow { 8 + 7 } else { 8 + 9 + 7 + 7 };
-    let pii_w = 14usize.min(width / 5);
-    let pat_w = width.saturating_sub(right_w + pii_w + 2).max(8);
+    // The kinds get up to two fifths of what the numbers leave (their
+    // whole list is in the detail, `i`).
+    let rest = width.saturating_sub(right_w + 2);
+    let pii_w = (rest * 2 / 5).clamp(5, 40);
+    let pat_w = rest.saturating_sub(pii_w).max(8);
     let header = if narrow {
         format!(
             "{:<pat_w$} {:>7} {:>6} {}",
@@ -283,7 +446,11 @@ fn namespaces<'a>(state: &'a AppState, theme: &'a Theme, width: usize) -> View<'
         }
         spans.push(Span::styled(format!("{:>5}% ", no_ttl), warn(no_ttl)));
         if !narrow {
-            spans.push(Span::styled(format!("{:>5}% ", beyond), warn(beyond)));
+            spans.push(if has_retention {
+                Span::styled(format!("{:>5}% ", beyond), warn(beyond))
+            } else {
+                Span::styled(format!("{:>6} ", "—"), theme.muted)
+            });
         }
         spans.push(Span::styled(
             fit(&pii_badges(t.pii_kinds()), pii_w),
@@ -309,17 +476,25 @@ fn compact(n: u64) -> String {
 }
 
 fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
+    let read = counted(k.rows.len() as u64, "key", None);
     let status = if let Some(e) = &k.error {
         format!("error: {}", printable(e))
+    } else if k.shown.is_some() {
+        let more = if k.loading {
+            ", searching…"
+        } else if k.complete() {
+            ""
+        } else {
+            ", more as you scroll"
+        };
+        let matches = counted(k.len() as u64, "match", Some("matches"));
+        format!("{matches} of {read} read{more}")
     } else if k.loading {
-        format!("{} keys, loading…", count(k.rows.len() as u64))
+        format!("{read}, loading…")
     } else if k.complete() {
-        format!("{} keys", count(k.rows.len() as u64))
+        read
     } else {
-        format!(
-            "{} keys so far (more as you scroll)",
-            count(k.rows.len() as u64)
-        )
+        format!("{read} so far (more as you scroll)")
     };
     let title = spread(
         vec![Span::styled(
@@ -340,7 +515,9 @@ fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
         width,
     );
     let row = move |i: usize| {
-        let r = &k.rows[i];
+        let Some(r) = k.row(i) else {
+            return Line::default();
+        };
         {
             let name = masked_key(&r.key, &r.hits);
             let right = format!("{:>6} {:>8}", printable(&r.ty), ttl_text(r.pttl_ms));
@@ -365,7 +542,7 @@ fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
             )
         }
     };
-    (title, k.rows.len(), Box::new(row), k.cursor)
+    (title, k.len(), Box::new(row), k.cursor)
 }
 
 /// The value view: the key's name and what is known of it in the head,
