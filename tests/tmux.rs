@@ -387,3 +387,81 @@ async fn the_browser_filters_opens_a_value_and_reveals_it() {
     t.wait_for(&["exit=0"], 10);
     assert_terminal_restored(&t, &stty);
 }
+
+/// A newcomer's path at 80x24, as issue 13 walks it: open, find the
+/// namespace holding e-mails by typing `email`, open its detail, open a key
+/// found by searching its value, reveal it, then the Findings view and a
+/// jump to a Postgres finding, quit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_newcomer_finds_e_mails_a_key_by_value_and_a_postgres_finding_at_80x24() {
+    let redis = TestRedis::start();
+    let pg = TestPg::create().await;
+    let opts = oubli::demo::SeedOptions {
+        users: 200,
+        keys: 2_000,
+        seed: 7,
+    };
+    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
+        .await
+        .unwrap();
+    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
+        .await
+        .unwrap();
+    // One session whose value holds a phone, written as people type it.
+    let mut con = redis.connection().await;
+    let () = redis::cmd("SET")
+        .arg("rdv:sessions:0000000000000000000000000000abcd")
+        .arg(r#"{"email":"nouvelle@example.fr","phone":"+33 6 98 76 54 32"}"#)
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty");
+    let reg = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+    let args = format!(
+        "--config {} --redis {} --pg {}",
+        reg.display(),
+        redis.url,
+        pg.url
+    );
+    let t = Tmux::start(80, 24, &wrapped(&args, "", &stty));
+    t.wait_for(&["redis:cache ●", "pg:main-db ●", "┏ 1 Data map"], 20);
+
+    // `2`, then `email`: the namespaces where e-mails were found, the
+    // filter shown in the title.
+    t.keys(&["2"]);
+    t.wait_for(&["┏ 2 Redis", "namespaces"], 10);
+    t.wait_until("the census", 30, |s| s.contains(" keys in "));
+    t.keys(&["/", "email", "Enter"]);
+    let screen = t.wait_for(&["filter \"email\"", "rdv:sessions:{hex}"], 5);
+    assert!(!screen.contains("rate_limit:"), "{screen}");
+    // The first namespace listed is a session namespace; its detail.
+    t.keys(&["g", "i"]);
+    t.wait_for(
+        &["namespace rdv:sessions:{hex}", "personal data", "email"],
+        5,
+    );
+    // Its keys, searched by the phone typed another way.
+    t.keys(&["Enter"]);
+    t.wait_for(&["› keys"], 10);
+    t.keys(&["/", "=06 98 76 54 32", "Enter"]);
+    let screen = t.wait_for(&["1 match in the values of"], 20);
+    assert!(screen.contains("rdv:sessions:0000000000"), "{screen}");
+    // Never the text searched for: the title shows what was typed only
+    // because the operator typed it; the status line does not repeat it.
+    t.keys(&["Enter"]);
+    t.wait_for(&["masked · R to reveal"], 10);
+    t.keys(&["R"]);
+    t.wait_for(&["REVEALED (audited)", "nouvelle@example.fr"], 10);
+
+    // `4`: every finding; a Postgres one, and Enter goes to its table.
+    t.keys(&["4"]);
+    t.wait_for(&["┏ 4 Findings", "severity"], 10);
+    t.keys(&["/", "rows_past_retention", "Enter"]);
+    t.wait_for(&["filter \"rows_past_retention\""], 5);
+    t.keys(&["Enter"]);
+    t.wait_for(&["┏ 3 Postgres › main-db"], 10);
+    t.keys(&["q"]);
+    t.wait_for(&["exit=0"], 10);
+    assert_terminal_restored(&t, &stty);
+}

@@ -91,13 +91,16 @@ pub fn census_findings(reg: &Register, storage: &Storage, census: &Census) -> Ve
                 Severity::Medium,
                 n,
                 format!(
-                    "{count} key names of {} hold personal data ({}): it shows in SCAN, MONITOR, slow logs and key dumps.",
+                    "{} of {} {} personal data ({}): it shows in SCAN, MONITOR, slow logs and key dumps.",
+                    crate::show::counted(count, "key name", None),
                     n.pattern,
+                    if count == 1 { "holds" } else { "hold" },
                     kinds(&n.key_pii)
                 ),
             ));
         }
         if !n.value_pii.is_empty() {
+            let hits = n.value_pii.values().copied().max().unwrap_or(0);
             let fields = if n.value_fields.is_empty() {
                 String::new()
             } else {
@@ -108,10 +111,11 @@ pub fn census_findings(reg: &Register, storage: &Storage, census: &Census) -> Ve
                 Severity::Low,
                 n,
                 format!(
-                    "{} of {} sampled values of {} hold personal data ({}){fields}.",
-                    n.value_pii.values().copied().max().unwrap_or(0),
+                    "{} of {} sampled values of {} {} personal data ({}){fields}.",
+                    hits,
                     n.sampled,
                     n.pattern,
+                    if hits == 1 { "holds" } else { "hold" },
                     kinds(&n.value_pii)
                 ),
             ));
@@ -126,10 +130,14 @@ pub fn census_findings(reg: &Register, storage: &Storage, census: &Census) -> Ve
                 Severity::High,
                 n,
                 format!(
-                    "{} holds personal data ({}) but no [[person.redis]] pattern covers it: an erasure would miss these {} keys.",
+                    "{} holds personal data ({}) but no [[person.redis]] pattern covers it: an erasure would miss {}.",
                     n.pattern,
                     kinds(&n.key_pii.iter().chain(n.value_pii.iter()).map(|(k, v)| (*k, *v)).collect()),
-                    n.keys
+                    if n.keys == 1 {
+                        "its key".to_string()
+                    } else {
+                        format!("its {} keys", crate::show::count(n.keys))
+                    }
                 ),
             ));
         }

@@ -9,6 +9,7 @@ pub mod init;
 pub mod keyspace;
 pub mod namespaces;
 pub mod overview;
+pub mod search;
 pub mod values;
 pub mod wire;
 

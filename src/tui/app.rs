@@ -71,6 +71,10 @@ impl Workers<'_> {
                 }
             }
             BrowserEffect::StopChange => self.browser.stop_change(),
+            BrowserEffect::SearchValues { glob, needle } => {
+                self.browser.search_values(gen, glob, needle.0)
+            }
+            BrowserEffect::CancelValueSearch => self.browser.cancel_value_search(),
             BrowserEffect::Revealed { pattern } => {
                 // The audit trail lands with the rights issues; until then
                 // the reveal is logged, with the namespace, never the value.

@@ -37,6 +37,36 @@ pub struct KeysView {
     pub filter: String,
     /// The rows the filter keeps (indices in `rows`); `None` without a filter.
     pub shown: Option<Vec<usize>>,
+    /// A search of the values (`=text`): under way, or how it ended.
+    pub value_search: Option<Box<ValueSearchState>>,
+}
+
+/// A search of a key list's values, as the key list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValueSearchState {
+    pub running: bool,
+    pub result: Option<crate::redis::search::ValueSearch>,
+    pub error: Option<String>,
+}
+
+/// At most this many keys' values are read by one search of a namespace:
+/// the register's `max_ops_per_sec` paces them.
+pub const VALUE_SEARCH_MAX_KEYS: usize = 5_000;
+
+/// Text a person typed to search for: kept in memory, never printed by
+/// `Debug` (effects may be logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Typed(pub String);
+
+impl std::fmt::Debug for Typed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Typed(…)")
+    }
+}
+
+/// A key search that reads values: `=` then the text.
+pub fn value_query(filter: &str) -> Option<&str> {
+    filter.trim_start().strip_prefix('=')
 }
 
 /// A filtered key list reads on, page after page, until it has this many
@@ -56,6 +86,7 @@ impl KeysView {
             cursor: Cursor::default(),
             filter: String::new(),
             shown: None,
+            value_search: None,
         }
     }
 
@@ -63,9 +94,20 @@ impl KeysView {
         !self.loading && self.next_cursor == 0
     }
 
-    /// Rows the list shows (all, or those the filter keeps).
+    /// Rows the list shows (all, those the filter keeps, or those a
+    /// search of values found).
     pub fn len(&self) -> usize {
+        if let Some(found) = self.value_rows() {
+            return found.len();
+        }
         self.shown.as_ref().map_or(self.rows.len(), Vec::len)
+    }
+
+    /// The keys a search of values found (or none yet, while it runs).
+    fn value_rows(&self) -> Option<&[KeyRow]> {
+        self.value_search
+            .as_ref()
+            .map(|vs| vs.result.as_ref().map_or(&[][..], |r| r.rows.as_slice()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -74,6 +116,9 @@ impl KeysView {
 
     /// The `i`-th row shown.
     pub fn row(&self, i: usize) -> Option<&KeyRow> {
+        if let Some(found) = self.value_rows() {
+            return found.get(i);
+        }
         match &self.shown {
             Some(idx) => idx.get(i).and_then(|&j| self.rows.get(j)),
             None => self.rows.get(i),
@@ -81,6 +126,10 @@ impl KeysView {
     }
 
     fn refilter(&mut self) {
+        // A search of values keeps what its reads found.
+        if value_query(&self.filter).is_some() {
+            return;
+        }
         let f = self.filter.trim().to_lowercase();
         self.shown = (!f.is_empty()).then(|| {
             self.rows
@@ -149,6 +198,14 @@ pub enum BrowserEffect {
         key: Vec<u8>,
         from: String,
     },
+    /// Read the values of these keys (the key list's first ones) and keep
+    /// those holding the text.
+    SearchValues {
+        glob: Vec<u8>,
+        needle: Typed,
+    },
+    /// Stop a search of values under way (its result is dropped).
+    CancelValueSearch,
     /// A person revealed a value: to be audited (no value, only the
     /// namespace pattern).
     Revealed {
@@ -176,6 +233,8 @@ pub enum Remediation {
     },
     UnlinkKey {
         key: Vec<u8>,
+        /// The key as shown: personal data in its name masked.
+        masked: String,
         pattern: String,
     },
 }
@@ -205,15 +264,18 @@ impl Remediation {
         let shown = crate::show::printable(self.pattern());
         match self {
             Remediation::ExpireNamespace { ttl_secs, keys, .. } => format!(
-                "give the keys of {shown} without a TTL, or with a longer one, a TTL of {}: {} keys by the last census; keys of other namespaces are left alone",
+                "give the keys of {shown} without a TTL, or with a longer one, a TTL of {}: {} by the last census; keys of other namespaces are left alone",
                 crate::show::ttl_text(*ttl_secs as i64 * 1000),
-                crate::show::count(*keys)
+                crate::show::counted(*keys, "key", None)
             ),
             Remediation::UnlinkNamespace { keys, .. } => format!(
-                "UNLINK the keys of {shown}: {} keys by the last census; keys of other namespaces are left alone",
-                crate::show::count(*keys)
+                "UNLINK the keys of {shown}: {} by the last census; keys of other namespaces are left alone",
+                crate::show::counted(*keys, "key", None)
             ),
-            Remediation::UnlinkKey { .. } => format!("UNLINK this key of {shown}"),
+            Remediation::UnlinkKey { masked, .. } => format!(
+                "UNLINK the key {} of {shown}",
+                crate::show::printable(masked)
+            ),
         }
     }
 }
@@ -373,8 +435,62 @@ impl Browser {
         };
         k.filter = filter.to_string();
         k.cursor = Cursor::default();
+        if value_query(filter).is_some() {
+            // Typed, not yet asked for: the whole list until Enter.
+            k.shown = None;
+            k.value_search = None;
+            return vec![];
+        }
+        k.value_search = None;
         k.refilter();
         k.read_on().into_iter().collect()
+    }
+
+    /// Enter on a `=text` key search: read the values of the keys listed
+    /// (the first [`VALUE_SEARCH_MAX_KEYS`]) and keep those holding it.
+    pub fn start_value_search(&mut self) -> Vec<BrowserEffect> {
+        let RedisView::Keys(k) = &mut self.view else {
+            return vec![];
+        };
+        let Some(text) = value_query(&k.filter) else {
+            return vec![];
+        };
+        if crate::redis::search::Needle::new(text).is_none() {
+            return vec![];
+        }
+        k.cursor = Cursor::default();
+        k.value_search = Some(Box::new(ValueSearchState {
+            running: true,
+            ..ValueSearchState::default()
+        }));
+        self.gen += 1;
+        vec![BrowserEffect::SearchValues {
+            glob: k.glob.clone(),
+            needle: Typed(text.to_string()),
+        }]
+    }
+
+    /// The end of a search of values.
+    pub fn on_value_search(
+        &mut self,
+        gen: u64,
+        result: Result<crate::redis::search::ValueSearch, String>,
+    ) -> bool {
+        if gen != self.gen {
+            return false;
+        }
+        let RedisView::Keys(k) = &mut self.view else {
+            return false;
+        };
+        let Some(vs) = k.value_search.as_mut() else {
+            return false;
+        };
+        vs.running = false;
+        match result {
+            Ok(r) => vs.result = Some(r),
+            Err(e) => vs.error = Some(e),
+        }
+        true
     }
 
     /// What changed since the previous census, in sentences.
@@ -631,6 +747,7 @@ impl Browser {
                 let row = k.row(k.cursor.selected).ok_or("no key selected")?;
                 Ok(Remediation::UnlinkKey {
                     key: row.key.clone(),
+                    masked: crate::redis::values::masked_key(&row.key, &row.hits),
                     pattern: k.pattern.clone(),
                 })
             }

@@ -183,7 +183,13 @@ impl AppState {
             return None;
         }
         self.overlay = Overlay::None;
-        Some((true, vec![]))
+        // A search of values (`=text`) reads only when asked, not per key typed.
+        let fx = if self.focus == PaneId::Redis {
+            self.browser.start_value_search()
+        } else {
+            vec![]
+        };
+        Some((true, fx.into_iter().map(Effect::Browser).collect()))
     }
 
     fn on_confirm(&mut self, action: Action) -> Option<Update> {
@@ -242,7 +248,10 @@ impl AppState {
     pub fn search_prompt(&self) -> (&'static str, &'static str) {
         match self.focus {
             PaneId::Redis => match &self.browser.view {
-                RedisView::Keys(_) => ("search the keys", "part of a key name"),
+                RedisView::Keys(_) => (
+                    "search the keys",
+                    "part of a key name, or =text to search the values",
+                ),
                 _ => (
                     "filter namespaces",
                     "text, a kind (email, phone…), pii, nottl, type:hash, re:…",
@@ -384,10 +393,17 @@ impl AppState {
                 vec![]
             }
             Action::Back => {
+                // Leaving a key list whose values are being searched stops the reads.
+                let searching = matches!(&self.browser.view, RedisView::Keys(k)
+                    if k.value_search.as_ref().is_some_and(|v| v.running));
                 if !self.browser.back() && !self.browser.filter.is_empty() {
                     self.browser.set_filter("");
                 }
-                vec![]
+                if searching {
+                    vec![BrowserEffect::CancelValueSearch]
+                } else {
+                    vec![]
+                }
             }
             Action::RunCensus => vec![BrowserEffect::StartCensus],
             Action::CycleSort => {

@@ -90,6 +90,11 @@ pub enum BgMsg {
         gen: u64,
         result: Result<crate::redis::values::KeyPage, String>,
     },
+    /// A search of a key list's values ended.
+    ValueSearch {
+        gen: u64,
+        result: Result<crate::redis::search::ValueSearch, String>,
+    },
     /// A change to Redis finished, was stopped (the report says what it
     /// changed until then) or failed. `gen` is the change's.
     Remediated {
@@ -571,6 +576,20 @@ impl AppState {
                         path.push(crate::show::printable(&o.database).into_owned());
                     }
                 }
+                let selected = self
+                    .postgres
+                    .iter()
+                    .flat_map(|c| {
+                        c.remote
+                            .data()
+                            .map(|(d, _)| d.tables.as_slice())
+                            .unwrap_or_default()
+                    })
+                    .nth(self.pg_cursor.selected);
+                if let Some(t) = selected {
+                    let name = crate::postgres::catalog::qualified(&t.schema, &t.name);
+                    path.push(crate::show::printable(&name).into_owned());
+                }
                 None
             }
             PaneId::Findings => {
@@ -743,6 +762,7 @@ impl AppState {
                 changed
             }
             BgMsg::Keys { gen, result } => self.browser.on_keys(gen, result),
+            BgMsg::ValueSearch { gen, result } => self.browser.on_value_search(gen, result),
             BgMsg::Remediated { gen, result } => {
                 let Some(change) = self.browser.on_changed(gen) else {
                     return false; // stale: not the change under way

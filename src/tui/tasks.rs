@@ -177,6 +177,8 @@ pub struct BrowserTasks {
     census_token: CancellationToken,
     /// The change to Redis under way (one at a time: the state sees to it).
     change_token: CancellationToken,
+    /// The search of values under way (a new one stops it).
+    search_token: CancellationToken,
     shared: std::sync::Arc<tokio::sync::Mutex<Option<Keyspace>>>,
     tx: UnboundedSender<BgMsg>,
 }
@@ -195,6 +197,7 @@ impl BrowserTasks {
             census_opts,
             census_token: CancellationToken::new(),
             change_token: CancellationToken::new(),
+            search_token: CancellationToken::new(),
             shared: Default::default(),
             tx,
         }
@@ -308,6 +311,50 @@ impl BrowserTasks {
         });
     }
 
+    /// Read these keys' values, paced, and say which hold the text.
+    pub fn search_values(&mut self, gen: u64, glob: Vec<u8>, text: String) {
+        self.search_token.cancel();
+        self.search_token = CancellationToken::new();
+        let Some(conn) = self.conn.clone() else {
+            return;
+        };
+        let Some(needle) = crate::redis::search::Needle::new(&text) else {
+            return;
+        };
+        let (shared, tx, settings) = (self.shared.clone(), self.tx.clone(), self.settings.clone());
+        let cancel = self.search_token.clone();
+        tokio::spawn(async move {
+            let result = async {
+                let keyspace = Self::connection(&shared, &conn, &settings).await?;
+                let delims: Vec<u8> = settings.delimiters.iter().flat_map(|d| d.bytes()).collect();
+                let found = crate::redis::search::namespace_values_holding(
+                    &keyspace,
+                    &glob,
+                    &needle,
+                    crate::tui::browser::VALUE_SEARCH_MAX_KEYS,
+                    settings.scan_count,
+                    &delims,
+                    settings.max_ops_per_sec,
+                    &cancel,
+                )
+                .await?;
+                Ok::<_, anyhow::Error>(found)
+            }
+            .await;
+            if result.is_err() {
+                *shared.lock().await = None;
+            }
+            let _receiver_may_be_gone = tx.send(BgMsg::ValueSearch {
+                gen,
+                result: result.map_err(|e| format!("{e:#}")),
+            });
+        });
+    }
+
+    pub fn cancel_value_search(&self) {
+        self.search_token.cancel();
+    }
+
     /// A key's value, first page.
     pub fn value(&self, gen: u64, key: Vec<u8>) {
         self.value_page(gen, key, None);
@@ -381,7 +428,7 @@ impl BrowserTasks {
                         },
                     ),
                     Remediation::UnlinkNamespace { pattern, .. } => (pattern, Change::Unlink),
-                    Remediation::UnlinkKey { key, pattern } => {
+                    Remediation::UnlinkKey { key, pattern, .. } => {
                         let done = keyspace.unlink_key(key).await?;
                         return Ok(actions::Report {
                             action: "unlink".into(),

@@ -372,15 +372,19 @@ pub fn details_lines(
     };
     field(
         "kind",
-        format!(
-            "{}{}",
-            s.kind().as_str(),
-            if s.is_inside() {
-                ", hosted"
-            } else {
-                ", third party"
-            }
-        ),
+        match s.kind() {
+            // People are drawn outside the perimeter: they are not "hosted".
+            StorageKind::Actor => "people (outside the perimeter)".to_string(),
+            kind => format!(
+                "{}{}",
+                kind.as_str(),
+                if s.is_inside() {
+                    ", hosted"
+                } else {
+                    ", third party"
+                }
+            ),
+        },
         theme.text,
     );
     if s.kind().is_persistent() {

@@ -395,18 +395,8 @@ fn namespaces<'a>(state: &'a AppState, theme: &'a Theme, width: usize) -> View<'
     } else {
         format!(
             "{:<pat_w$} {:>7} {:>8} {:>6} {:>6} {}",
-            fit(
-                &format!(
-                    "namespace · by {}{}",
-                    b.sort.name(),
-                    if b.filter.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" · /{}", b.filter)
-                    }
-                ),
-                pat_w
-            ),
+            // The filter in force is in the view's title.
+            fit(&format!("namespace · by {}", b.sort.name()), pat_w),
             "keys",
             "memory",
             "noTTL",
@@ -479,6 +469,26 @@ fn keys<'a>(k: &'a KeysView, theme: &'a Theme, width: usize) -> View<'a> {
     let read = counted(k.rows.len() as u64, "key", None);
     let status = if let Some(e) = &k.error {
         format!("error: {}", printable(e))
+    } else if let Some(vs) = &k.value_search {
+        // Never the text searched for: it may be a person's.
+        match (&vs.result, &vs.error) {
+            (_, Some(e)) => format!("value search failed: {}", printable(e)),
+            (Some(r), None) => format!(
+                "{} in the values of {} read{}",
+                counted(r.rows.len() as u64, "match", Some("matches")),
+                counted(r.read as u64, "key", None),
+                if r.stopped {
+                    " (stopped)"
+                } else if r.complete {
+                    ""
+                } else {
+                    " (the first ones)"
+                }
+            ),
+            (None, None) => "searching the values…".to_string(),
+        }
+    } else if crate::tui::browser::value_query(&k.filter).is_some() {
+        "Enter to search the values".to_string()
     } else if k.shown.is_some() {
         let more = if k.loading {
             ", searching…"
