@@ -89,6 +89,12 @@ pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) ->
                     .map(|p| printable(&s.catalog.display(p)).into_owned())
                     .collect();
                 println!("\nperson tables: {}", person_tables.join(", "));
+                // One line per link, saying whether its column is indexed
+                // (as the JSON's `indexed` does).
+                println!(
+                    "  {:<12}   {:<16} {:<40} {:<8} kind",
+                    "person", "table", "link", "index"
+                );
                 for e in &s.graph.edges {
                     let cond = e
                         .condition
@@ -96,13 +102,13 @@ pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) ->
                         .map(|(c, v)| format!(" when {} = {v:?}", ident(c)))
                         .unwrap_or_default();
                     println!(
-                        "  {:<12} ← {:<16} {:<40} {}{}{}",
+                        "  {:<12} ← {:<16} {:<40} {:<8} {}{}",
                         printable(&s.catalog.display(&e.person)),
                         printable(&s.catalog.display(&e.table)),
                         printable(&e.link()),
+                        if e.indexed { "indexed" } else { "NO INDEX" },
                         e.kind.as_str(),
                         printable(&cond),
-                        if e.indexed { "" } else { "  (no index)" }
                     );
                 }
             }
