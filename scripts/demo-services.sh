@@ -51,16 +51,18 @@ _oubli_demo_services() {
     local exists
     exists="$(psql -X -q -w -At -d "$admin" \
         -c "select 1 from pg_database where datname = 'oubli_demo'")" || return 1
+    local where
+    where="the Postgres of OUBLI_TEST_PG_URL ($(_oubli_redact_url "$admin"))"
     if [ "$exists" = 1 ]; then
-        echo "demo-services: reusing database oubli_demo" >&2
+        echo "demo-services: reusing database oubli_demo on $where" >&2
     else
-        echo "demo-services: creating database oubli_demo" >&2
+        echo "demo-services: creating database oubli_demo on $where" >&2
         psql -X -q -w -d "$admin" -c 'create database oubli_demo' >/dev/null || return 1
     fi
     # Same server and credentials, database oubli_demo.
     OUBLI_DEMO_PG_URL="$(printf '%s' "$admin" | sed -E 's#^([a-z]+://[^/]*)(/[^?]*)?#\1/oubli_demo#')"
     export OUBLI_DEMO_PG_URL
-    echo "demo-services: OUBLI_DEMO_REDIS_URL=$OUBLI_DEMO_REDIS_URL OUBLI_DEMO_PG_URL=$(printf %s "$OUBLI_DEMO_PG_URL" | sed -E "s#(://[^:/@]*):[^@/]*@#\\1:***@#")" >&2
+    echo "demo-services: OUBLI_DEMO_REDIS_URL=$OUBLI_DEMO_REDIS_URL OUBLI_DEMO_PG_URL=$(_oubli_redact_url "$OUBLI_DEMO_PG_URL")" >&2
 }
 
 _oubli_saved_opts="$(set +o)"

@@ -13,8 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# shellcheck source=scripts/ensure-services.sh
-source scripts/ensure-services.sh
+# demo-services.sh sources ensure-services.sh itself: sourcing both here
+# printed every services line twice.
 # shellcheck source=scripts/demo-services.sh
 source scripts/demo-services.sh
 

@@ -15,9 +15,20 @@
 # 3. Redis: tests start their own redis-server; OUBLI_TEST_REDIS_URL is only
 #    passed through when the user set it.
 # One line per decision goes to stderr. Only loopback addresses are used.
+# Sourced again in the same shell (demo-services.sh sources it too), it says
+# nothing more unless OUBLI_TEST_PG_URL changed meanwhile.
+
+# A URL with its password replaced, to show.
+_oubli_redact_url() {
+    printf '%s' "$1" | sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#; s#(password=)[^& ]*#\1***#g'
+}
 
 _oubli_ensure_services() {
     set -euo pipefail
+    if [ -n "${_oubli_services_chosen:-}" ] &&
+        [ "${OUBLI_TEST_PG_URL:-}" = "$_oubli_services_chosen" ]; then
+        return 0
+    fi
     local repo state sudo=""
     repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     state="${OUBLI_STATE:-$repo/.oubli-demo}"
@@ -43,13 +54,17 @@ _oubli_ensure_services() {
 
     # -- Postgres for the tests ------------------------------------------
     if [ -n "${OUBLI_TEST_PG_URL:-}" ]; then
-        echo "ensure-services: using OUBLI_TEST_PG_URL as set by the caller" >&2
+        echo "ensure-services: Postgres: $(_oubli_redact_url "$OUBLI_TEST_PG_URL")," \
+            "from OUBLI_TEST_PG_URL in the environment (unset it to let this script choose)" >&2
+        _oubli_services_chosen="$OUBLI_TEST_PG_URL"
         return 0
     fi
     local probe="${OUBLI_PG_PROBE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
     if _oubli_pg_answers "$probe"; then
-        echo "ensure-services: using the Postgres that answers at the probe URL ($probe)" >&2
+        echo "ensure-services: Postgres: $(_oubli_redact_url "$probe"), which answers" \
+            "without a password (exported as OUBLI_TEST_PG_URL)" >&2
         export OUBLI_TEST_PG_URL="$probe"
+        _oubli_services_chosen="$OUBLI_TEST_PG_URL"
         return 0
     fi
     echo "ensure-services: no trust Postgres at $probe; using a throwaway cluster" >&2
@@ -58,8 +73,10 @@ _oubli_ensure_services() {
     local data="$state/pg"
     local url="postgresql://postgres@127.0.0.1:$port/postgres"
     if _oubli_pg_answers "$url"; then
-        echo "ensure-services: reusing the throwaway cluster on 127.0.0.1:$port" >&2
+        echo "ensure-services: Postgres: reusing the throwaway cluster on 127.0.0.1:$port" \
+            "(exported as OUBLI_TEST_PG_URL=$url)" >&2
         export OUBLI_TEST_PG_URL="$url"
+        _oubli_services_chosen="$OUBLI_TEST_PG_URL"
         return 0
     fi
     local as=()
@@ -90,7 +107,8 @@ _oubli_ensure_services() {
         return 1
     fi
     export OUBLI_TEST_PG_URL="$url"
-    echo "ensure-services: OUBLI_TEST_PG_URL=$url" >&2
+    _oubli_services_chosen="$OUBLI_TEST_PG_URL"
+    echo "ensure-services: Postgres: the throwaway cluster (exported as OUBLI_TEST_PG_URL=$url)" >&2
 }
 
 # The bin directory of the newest PostgreSQL server installed.

@@ -188,6 +188,109 @@ async fn init_proposes_a_register_from_a_database_and_a_keyspace() {
     );
 }
 
+/// The first steps as `oubli init` prints them: with the variables the
+/// written register reads left unset, the `config check` it recommends —
+/// `oubli --pg URL --redis URL config check FILE` — passes as printed, the
+/// flags standing in (a warning that says so); without the flags it is an
+/// error that says how to fix it; a command that dials no store runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_config_check_that_init_recommends_passes_as_printed() {
+    let redis = TestRedis::start();
+    let pg = TestPg::create().await;
+    let opts = oubli::demo::SeedOptions {
+        users: 50,
+        keys: 200,
+        seed: 3,
+    };
+    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.toml");
+    let unset = |c: &mut Command| {
+        c.env_remove("OUBLI_PG_URL").env_remove("OUBLI_REDIS_URL");
+    };
+    let mut init = oubli();
+    unset(&mut init);
+    let out = init
+        .args(["init", "--pg", &pg.url, "--redis", &redis.url, "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let printed = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("  oubli "))
+        .unwrap_or_else(|| panic!("init recommends no command: {stderr}"));
+    assert_eq!(
+        printed,
+        format!(
+            "--pg {} --redis {} config check {}",
+            pg.url,
+            redis.url,
+            file.display()
+        ),
+        "{stderr}"
+    );
+
+    // The command as printed (the test URLs and path need no quoting).
+    let mut check = oubli();
+    unset(&mut check);
+    let out = check.args(printed.split(' ')).output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("ok — ") && stdout.contains("2 connections ("),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("from --pg") && stdout.contains("from --redis"),
+        "{stdout}"
+    );
+    for (var, flag) in [("OUBLI_PG_URL", "--pg"), ("OUBLI_REDIS_URL", "--redis")] {
+        assert!(
+            stderr.lines().any(|l| l.starts_with("warning: ")
+                && l.contains(&format!("environment variable {var} is not set"))
+                && l.contains(&format!("only a warning ({flag} URL stands in"))),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("error"), "{stderr}");
+
+    // Without the flags the same file is refused, and says what to do.
+    let mut bare = oubli();
+    unset(&mut bare);
+    let out = bare.args(["config", "check"]).arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.lines().any(|l| l.starts_with("error: ")
+            && l.contains("environment variable OUBLI_PG_URL is not set")
+            && l.contains("an error (set it, or pass --pg URL")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+
+    // `map` dials no store: the unset variables do not stop it.
+    let mut map = oubli();
+    unset(&mut map);
+    let out = map
+        .args(["map", "--format", "json", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn a_closed_pipe_ends_the_command_quietly() {
     use std::os::unix::process::ExitStatusExt;

@@ -347,3 +347,68 @@ async fn classify_postgres_prints_json() {
         "no raw address in the output"
     );
 }
+
+/// `--graph` as text says, on each link's line, whether it is indexed — the
+/// same as the JSON's `indexed` for that link.
+#[tokio::test]
+async fn classify_postgres_graph_text_says_whether_each_link_is_indexed() {
+    let (pg, _, _client) = seeded().await;
+    // Every person link of the demo is indexed: take one away, so that both
+    // words are seen (the seeded client is read-only).
+    pg.client()
+        .await
+        .batch_execute("DROP INDEX receipts_user_id_idx")
+        .await
+        .unwrap();
+    let run = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_oubli"))
+            .args([
+                "classify", "postgres", "--graph", "--format", format, "--pg", &pg.url,
+            ])
+            .env_remove("OUBLI_CONFIG")
+            .current_dir(std::env::temp_dir())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let text = run("text");
+    let edges = json["graph"]["edges"].as_array().unwrap();
+    assert!(edges.len() >= 8, "{edges:?}");
+    let mut unindexed = 0;
+    for e in edges {
+        let link = format!(
+            "{} -> {}.{}",
+            e["column"].as_str().unwrap(),
+            e["target"].as_str().unwrap(),
+            e["target_column"].as_str().unwrap()
+        );
+        let table = e["table"].as_str().unwrap();
+        let word = if e["indexed"] == true {
+            "indexed"
+        } else {
+            unindexed += 1;
+            "NO INDEX"
+        };
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains(&format!("← {table:<16} {link:<40} ")))
+            .collect();
+        assert!(!lines.is_empty(), "no line for {table} {link}:\n{text}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.contains(&format!("{link:<40} {word:<8} "))),
+            "{table} {link} should say {word}: {lines:?}"
+        );
+    }
+    assert!(
+        unindexed > 0,
+        "receipts.user_id has no index now: {edges:?}"
+    );
+}

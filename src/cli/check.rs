@@ -11,7 +11,7 @@ use crate::register::ConnectionKind;
 /// `oubli check`: the register's gaps, and with `--live` what the stores
 /// contradict. Exit 0 clean, 1 findings, 2 error.
 pub(super) async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
-    let loaded = match load(global) {
+    let loaded = match load_for(global, !args.live) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -62,7 +62,7 @@ pub(super) async fn check(global: &Global, args: &CheckArgs) -> ExitCode {
 /// `oubli map`: the diagram in a format other tools draw.
 pub(super) fn map(global: &Global, args: &MapArgs) -> ExitCode {
     use crate::register::{export, lint};
-    let loaded = match load(global) {
+    let loaded = match load_for(global, true) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -79,7 +79,7 @@ pub(super) fn map(global: &Global, args: &MapArgs) -> ExitCode {
 /// `oubli register`: the record of processing activities.
 pub(super) fn record(global: &Global, args: &RegisterArgs) -> ExitCode {
     use crate::register::export;
-    let loaded = match load(global) {
+    let loaded = match load_for(global, true) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };

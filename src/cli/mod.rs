@@ -107,10 +107,37 @@ pub fn find_register(explicit: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Load the register (or an ad hoc one for `--redis`/`--pg` alone) and
-/// apply the command-line connections.
+/// apply the command-line connections, for a command that dials stores.
 pub fn load(global: &Global) -> Result<Loaded, String> {
+    load_for(global, false)
+}
+
+/// How the command line uses the register's connections: `--redis`/`--pg`
+/// stand in for them; `offline` when the command dials no store.
+fn load_options(global: &Global, offline: bool) -> register::LoadOptions {
+    register::LoadOptions {
+        redis_given: global.redis.is_some(),
+        pg_given: global.pg.is_some(),
+        offline,
+    }
+}
+
+/// The command-line connections over a loaded register.
+fn apply_overrides(global: &Global, loaded: &mut Loaded) {
+    if let Some(url) = &global.redis {
+        loaded.override_connection(ConnectionKind::Redis, url);
+    }
+    if let Some(url) = &global.pg {
+        loaded.override_connection(ConnectionKind::Postgres, url);
+    }
+}
+
+/// [`load`], for a command that dials no store when `offline` (an unset
+/// variable does not stop it).
+pub fn load_for(global: &Global, offline: bool) -> Result<Loaded, String> {
+    let opts = load_options(global, offline);
     let mut loaded = match find_register(global.config.as_deref()) {
-        Some(path) => register::load_file(&path).map_err(|e| e.to_string())?,
+        Some(path) => register::load_file_with(&path, &opts).map_err(|e| e.to_string())?,
         None if global.redis.is_some() || global.pg.is_some() => register::load::ad_hoc(),
         None => {
             return Err(
@@ -120,41 +147,72 @@ pub fn load(global: &Global) -> Result<Loaded, String> {
             )
         }
     };
-    if let Some(url) = &global.redis {
-        loaded.override_connection(ConnectionKind::Redis, url);
-    }
-    if let Some(url) = &global.pg {
-        loaded.override_connection(ConnectionKind::Postgres, url);
-    }
+    apply_overrides(global, &mut loaded);
     Ok(loaded)
+}
+
+/// `oubli config check`: the register as the console would load it, with
+/// the same `--redis`/`--pg`. Errors (exit 2) and warnings (exit 0) are
+/// each printed as `error:`/`warning:` `file:line:column: reason`.
+fn config_check(global: &Global, file: Option<PathBuf>) -> ExitCode {
+    use std::io::Write;
+    let Some(path) = file.or_else(|| find_register(global.config.as_deref())) else {
+        return fail("config check: which file? pass FILE or --config FILE");
+    };
+    let mut l = match register::load_file_with(&path, &load_options(global, false)) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    for w in &l.warnings {
+        let _stderr_may_be_gone = writeln!(
+            std::io::stderr(),
+            "warning: {}",
+            crate::show::printable_lines(&register::redact_url(&w.to_string()))
+        );
+    }
+    apply_overrides(global, &mut l);
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let flags: Vec<String> = l
+        .connections
+        .values()
+        .filter(|c| c.from_command_line)
+        .map(|c| {
+            let flag = match c.kind {
+                ConnectionKind::Redis => "--redis",
+                ConnectionKind::Postgres => "--pg",
+            };
+            format!("{} from {flag}", c.name)
+        })
+        .collect();
+    println!(
+        "{}: ok — {}, {}, {}{}{}{}",
+        path.display(),
+        plural(l.register.storages.len(), "storage", "storages"),
+        plural(l.register.flows.len(), "flow", "flows"),
+        plural(l.connections.len(), "connection", "connections"),
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", flags.join(", "))
+        },
+        if l.register.person.is_some() {
+            ", person model"
+        } else {
+            ""
+        },
+        match l.warnings.len() {
+            0 => String::new(),
+            n => format!(", {} (above)", plural(n, "warning", "warnings")),
+        }
+    );
+    ExitCode::from(EXIT_OK)
 }
 
 pub async fn run(cli: Cli, screen: &impl Screen) -> ExitCode {
     match cli.command {
         None => run_console(&cli.global, screen).await,
-        Some(Command::Config(ConfigCmd::Check { file })) => {
-            let Some(path) = file.or_else(|| find_register(cli.global.config.as_deref())) else {
-                return fail("config check: which file? pass FILE or --config FILE");
-            };
-            match register::load_file(&path) {
-                Ok(l) => {
-                    println!(
-                        "{}: ok — {} storages, {} flows, {} connections{}",
-                        path.display(),
-                        l.register.storages.len(),
-                        l.register.flows.len(),
-                        l.connections.len(),
-                        if l.register.person.is_some() {
-                            ", person model"
-                        } else {
-                            ""
-                        }
-                    );
-                    ExitCode::from(EXIT_OK)
-                }
-                Err(e) => fail(e),
-            }
-        }
+        Some(Command::Config(ConfigCmd::Check { file })) => config_check(&cli.global, file),
         Some(Command::Config(ConfigCmd::Defaults)) => {
             print!("{}", register::settings::DEFAULTS_TOML);
             ExitCode::from(EXIT_OK)

@@ -89,6 +89,12 @@ pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) ->
                     .map(|p| printable(&s.catalog.display(p)).into_owned())
                     .collect();
                 println!("\nperson tables: {}", person_tables.join(", "));
+                // One line per link, saying whether its column is indexed
+                // (as the JSON's `indexed` does).
+                println!(
+                    "  {:<12}   {:<16} {:<40} {:<8} kind",
+                    "person", "table", "link", "index"
+                );
                 for e in &s.graph.edges {
                     let cond = e
                         .condition
@@ -96,13 +102,13 @@ pub(super) async fn classify_postgres(global: &Global, args: &ClassifyPgArgs) ->
                         .map(|(c, v)| format!(" when {} = {v:?}", ident(c)))
                         .unwrap_or_default();
                     println!(
-                        "  {:<12} ← {:<16} {:<40} {}{}{}",
+                        "  {:<12} ← {:<16} {:<40} {:<8} {}{}",
                         printable(&s.catalog.display(&e.person)),
                         printable(&s.catalog.display(&e.table)),
                         printable(&e.link()),
+                        if e.indexed { "indexed" } else { "NO INDEX" },
                         e.kind.as_str(),
                         printable(&cond),
-                        if e.indexed { "" } else { "  (no index)" }
                     );
                 }
             }
@@ -180,12 +186,57 @@ pub(super) async fn init(global: &Global, args: &InitArgs) -> ExitCode {
                 return fail(format!("init: cannot write {}: {e}", path.display()));
             }
             eprintln!(
-                "wrote {} — review it, then: {}=… oubli config check {}",
+                "wrote {} — review it, then {}",
                 path.display(),
-                args.pg_url_env,
-                path.display()
+                next_step(global, args, path)
             );
         }
     }
     ExitCode::from(EXIT_OK)
+}
+
+/// What `oubli init --out FILE` recommends next: `config check` on the file
+/// with the same `--pg`/`--redis`, which stand in for the variables the
+/// written register reads, so that the command works as printed. A URL that
+/// holds a secret is never printed: the variable is named instead.
+fn next_step(global: &Global, args: &InitArgs, path: &std::path::Path) -> String {
+    let mut flags = String::new();
+    let mut hidden = Vec::new();
+    let given = [
+        ("--pg", global.pg.as_deref(), &args.pg_url_env),
+        ("--redis", global.redis.as_deref(), &args.redis_url_env),
+    ];
+    for (flag, url, var) in given {
+        let Some(url) = url else { continue };
+        if register::SecretUrl::new(url).redacted() == url {
+            flags.push_str(&format!(" {flag} {}", shell_word(url)));
+        } else {
+            flags.push_str(&format!(" {flag} \"${var}\""));
+            hidden.push(var.as_str());
+        }
+    }
+    let command = format!(
+        "check it with the same connections:\n  oubli{flags} config check {}",
+        shell_word(&path.display().to_string())
+    );
+    if hidden.is_empty() {
+        command
+    } else {
+        format!(
+            "{command}\n(with {} set to the URL given, not printed: it holds a password)",
+            hidden.join(" and ")
+        )
+    }
+}
+
+/// `s` as one shell word: as is when it is plain, else single-quoted.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }

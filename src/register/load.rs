@@ -145,31 +145,96 @@ pub struct Loaded {
     pub path: PathBuf,
     pub register: Register,
     pub connections: BTreeMap<String, ResolvedConnection>,
+    /// What did not stop the load but is worth saying (`config check` prints
+    /// them): a variable left unset for a connection a command-line URL
+    /// stands in for, or one a command that dials no store does not need.
+    /// Such a connection is not among `connections`.
+    pub warnings: Vec<ConfigError>,
+}
+
+/// How the command that loads the register will use its connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `--redis URL` was given: it stands in for the first Redis connection
+    /// (by name), so that connection's unset variables are not needed.
+    pub redis_given: bool,
+    /// `--pg URL`, likewise for the first Postgres connection.
+    pub pg_given: bool,
+    /// The command dials no store (`map`, `register`, `check` without
+    /// `--live`): an unset variable does not stop it.
+    pub offline: bool,
+}
+
+impl LoadOptions {
+    /// The flag that stands in for connections of `kind`, when given.
+    fn flag(&self, kind: ConnectionKind) -> Option<&'static str> {
+        match kind {
+            ConnectionKind::Redis if self.redis_given => Some("--redis"),
+            ConnectionKind::Postgres if self.pg_given => Some("--pg"),
+            _ => None,
+        }
+    }
+}
+
+/// The command-line flag for connections of `kind`.
+fn flag_of(kind: ConnectionKind) -> &'static str {
+    match kind {
+        ConnectionKind::Redis => "--redis",
+        ConnectionKind::Postgres => "--pg",
+    }
+}
+
+/// The connection a command-line URL of `kind` stands in for: the first of
+/// that kind in the register, by name (what [`Loaded::override_connection`]
+/// replaces).
+fn stood_in_for(reg: &Register, kind: ConnectionKind) -> Option<&str> {
+    reg.connections
+        .iter()
+        .find(|(_, c)| c.kind == kind)
+        .map(|(n, _)| n.as_str())
 }
 
 impl Loaded {
     /// `--redis URL` / `--pg URL`: replace the register's connection of that
-    /// kind (the first, by name) or add one, like `redis-cli -u` or `psql URL`.
+    /// kind (the first declared, by name, even when its variable was unset
+    /// and it did not resolve) or add one, like `redis-cli -u` or `psql URL`.
+    /// The declared connection's TLS and cluster settings are kept.
     pub fn override_connection(&mut self, kind: ConnectionKind, url: &str) {
-        let name = self
-            .connections
-            .values()
-            .find(|c| c.kind == kind)
-            .map(|c| c.name.clone())
+        let name = stood_in_for(&self.register, kind)
+            .map(str::to_string)
+            .or_else(|| {
+                self.connections
+                    .values()
+                    .find(|c| c.kind == kind)
+                    .map(|c| c.name.clone())
+            })
             .unwrap_or_else(|| match kind {
                 ConnectionKind::Redis => "redis".to_string(),
                 ConnectionKind::Postgres => "postgres".to_string(),
             });
         let previous = self.connections.remove(&name);
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let (tls, cluster, read_from_replicas) = match self.register.connections.get(&name) {
+            Some(c) => (
+                c.tls.as_ref().map(|t| resolve_tls_paths(t, dir)),
+                c.cluster,
+                c.read_from_replicas,
+            ),
+            None => (
+                previous.as_ref().and_then(|p| p.tls.clone()),
+                previous.as_ref().is_some_and(|p| p.cluster),
+                previous.as_ref().is_some_and(|p| p.read_from_replicas),
+            ),
+        };
         self.connections.insert(
             name.clone(),
             ResolvedConnection {
                 name,
                 kind,
                 url: SecretUrl::new(url),
-                tls: previous.as_ref().and_then(|p| p.tls.clone()),
-                cluster: previous.as_ref().is_some_and(|p| p.cluster),
-                read_from_replicas: previous.as_ref().is_some_and(|p| p.read_from_replicas),
+                tls,
+                cluster,
+                read_from_replicas,
                 from_command_line: true,
             },
         );
@@ -204,8 +269,14 @@ impl Env for HashMap<String, String> {
     }
 }
 
-/// Read and check a register file.
+/// Read and check a register file, every connection needed as written.
 pub fn load_file(path: &Path) -> Result<Loaded, ConfigErrors> {
+    load_file_with(path, &LoadOptions::default())
+}
+
+/// Read and check a register file for a command that uses its connections
+/// as `opts` says (see [`load_str_with`]).
+pub fn load_file_with(path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ConfigErrors(vec![ConfigError {
             file: path.display().to_string(),
@@ -215,7 +286,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, ConfigErrors> {
             excerpt: None,
         }])
     })?;
-    load_str(&text, path, &ProcessEnv)
+    load_str_with(&text, path, &ProcessEnv, opts)
 }
 
 /// The register used when no file is given, only `--redis` / `--pg`.
@@ -233,6 +304,21 @@ pub fn ad_hoc() -> Loaded {
 /// file order: every syntax error, else every error of shape and type,
 /// else every error of the checks that need the whole register.
 pub fn load_str(text: &str, path: &Path, env: &dyn Env) -> Result<Loaded, ConfigErrors> {
+    load_str_with(text, path, env, &LoadOptions::default())
+}
+
+/// [`load_str`] for a command that uses the connections as `opts` says. An
+/// environment variable a connection reads (`url_env`, `password_env`) that
+/// is unset is an error, unless a command-line URL stands in for that
+/// connection or the command dials no store: then it is a warning, in
+/// [`Loaded::warnings`], and the connection is left out. Each message says
+/// which it is and why.
+pub fn load_str_with(
+    text: &str,
+    path: &Path,
+    env: &dyn Env,
+    opts: &LoadOptions,
+) -> Result<Loaded, ConfigErrors> {
     let file = path.display().to_string();
     let at = |span: Range<usize>, reason: &str| locate(&file, text, span, reason, true);
     let sorted = |mut errors: Vec<ConfigError>| {
@@ -253,15 +339,23 @@ pub fn load_str(text: &str, path: &Path, env: &dyn Env) -> Result<Loaded, Config
     let register = deserialize_all(user, |span, reason| at(span, reason)).map_err(sorted)?;
 
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let dir = path.parent().unwrap_or(Path::new("."));
-    let connections = check(&register, env, dir, &mut |span, reason, show| {
-        errors.push(locate(&file, text, span, &reason, show))
-    });
+    let connections = check(
+        &register,
+        env,
+        dir,
+        opts,
+        &mut |span, reason, show| errors.push(locate(&file, text, span, &reason, show)),
+        &mut |span, reason, show| warnings.push(locate(&file, text, span, &reason, show)),
+    );
     if errors.is_empty() {
+        warnings.sort_by_key(|e: &ConfigError| (e.line, e.column));
         Ok(Loaded {
             path: path.to_path_buf(),
             register,
             connections,
+            warnings,
         })
     } else {
         Err(sorted(errors))
@@ -548,7 +642,9 @@ fn check(
     reg: &Register,
     env: &dyn Env,
     dir: &Path,
+    opts: &LoadOptions,
     report: &mut Report<'_>,
+    warn: &mut Report<'_>,
 ) -> BTreeMap<String, ResolvedConnection> {
     // Storages: ids unique and well formed; retention where data is kept.
     let mut ids: HashMap<&str, Range<usize>> = HashMap::new();
@@ -636,7 +732,17 @@ fn check(
 
     let mut resolved = BTreeMap::new();
     for (name, conn) in &reg.connections {
-        if let Some(url) = resolve_connection(name, conn, env, dir, report) {
+        let flag = opts
+            .flag(conn.kind)
+            .filter(|_| stood_in_for(reg, conn.kind) == Some(name.as_str()));
+        let need = if let Some(flag) = flag {
+            Need::StoodInBy(flag)
+        } else if opts.offline {
+            Need::Offline
+        } else {
+            Need::Needed
+        };
+        if let Some(url) = resolve_connection(name, conn, env, dir, need, report, warn) {
             resolved.insert(
                 name.clone(),
                 ResolvedConnection {
@@ -658,12 +764,62 @@ fn check(
     resolved
 }
 
+/// Whether the command that loads the register needs a connection's
+/// environment variables.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    Needed,
+    /// This command-line flag gives the connection's URL instead.
+    StoodInBy(&'static str),
+    /// The command dials no store.
+    Offline,
+}
+
+/// Report an unset variable that a connection reads its `what` from: an
+/// error when the command needs it, else a warning; the message says which.
+fn unset_variable(
+    var: &Spanned<String>,
+    what: &str,
+    name: &str,
+    kind: ConnectionKind,
+    need: Need,
+    report: &mut Report<'_>,
+    warn: &mut Report<'_>,
+) {
+    let head = format!(
+        "environment variable {} is not set (connection {name:?} reads its {what} from it)",
+        var.get_ref()
+    );
+    match need {
+        Need::Needed => report(
+            var.span(),
+            format!(
+                "{head}: an error (set it, or pass {} URL to stand in for the connection)",
+                flag_of(kind)
+            ),
+            true,
+        ),
+        Need::StoodInBy(flag) => warn(
+            var.span(),
+            format!("{head}: only a warning ({flag} URL stands in for the connection)"),
+            true,
+        ),
+        Need::Offline => warn(
+            var.span(),
+            format!("{head}: only a warning (this command connects to no store)"),
+            true,
+        ),
+    }
+}
+
 fn resolve_connection(
     name: &str,
     conn: &Connection,
     env: &dyn Env,
     dir: &Path,
+    need: Need,
     report: &mut Report<'_>,
+    warn: &mut Report<'_>,
 ) -> Option<SecretUrl> {
     let sources = [&conn.url, &conn.url_env, &conn.url_file];
     let given: Vec<&Spanned<String>> = sources.iter().filter_map(|s| s.as_ref()).collect();
@@ -696,14 +852,7 @@ fn resolve_connection(
         match env.var(var.get_ref()) {
             Some(v) if !v.trim().is_empty() => v.trim().to_string(),
             _ => {
-                report(
-                    var.span(),
-                    format!(
-                        "environment variable {} is not set (connection {name:?} reads its URL from it)",
-                        var.get_ref()
-                    ),
-                    true,
-                );
+                unset_variable(var, "URL", name, conn.kind, need, report, warn);
                 return None;
             }
         }
@@ -745,14 +894,7 @@ fn resolve_connection(
         match env.var(var.get_ref()) {
             Some(v) => Some(v),
             None => {
-                report(
-                    var.span(),
-                    format!(
-                        "environment variable {} is not set (connection {name:?} reads its password from it)",
-                        var.get_ref()
-                    ),
-                    true,
-                );
+                unset_variable(var, "password", name, conn.kind, need, report, warn);
                 return None;
             }
         }
@@ -944,6 +1086,116 @@ mod tests {
         let l = load_str(text, Path::new("t.toml"), &HashMap::new()).unwrap();
         assert_eq!(l.register.redis.scan_count, 200);
         assert_eq!(l.register.redis.delimiters, vec![":".to_string()]);
+    }
+
+    /// Two Postgres connections reading their URL from unset variables
+    /// (`a` with a password variable too), one Redis with an inline URL.
+    const TWO_PG: &str = "[register]\nname='n'\ncontroller='c'\ncontact='x'\n\
+        [connection.b]\nkind='postgres'\nurl_env='OUBLI_T_B'\n\
+        [connection.a]\nkind='postgres'\nurl_env='OUBLI_T_A'\npassword_env='OUBLI_T_PW'\n\
+        [connection.cache]\nkind='redis'\nurl='redis://127.0.0.1:1/0'\n";
+
+    fn load_two_pg(opts: LoadOptions) -> Result<Loaded, ConfigErrors> {
+        load_str_with(TWO_PG, Path::new("t.toml"), &HashMap::new(), &opts)
+    }
+
+    fn reasons(e: &[ConfigError]) -> Vec<String> {
+        e.iter()
+            .map(|e| format!("{}:{} {}", e.line, e.column, e.reason))
+            .collect()
+    }
+
+    #[test]
+    fn an_unset_variable_is_an_error_that_names_the_flag_to_stand_in() {
+        let e = reasons(&load_two_pg(LoadOptions::default()).unwrap_err().0);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].starts_with("7:9 environment variable OUBLI_T_B is not set (connection \"b\" reads its URL from it): an error (set it, or pass --pg URL"), "{e:?}");
+        assert!(
+            e[1].starts_with("10:9 environment variable OUBLI_T_A is not set"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_flag_stands_in_for_the_first_connection_of_its_kind_only() {
+        // --pg stands in for `a` (first by name): its variables are warnings;
+        // `b` still needs its own.
+        let opts = LoadOptions {
+            pg_given: true,
+            ..LoadOptions::default()
+        };
+        let e = reasons(&load_two_pg(opts).unwrap_err().0);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("OUBLI_T_B") && e[0].contains("an error"),
+            "{e:?}"
+        );
+        // With b set, the load passes; a's unset URL is a warning saying why.
+        let env: HashMap<String, String> = [(
+            "OUBLI_T_B".to_string(),
+            "postgresql://127.0.0.1:1/b".to_string(),
+        )]
+        .into();
+        let mut l = load_str_with(TWO_PG, Path::new("t.toml"), &env, &opts).unwrap();
+        let w = reasons(&l.warnings);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("10:9 environment variable OUBLI_T_A is not set (connection \"a\" reads its URL from it): only a warning (--pg URL stands in"), "{w:?}");
+        assert!(!l.connections.contains_key("a"));
+        // The override then fills in `a`, not `b`.
+        l.override_connection(ConnectionKind::Postgres, "postgresql://127.0.0.1:2/a");
+        assert_eq!(
+            l.connections["a"].url.expose(),
+            "postgresql://127.0.0.1:2/a"
+        );
+        assert!(l.connections["a"].from_command_line);
+        assert_eq!(
+            l.connections["b"].url.expose(),
+            "postgresql://127.0.0.1:1/b"
+        );
+        assert!(!l.connections["b"].from_command_line);
+    }
+
+    #[test]
+    fn a_password_variable_is_not_needed_when_a_flag_stands_in() {
+        let env: HashMap<String, String> = [
+            (
+                "OUBLI_T_A".to_string(),
+                "postgresql://127.0.0.1:1/a".to_string(),
+            ),
+            (
+                "OUBLI_T_B".to_string(),
+                "postgresql://127.0.0.1:1/b".to_string(),
+            ),
+        ]
+        .into();
+        let e =
+            load_str_with(TWO_PG, Path::new("t.toml"), &env, &LoadOptions::default()).unwrap_err();
+        assert!(reasons(&e.0)[0].contains(
+            "OUBLI_T_PW is not set (connection \"a\" reads its password from it): an error"
+        ));
+        let opts = LoadOptions {
+            pg_given: true,
+            ..LoadOptions::default()
+        };
+        let l = load_str_with(TWO_PG, Path::new("t.toml"), &env, &opts).unwrap();
+        assert!(reasons(&l.warnings)[0].contains("OUBLI_T_PW is not set"));
+    }
+
+    #[test]
+    fn a_command_that_dials_no_store_is_not_stopped_by_an_unset_variable() {
+        let opts = LoadOptions {
+            offline: true,
+            ..LoadOptions::default()
+        };
+        let l = load_two_pg(opts).unwrap();
+        let w = reasons(&l.warnings);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w.iter()
+                .all(|w| w.ends_with("only a warning (this command connects to no store)")),
+            "{w:?}"
+        );
+        assert_eq!(l.connections.keys().collect::<Vec<_>>(), ["cache"]);
     }
 
     #[test]

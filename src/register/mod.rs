@@ -10,7 +10,8 @@ pub mod retention;
 pub mod settings;
 
 pub use load::{
-    load_file, load_str, ConfigError, ConfigErrors, Loaded, ResolvedConnection, SecretUrl,
+    load_file, load_file_with, load_str, load_str_with, ConfigError, ConfigErrors, LoadOptions,
+    Loaded, ResolvedConnection, SecretUrl,
 };
 pub use model::{
     ColumnStrategy, Connection, ConnectionKind, Erase, Flow, Header, Link, PersonKeys, PersonModel,
