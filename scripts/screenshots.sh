@@ -19,3 +19,5 @@ mkdir -p screenshots
 "${oubli[@]}" screenshot --size 160x48 --focus map --zoom --select redis -o screenshots/map-160x48.svg
 "${oubli[@]}" screenshot --size 140x40 --focus redis -o screenshots/census-140x40.svg
 "${oubli[@]}" screenshot --size 140x40 --focus postgres -o screenshots/postgres-140x40.svg
+"${oubli[@]}" screenshot --size 80x24 --focus findings -o screenshots/findings-80x24.svg
+"${oubli[@]}" screenshot --size 200x50 --focus findings -o screenshots/findings-200x50.svg

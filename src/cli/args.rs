@@ -364,7 +364,7 @@ pub struct ScreenshotArgs {
     /// Terminal size, WIDTHxHEIGHT.
     #[arg(long, default_value = "120x40", value_parser = parse_size)]
     pub size: (u16, u16),
-    /// Pane to focus: map, redis or postgres.
+    /// View to focus: map, redis, postgres or findings.
     #[arg(long, default_value = "map")]
     pub focus: String,
     /// Open the help overlay.

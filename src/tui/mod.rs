@@ -37,7 +37,8 @@ pub async fn screenshot_svg(loaded: Loaded, theme: &str, shot: &Shot) -> anyhow:
         "map" => action::PaneId::Map,
         "redis" => action::PaneId::Redis,
         "postgres" | "pg" => action::PaneId::Postgres,
-        other => anyhow::bail!("--focus {other:?}: expected map, redis or postgres"),
+        "findings" => action::PaneId::Findings,
+        other => anyhow::bail!("--focus {other:?}: expected map, redis, postgres or findings"),
     };
     let buffer = app::snapshot(
         &loaded,
