@@ -739,3 +739,21 @@ fn a_kind_word_filters_and_the_namespace_detail_lists_every_kind() {
     press(&mut s, KeyCode::Esc);
     assert!(!s.browser.detail);
 }
+
+#[test]
+fn the_namespace_table_is_readable_at_every_width_without_zoom() {
+    let s = state();
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let screen = draw(&s, w, h);
+        // Names keep at least 24 columns: the longest pattern shows that far.
+        assert!(
+            screen.contains("app:production:user_sess"),
+            "{w}x{h}: {screen}"
+        );
+        // The kinds column is not cut for these (the detail shows them all).
+        assert!(screen.contains("addr email phone"), "{w}x{h}: {screen}");
+        if w == 200 {
+            insta::assert_snapshot!("namespaces_200x50", screen);
+        }
+    }
+}
