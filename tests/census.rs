@@ -540,3 +540,94 @@ async fn the_census_own_connection_counts_like_the_general_client() {
     .unwrap_err();
     assert!(!format!("{e:#}").contains("not-the-pw"), "{e:#}");
 }
+
+/// The same data counted on two servers (each with its own hash seed, so
+/// SCAN returns the keys in another order) and counted again after a
+/// FLUSHDB and the same seeding: the same sample, the same kinds, an empty
+/// diff. A real change (a new kind in a namespace's values) is reported.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_censuses_of_the_same_data_compare_equal_and_a_real_change_shows() {
+    let seed = oubli::demo::SeedOptions {
+        users: 300,
+        keys: 4_000,
+        seed: 23,
+    };
+    let mut opts = options();
+    opts.sample = Some(SampleOptions::default());
+    type Sampled = Vec<(String, u64, Vec<(Kind, u64)>)>;
+    let sampled = |c: &Census| -> Sampled {
+        let mut v: Vec<_> = c
+            .namespaces
+            .iter()
+            .map(|n| {
+                (
+                    n.pattern.clone(),
+                    n.sampled,
+                    n.value_pii.iter().map(|(k, v)| (*k, *v)).collect(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let a = TestRedis::start();
+    let mut con_a = a.connection().await;
+    oubli::demo::seed_redis(&mut con_a, &seed).await.unwrap();
+    let first = run(&mut con_a, &opts).await;
+    let b = TestRedis::start();
+    let mut con_b = b.connection().await;
+    oubli::demo::seed_redis(&mut con_b, &seed).await.unwrap();
+    let other_server = run(&mut con_b, &opts).await;
+    let () = redis::cmd("FLUSHDB").query_async(&mut con_a).await.unwrap();
+    oubli::demo::seed_redis(&mut con_a, &seed).await.unwrap();
+    let again = run(&mut con_a, &opts).await;
+    assert!(first.namespaces.iter().any(|n| !n.value_pii.is_empty()));
+    for (name, c) in [("another server", &other_server), ("after FLUSHDB", &again)] {
+        assert_eq!(sampled(&first), sampled(c), "{name}");
+        let d = oubli::redis::namespaces::diff(&first, c);
+        assert!(d.is_empty(), "{name}: {d:?}");
+    }
+    // A real change: every key of a namespace now holds a phone in its value.
+    let target = first
+        .namespaces
+        .iter()
+        .find(|n| {
+            n.keys >= 3 && !n.value_pii.contains_key(&Kind::Phone) && n.types.contains_key("string")
+        })
+        .expect("a string namespace without phones");
+    let glob = oubli::redis::values::pattern_glob(&target.pattern);
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&glob)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut con_a)
+            .await
+            .unwrap();
+        for k in keys {
+            let () = redis::cmd("SET")
+                .arg(&k)
+                .arg("rappeler le 06 12 34 56 78")
+                .arg("KEEPTTL")
+                .query_async(&mut con_a)
+                .await
+                .unwrap();
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    let changed = run(&mut con_a, &opts).await;
+    let d = oubli::redis::namespaces::diff(&again, &changed);
+    assert!(
+        d.iter().any(
+            |c| matches!(c, oubli::redis::namespaces::Change::GainedPii { pattern, kinds }
+            if *pattern == target.pattern && kinds.contains(&Kind::Phone))
+        ),
+        "{d:?}"
+    );
+}

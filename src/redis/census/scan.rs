@@ -376,6 +376,12 @@ impl<'a> Retry<'a> {
     }
 }
 
+/// A key to sample at the end of the scan: its order, name and type.
+type Candidate = (u64, Vec<u8>, String);
+
+/// Values sampled in one pipeline at most.
+const SAMPLE_CHUNK: usize = 500;
+
 /// Fold one batch into the namespaces; returns the keys to sample.
 fn absorb(
     batch: &Batch,
@@ -384,6 +390,7 @@ fn absorb(
     memory: &mut bool,
     census: &mut Census,
     spaces: &mut HashMap<String, Namespace>,
+    smallest: &mut HashMap<String, Vec<Candidate>>,
 ) -> Vec<(String, Vec<u8>, String)> {
     let retention_ms = opts.retention.map(|d| d.as_millis() as i64);
     let per_key = if batch.memory { 3 } else { 2 };
@@ -464,14 +471,48 @@ fn absorb(
                 *ns.key_pii.entry(k).or_default() += 1;
             }
         }
+        // Which keys are sampled depends on their names only, never on the
+        // order SCAN returns them (which changes with the server's hash
+        // seed): the same data gives the same sample, so two censuses of it
+        // compare equal. A share by hash now; each namespace's keys of
+        // smallest hash at the end of the scan.
         if let Some(s) = &opts.sample {
-            let first = ns.keys <= u64::from(s.first_per_namespace);
-            if first || key_hash(key) % 1000 < s.per_mille {
+            let h = key_hash(key);
+            if h % 1000 < s.per_mille {
                 to_sample.push((pattern, key.clone(), ty.to_string()));
+            } else if s.first_per_namespace > 0 {
+                let slot = smallest.entry(pattern).or_default();
+                // Ordered by other bits than the share's, so the two pick apart.
+                let order = u64::from(h.rotate_left(16));
+                keep_smallest(
+                    slot,
+                    (order, key.clone(), ty.to_string()),
+                    s.first_per_namespace as usize,
+                );
             }
         }
     }
     to_sample
+}
+
+/// Keep in `slot` the `n` candidates of smallest (hash, key), each key once.
+fn keep_smallest(slot: &mut Vec<Candidate>, c: Candidate, n: usize) {
+    if slot.iter().any(|s| s.1 == c.1) {
+        return;
+    }
+    if slot.len() < n {
+        slot.push(c);
+        return;
+    }
+    if let Some((i, max)) = slot
+        .iter()
+        .enumerate()
+        .max_by(|a, b| (a.1 .0, &a.1 .1).cmp(&(b.1 .0, &b.1 .1)))
+    {
+        if (c.0, &c.1) < (max.0, &max.1) {
+            slot[i] = c;
+        }
+    }
 }
 
 /// Run a census of the connection's current database.
@@ -598,6 +639,7 @@ pub async fn run_node(
     let mut last_report = Instant::now();
     let mut busy = BusyWatch::new(monitor, opts.pause_above_ops_per_sec);
     let mut analyzer = pii::keys::KeyAnalyzer::new(&opts.delimiters);
+    let mut smallest: HashMap<String, Vec<Candidate>> = HashMap::new();
     // The batch at `cursor` is fetched by its own task while the one
     // before is folded (`ahead`), so that the server works through its
     // pipeline meanwhile (a future joined here would wait for the folding
@@ -660,52 +702,64 @@ pub async fn run_node(
         if cursor != 0 {
             ahead = Some(batches.spawn(links.fetcher(), cursor, memory));
         }
-        let to_sample = absorb(
+        let mut to_sample = absorb(
             &batch,
             opts,
             &mut analyzer,
             &mut memory,
             &mut census,
             &mut spaces,
+            &mut smallest,
         );
-        if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
-            let wait = batches
-                .budget
-                .lock()
-                .map(|mut b| b.take(to_sample.len()))
-                .unwrap_or_default();
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-            // Nothing is counted before the whole pipeline is answered, so
-            // trying it again counts each value once.
-            loop {
-                let fault = match sample_values(
-                    &mut links.con,
-                    detector,
-                    s,
-                    &to_sample,
-                    &mut spaces,
-                    &mut census,
-                )
-                .await
-                {
-                    Ok(()) => break,
-                    Err(e) => e.into(),
-                };
-                let mut notify =
-                    |f: String| progress(progress_of(&census, &spaces, false, Some(f)));
-                if let Err(why) = retry
-                    .wait_out("value sampling", fault, &mut links, cancel, &mut notify)
-                    .await
-                {
-                    if let Some(task) = ahead.take() {
-                        task.abort();
-                    }
-                    return Ok(finish(census, spaces, started, &retry, Some(why)));
+        if cursor == 0 {
+            // The whole keyspace is seen: each namespace's keys of smallest hash.
+            let mut end: Vec<(String, Vec<u8>, String)> = smallest
+                .drain()
+                .flat_map(|(p, keys)| keys.into_iter().map(move |(_, k, t)| (p.clone(), k, t)))
+                .collect();
+            end.sort();
+            to_sample.extend(end);
+        }
+        for to_sample in to_sample.chunks(SAMPLE_CHUNK) {
+            if let (Some(s), false) = (&opts.sample, to_sample.is_empty()) {
+                let wait = batches
+                    .budget
+                    .lock()
+                    .map(|mut b| b.take(to_sample.len()))
+                    .unwrap_or_default();
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
                 }
+                // Nothing is counted before the whole pipeline is answered, so
+                // trying it again counts each value once.
+                loop {
+                    let fault = match sample_values(
+                        &mut links.con,
+                        detector,
+                        s,
+                        to_sample,
+                        &mut spaces,
+                        &mut census,
+                    )
+                    .await
+                    {
+                        Ok(()) => break,
+                        Err(e) => e.into(),
+                    };
+                    let mut notify =
+                        |f: String| progress(progress_of(&census, &spaces, false, Some(f)));
+                    if let Err(why) = retry
+                        .wait_out("value sampling", fault, &mut links, cancel, &mut notify)
+                        .await
+                    {
+                        if let Some(task) = ahead.take() {
+                            task.abort();
+                        }
+                        return Ok(finish(census, spaces, started, &retry, Some(why)));
+                    }
+                }
+                retry.ok();
             }
-            retry.ok();
         }
         if last_report.elapsed() >= Duration::from_millis(200) {
             last_report = Instant::now();
