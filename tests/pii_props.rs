@@ -149,3 +149,141 @@ proptest! {
         }
     }
 }
+
+/// Check digits that make `country` + `bban` pass mod-97 (ISO 13616).
+fn with_check_digits(country: &str, bban: &str) -> String {
+    let mut rem = 0u32;
+    for c in bban.chars().chain(country.chars()).chain("00".chars()) {
+        match c.to_digit(36) {
+            Some(v) if v < 10 => rem = (rem * 10 + v) % 97,
+            Some(v) => rem = (rem * 100 + v) % 97,
+            None => panic!("not alphanumeric: {c:?}"),
+        }
+    }
+    format!("{country}{:02}{bban}", 98 - rem)
+}
+
+/// Whether anything the detector reads finds an IBAN in `s`: the text
+/// alone and after an `iban` field name, a segment of a key name, a word in
+/// a sentence, a JSON value.
+fn iban_anywhere(s: &str) -> Vec<String> {
+    let det = Detector::global();
+    let mut found = Vec::new();
+    let mut note = |place: &str, hits: &[oubli::pii::Hit]| {
+        if hits.iter().any(|h| h.kind == Kind::Iban) {
+            found.push(place.to_string());
+        }
+    };
+    note("text", &det.scan_text(s, None));
+    note("text after iban", &det.scan_text(s, Some("iban")));
+    note("sentence", &det.scan_text(&format!("token {s} end"), None));
+    let key = format!("rdv:sessions:{s}");
+    note("key name", &keys::key_hits(key.as_bytes(), b":"));
+    let value = format!("{{\"csrf\":\"{s}\",\"iban\":\"{s}\"}}");
+    let v = det.scan_value(value.as_bytes(), None);
+    if v.hits.iter().any(|h| h.hit.kind == Kind::Iban) {
+        found.push("value".into());
+    }
+    if oubli::pii::iban_valid(s) {
+        found.push("iban_valid".into());
+    }
+    found
+}
+
+/// Runs of hex digits with a letter after the check digits, most of them
+/// made to pass everything else: a country with IBANs whose code is hex
+/// letters, its length, mod-97 check digits computed for them.
+fn hex_run() -> impl Strategy<Value = String> {
+    let shaped = (
+        prop::sample::select(vec![
+            ("AD", 24usize),
+            ("AE", 23),
+            ("BA", 20),
+            ("BE", 16),
+            ("BF", 28),
+            ("CF", 27),
+            ("DE", 22),
+        ]),
+        "[0-9]{30}",
+        prop::collection::vec((any::<prop::sample::Index>(), "[a-f]"), 1..4),
+        any::<bool>(),
+    )
+        .prop_map(|((cc, len), digits, letters, lower)| {
+            // A BBAN of digits (what these countries' structures ask for,
+            // but AD's last twelve, which may be letters), with one to three
+            // letters past the first two of it (a national bank code may
+            // hold letters there).
+            let mut bban: Vec<char> = digits.chars().take(len - 4).collect();
+            for (at, letter) in letters {
+                let i = 2 + at.index(bban.len() - 2);
+                bban[i] = letter.chars().next().unwrap_or('a');
+            }
+            let bban: String = bban.into_iter().collect();
+            let s = with_check_digits(cc, &bban.to_uppercase());
+            if lower {
+                s.to_lowercase()
+            } else {
+                s
+            }
+        });
+    // Any hex at all, either case, with a letter after the check digits
+    // (a session id, a digest, a CSRF token).
+    let any_hex = ("[0-9a-fA-F]{4,60}", "[a-fA-F]", "[0-9a-fA-F]{0,3}")
+        .prop_map(|(head, letter, tail)| format!("{head}{letter}{tail}"));
+    prop_oneof![shaped, any_hex]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Issue 13: a hex session id in a key name was reported as an IBAN.
+    /// No run of hex digits with a letter after its check digits is an
+    /// IBAN, wherever it is found: alone, in a key name, a sentence, a
+    /// value, after a field named `iban`. (A run of hex with only digits
+    /// there can be a real IBAN: "DE89370400440532013000".)
+    #[test]
+    fn no_run_of_hex_is_an_iban(s in hex_run()) {
+        prop_assert!(s.bytes().all(|b| b.is_ascii_hexdigit()));
+        let found = iban_anywhere(&s);
+        prop_assert!(found.is_empty(), "{} taken for an IBAN in {:?}", s, found);
+    }
+
+    /// Real IBANs are still found, in either case, compact or printed in
+    /// groups of four; glued to letters or digits (inside a longer token)
+    /// they are not taken.
+    #[test]
+    fn ibans_are_found_and_only_as_whole_words(
+        fr in ("[0-9]{10}", "[0-9A-Z]{11}", "[0-9]{2}"),
+        de in "[0-9]{18}",
+        glue in "[0-9A-Za-z]",
+        lower in any::<bool>(),
+    ) {
+        let det = Detector::global();
+        for iban in [
+            with_check_digits("FR", &format!("{}{}{}", fr.0, fr.1, fr.2)),
+            with_check_digits("DE", &de),
+        ] {
+            let iban = if lower { iban.to_lowercase() } else { iban };
+            let printed: String = iban
+                .as_bytes()
+                .chunks(4)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            for form in [&iban, &printed] {
+                let text = format!("IBAN : {form}.");
+                let hits = det.scan_text(&text, None);
+                prop_assert!(
+                    hits.iter().any(|h| h.kind == Kind::Iban && &text[h.span.clone()] == form.as_str()),
+                    "{} not found in {:?}: {:?}", form, text, hits
+                );
+            }
+            let key = format!("payout:{iban}:status");
+            prop_assert!(keys::key_hits(key.as_bytes(), b":").iter().any(|h| h.kind == Kind::Iban), "{}", key);
+            for glued in [format!("{glue}{iban}"), format!("{iban}{glue}")] {
+                let hits = det.scan_text(&glued, None);
+                prop_assert!(!hits.iter().any(|h| h.kind == Kind::Iban), "{} in {}", iban, glued);
+            }
+        }
+    }
+}
