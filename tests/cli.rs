@@ -137,19 +137,7 @@ fn status_of_a_dead_server_exits_2_and_never_shows_the_password() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn init_proposes_a_register_from_a_database_and_a_keyspace() {
-    let redis = TestRedis::start();
-    let pg = TestPg::create().await;
-    let opts = oubli::demo::SeedOptions {
-        users: 200,
-        keys: 1_500,
-        seed: 5,
-    };
-    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
-        .await
-        .unwrap();
-    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
-        .await
-        .unwrap();
+    let (redis, pg) = common::seeded_demo(200, 1_500, 5).await;
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("register.toml");
     let out = oubli()

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{TestPg, TestRedis};
+use common::TestRedis;
 
 struct Tmux {
     socket: String,
@@ -229,19 +229,7 @@ fn a_bad_register_is_refused_before_the_screen_is_taken() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_console_shows_live_servers_and_says_when_one_goes_away() {
-    let redis = TestRedis::start();
-    let pg = TestPg::create().await;
-    let opts = oubli::demo::SeedOptions {
-        users: 200,
-        keys: 2_000,
-        seed: 7,
-    };
-    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
-        .await
-        .unwrap();
-    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
-        .await
-        .unwrap();
+    let (redis, pg) = common::seeded_demo(200, 2_000, 7).await;
 
     let dir = tempfile::tempdir().unwrap();
     let reg = dir.path().join("live.toml");
@@ -394,19 +382,7 @@ async fn the_browser_filters_opens_a_value_and_reveals_it() {
 /// jump to a Postgres finding, quit.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_newcomer_finds_e_mails_a_key_by_value_and_a_postgres_finding_at_80x24() {
-    let redis = TestRedis::start();
-    let pg = TestPg::create().await;
-    let opts = oubli::demo::SeedOptions {
-        users: 200,
-        keys: 2_000,
-        seed: 7,
-    };
-    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
-        .await
-        .unwrap();
-    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
-        .await
-        .unwrap();
+    let (redis, pg) = common::seeded_demo(200, 2_000, 7).await;
     // One session whose value holds a phone, written as people type it.
     let mut con = redis.connection().await;
     let () = redis::cmd("SET")

@@ -450,15 +450,18 @@ impl AppState {
     /// The row of table `name` (`name` in `public`, `schema.name`
     /// elsewhere, as findings name tables) in the Postgres view's list.
     pub fn pg_table_row(&self, name: &str) -> Option<usize> {
-        self.postgres
-            .iter()
-            .flat_map(|c| {
-                c.remote
-                    .data()
-                    .map(|(d, _)| d.tables.as_slice())
-                    .unwrap_or_default()
-            })
+        self.pg_tables()
             .position(|t| crate::postgres::catalog::qualify(&t.schema, &t.name) == name)
+    }
+
+    /// The tables the Postgres view lists, in its order (every connection's).
+    pub fn pg_tables(&self) -> impl Iterator<Item = &crate::postgres::TableStat> + '_ {
+        self.postgres.iter().flat_map(|c| {
+            c.remote
+                .data()
+                .map(|(d, _)| d.tables.as_slice())
+                .unwrap_or_default()
+        })
     }
 
     /// Rows of list available to the focused pane, for paging.
@@ -576,16 +579,7 @@ impl AppState {
                         path.push(crate::show::printable(&o.database).into_owned());
                     }
                 }
-                let selected = self
-                    .postgres
-                    .iter()
-                    .flat_map(|c| {
-                        c.remote
-                            .data()
-                            .map(|(d, _)| d.tables.as_slice())
-                            .unwrap_or_default()
-                    })
-                    .nth(self.pg_cursor.selected);
+                let selected = self.pg_tables().nth(self.pg_cursor.selected);
                 if let Some(t) = selected {
                     let name = crate::postgres::catalog::qualified(&t.schema, &t.name);
                     path.push(crate::show::printable(&name).into_owned());

@@ -461,3 +461,19 @@ pub fn census_options() -> oubli::redis::census::CensusOptions {
         retry: Default::default(),
     }
 }
+
+/// A throwaway Redis and Postgres database holding the demo data of this
+/// size and generator seed.
+#[allow(dead_code)]
+pub async fn seeded_demo(users: usize, keys: usize, seed: u64) -> (TestRedis, TestPg) {
+    let redis = TestRedis::start();
+    let pg = TestPg::create().await;
+    let opts = oubli::demo::SeedOptions { users, keys, seed };
+    oubli::demo::seed_redis(&mut redis.connection().await, &opts)
+        .await
+        .expect("seeding Redis");
+    oubli::demo::seed_postgres(&mut pg.client().await, &opts)
+        .await
+        .expect("seeding Postgres");
+    (redis, pg)
+}
