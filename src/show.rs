@@ -1,6 +1,6 @@
 //! The ground floor both faces and the engines use to show things as text:
 //! sizes, counts, widths, TTLs, and strings that came from a store made
-//! safe for a terminal. Nothing here knows of ratatui.
+//! safe for a terminal. Nothing here knows of the console.
 
 use std::borrow::Cow;
 

@@ -160,10 +160,9 @@ fn census_line(state: &AppState, theme: &Theme, width: usize) -> Line<'static> {
         ),
         CensusState::Done { census, at } if !b.changes.is_empty() => (
             format!(
-                "census {}: {} change{} since the last: {}",
+                "census {}: {} since the last: {}",
                 at.format("%H:%M:%S"),
-                b.changes.len(),
-                if b.changes.len() == 1 { "" } else { "s" },
+                counted(b.changes.len() as u64, "change", None),
                 b.changes.join("; ")
             ),
             theme.warn,
